@@ -1,0 +1,134 @@
+#include "cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "config.h"
+#include "db_session.h"
+#include "errors.h"
+#include "history.h"
+#include "log_event.h"
+#include "migrations.h"
+#include "refresh.h"
+#include "run_identity.h"
+#include "version.h"
+
+namespace segmentd {
+namespace {
+
+struct Options {
+  std::string config_path = kDefaultConfigPath;
+  bool dry_run = false;
+  unsigned limit = 20;
+  std::string status;
+  std::uint64_t run_id = 0;
+  bool json = false;
+  bool verbose = false;
+};
+
+std::unique_ptr<DbSession> open_database(const Config& config) {
+  auto db = connect_database(config.database);
+  log_event(spdlog::level::debug, "db.connected", {{"endpoint", describe_endpoint(config.database)}});
+  return db;
+}
+
+int cmd_migrate(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  const MigrateReport report = migrate(*db, o.dry_run, std::string("segmentd ") + kVersion);
+  const char* verb = o.dry_run ? "would apply" : "applied";
+  for (const auto& m : report.applied) std::cout << verb << " " << m << "\n";
+  if (report.applied.empty()) std::cout << "schema is current: no migrations pending\n";
+  for (const auto& r : report.routines) {
+    std::cout << (o.dry_run ? "would re-create " : "re-created ") << r << "\n";
+  }
+  log_event(spdlog::level::info, o.dry_run ? "migrate.planned" : "migrate.finished",
+            {{"migrations", std::to_string(report.applied.size())},
+             {"routines", std::to_string(report.routines.size())}});
+  return kExitOk;
+}
+
+int cmd_refresh(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  require_current_schema(*db);
+  log_event(spdlog::level::info, "refresh.started", {{"trigger", "cli"}});
+  const RefreshOutcome out = run_refresh(*db, "cli", this_process());
+  log_event(out.status == "failed" ? spdlog::level::err : spdlog::level::info, "refresh.finished",
+            {{"run_id", std::to_string(out.run_id)},
+             {"status", out.status},
+             {"customers", std::to_string(out.customers)},
+             {"message", out.message}});
+  std::cout << "run " << out.run_id << " " << out.status << ": " << out.message << "\n";
+  if (out.status == "succeeded") return kExitOk;
+  if (out.status == "skipped") return kExitSkipped;
+  return kExitFailure;
+}
+
+int cmd_history(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  HistoryQuery q;
+  q.limit = o.limit;
+  if (!o.status.empty()) q.status = o.status;
+  if (o.run_id != 0) q.run_id = o.run_id;
+  const auto runs = fetch_runs(*db, q);
+  std::cout << (o.json ? format_runs_json(runs) : format_runs_table(runs));
+  if (o.run_id != 0 && runs.empty()) {
+    std::cerr << "segmentd: no run " << o.run_id << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int segmentd_main(int argc, char** argv) {
+  CLI::App app{"segmentd: keeps a MySQL database's RFM customer segmentation fresh"};
+  app.require_subcommand(1);
+  Options o;
+  app.add_option("-c,--config", o.config_path, "YAML config file")->capture_default_str();
+  app.add_flag("-v,--verbose", o.verbose, "Log debug events");
+
+  auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the schema; re-create procedures, views, event");
+  migrate_cmd->add_flag("--dry-run", o.dry_run, "List what would run without changing anything");
+  auto* refresh_cmd = app.add_subcommand("refresh", "Recompute the customer segments now (trigger 'cli')");
+  auto* history_cmd = app.add_subcommand("history", "Show recorded runs from pipeline_runs");
+  history_cmd->add_option("--limit", o.limit, "Most recent N runs")->check(CLI::Range(1u, 100000u))->capture_default_str();
+  history_cmd->add_option("--status", o.status, "Only runs with this status")
+      ->check(CLI::IsMember({"running", "succeeded", "failed", "skipped", "abandoned"}));
+  history_cmd->add_option("--run", o.run_id, "Only this run");
+  history_cmd->add_flag("--json", o.json, "JSON instead of a table");
+  auto* version_cmd = app.add_subcommand("version", "Print the version");
+  for (auto* sub : app.get_subcommands({})) sub->fallthrough();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  setup_logging(o.verbose ? spdlog::level::debug : spdlog::level::info);
+
+  try {
+    if (*version_cmd) {
+      std::cout << "segmentd " << kVersion << "\n";
+      return kExitOk;
+    }
+    if (*migrate_cmd) return cmd_migrate(o);
+    if (*refresh_cmd) return cmd_refresh(o);
+    if (*history_cmd) return cmd_history(o);
+  } catch (const ConfigError& e) {
+    std::cerr << "segmentd: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const DbError& e) {
+    std::cerr << "segmentd: database error " << e.code() << ": " << e.what() << "\n";
+    return e.connection_lost() ? kExitUnavailable : kExitFailure;
+  } catch (const UserError& e) {
+    std::cerr << "segmentd: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return kExitUsage;
+}
+
+}  // namespace segmentd

@@ -1,0 +1,37 @@
+#pragma once
+// The YAML configuration. Every key is checked in one pass; unknown keys and
+// wrong types are errors that name file:line:column and the key.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace segmentd {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/segmentd/segmentd.yaml";
+
+struct DatabaseConfig {
+  std::string host = "localhost";
+  unsigned port = 3306;
+  std::string socket;  // when set, used instead of host/port
+  std::string user = "segmentd";
+  std::string password_file;
+  std::string password_env;
+  std::string database = "segmentd";
+};
+
+struct Config {
+  std::filesystem::path source;  // file it was read from
+  DatabaseConfig database;
+};
+
+// Reads and validates a config file. Throws ConfigError.
+Config load_config(const std::filesystem::path& path);
+// Same, from text (tests); `name` is used in messages.
+Config parse_config(const std::string& text, const std::string& name);
+
+// Resolves the password from password_file or password_env. Throws
+// ConfigError naming the source (never the secret) when it cannot be read.
+std::string resolve_password(const DatabaseConfig& db);
+
+}  // namespace segmentd

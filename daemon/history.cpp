@@ -1,0 +1,150 @@
+#include "history.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+#include "db_session.h"
+
+namespace segmentd {
+namespace {
+
+std::optional<std::uint64_t> as_uint(const DbValue& v) {
+  if (!v) return std::nullopt;
+  return std::stoull(*v);
+}
+
+nlohmann::json json_or_null(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  auto parsed = nlohmann::json::parse(*text, nullptr, false);
+  return parsed.is_discarded() ? nlohmann::json(*text) : parsed;
+}
+
+template <typename T>
+nlohmann::json opt(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+// Messages are one line in the table whatever they hold.
+std::string one_line(std::string s) {
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  std::replace(s.begin(), s.end(), '\r', ' ');
+  return s;
+}
+
+}  // namespace
+
+std::vector<RunRecord> fetch_runs(DbSession& db, const HistoryQuery& query) {
+  std::string sql =
+      "SELECT run_id, kind, `trigger`, status, DATE_FORMAT(started_at, '%Y-%m-%d %H:%i:%s.%f'), "
+      "DATE_FORMAT(finished_at, '%Y-%m-%d %H:%i:%s.%f'), duration_ms, started_by, host, pid, segmentd_version, "
+      "customers_segmented, segment_counts, step_timings, details, message FROM pipeline_runs";
+  std::vector<DbParam> params;
+  if (query.run_id) {
+    sql += " WHERE run_id = ?";
+    params.emplace_back(static_cast<std::int64_t>(*query.run_id));
+  } else if (query.status) {
+    sql += " WHERE status = ?";
+    params.emplace_back(*query.status);
+  }
+  sql += " ORDER BY run_id DESC LIMIT ?";
+  params.emplace_back(static_cast<std::int64_t>(query.limit));
+  DbResult r = db.query(sql, params);
+  std::vector<RunRecord> runs;
+  for (const auto& row : r.rows) {
+    RunRecord rec;
+    rec.run_id = std::stoull(row[0].value_or("0"));
+    rec.kind = row[1].value_or("");
+    rec.trigger = row[2].value_or("");
+    rec.status = row[3].value_or("");
+    // DATE_FORMAT's %f has microseconds; the column keeps milliseconds.
+    rec.started_at = row[4].value_or("").substr(0, 23);
+    rec.finished_at = row[5] ? std::optional<std::string>(row[5]->substr(0, 23)) : std::nullopt;
+    rec.duration_ms = as_uint(row[6]);
+    rec.started_by = row[7];
+    rec.host = row[8];
+    rec.pid = as_uint(row[9]);
+    rec.version = row[10];
+    rec.customers = as_uint(row[11]);
+    rec.segment_counts = row[12];
+    rec.step_timings = row[13];
+    rec.details = row[14];
+    rec.message = row[15];
+    runs.push_back(std::move(rec));
+  }
+  return runs;
+}
+
+std::string format_duration(std::optional<std::uint64_t> ms) {
+  if (!ms) return "-";
+  std::ostringstream out;
+  if (*ms < 60000) {
+    out << (*ms / 1000) << '.';
+    out.width(3);
+    out.fill('0');
+    out << (*ms % 1000) << 's';
+  } else {
+    const auto seconds = *ms / 1000;
+    out << seconds / 60 << 'm';
+    out.width(2);
+    out.fill('0');
+    out << seconds % 60 << 's';
+  }
+  return out.str();
+}
+
+std::string format_runs_table(const std::vector<RunRecord>& runs) {
+  const std::vector<std::string> header = {"RUN", "KIND", "TRIGGER", "STATUS", "STARTED (UTC)", "DURATION",
+                                           "CUSTOMERS", "MESSAGE"};
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& r : runs) {
+    cells.push_back({std::to_string(r.run_id), r.kind, r.trigger, r.status, r.started_at.substr(0, 19),
+                     format_duration(r.duration_ms), r.customers ? std::to_string(*r.customers) : "-",
+                     one_line(r.message.value_or(""))});
+  }
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    width[c] = header[c].size();
+    for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
+  }
+  std::ostringstream out;
+  auto emit = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(width[c] - row[c].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << '\n';
+  };
+  emit(header);
+  for (const auto& row : cells) emit(row);
+  if (runs.empty()) out << "(no runs recorded)\n";
+  return out.str();
+}
+
+std::string format_runs_json(const std::vector<RunRecord>& runs) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& r : runs) {
+    array.push_back({{"run_id", r.run_id},
+                     {"kind", r.kind},
+                     {"trigger", r.trigger},
+                     {"status", r.status},
+                     {"started_at", r.started_at},
+                     {"finished_at", opt(r.finished_at)},
+                     {"duration_ms", opt(r.duration_ms)},
+                     {"started_by", opt(r.started_by)},
+                     {"host", opt(r.host)},
+                     {"pid", opt(r.pid)},
+                     {"segmentd_version", opt(r.version)},
+                     {"customers_segmented", opt(r.customers)},
+                     {"segment_counts", json_or_null(r.segment_counts)},
+                     {"step_timings", json_or_null(r.step_timings)},
+                     {"details", json_or_null(r.details)},
+                     {"message", opt(r.message)}});
+  }
+  return array.dump(2) + "\n";
+}
+
+}  // namespace segmentd

@@ -1,0 +1,176 @@
+#include "migrations.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <regex>
+
+#include "db_session.h"
+#include "errors.h"
+#include "sha256.h"
+#include "sql_script.h"
+
+namespace segmentd {
+namespace {
+
+constexpr const char* kCreateLedger =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INT UNSIGNED NOT NULL,"
+    " description VARCHAR(200) NOT NULL,"
+    " checksum CHAR(64) NOT NULL,"
+    " applied_at DATETIME(3) NOT NULL,"
+    " duration_ms BIGINT UNSIGNED NOT NULL,"
+    " applied_by VARCHAR(64) NOT NULL,"
+    " PRIMARY KEY (version)"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+std::vector<AppliedMigration> read_applied(DbSession& db) {
+  std::vector<AppliedMigration> applied;
+  DbResult r = db.query("SELECT version, checksum FROM schema_migrations ORDER BY version");
+  for (const auto& row : r.rows) {
+    applied.push_back({static_cast<unsigned>(std::stoul(row[0].value_or("0"))), row[1].value_or("")});
+  }
+  return applied;
+}
+
+bool ledger_exists(DbSession& db) {
+  DbResult r = db.query(
+      "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+      {std::string("schema_migrations")});
+  return !r.rows.empty() && r.rows[0][0].value_or("0") != "0";
+}
+
+void run_script(DbSession& db, const EmbeddedFile& file) {
+  for (const auto& statement : split_sql_script(file.content, std::string(file.path))) {
+    try {
+      db.execute(statement.text);
+    } catch (const DbError& e) {
+      throw DbError(std::string(file.path) + ":" + std::to_string(statement.line) + ": " + e.what(), e.code(),
+                    e.sql_state());
+    }
+  }
+}
+
+// Serialises concurrent migrates against one database.
+class MigrationLock {
+ public:
+  explicit MigrationLock(DbSession& db) : db_(db) {
+    DbResult r = db_.query("SELECT GET_LOCK(LEFT(CONCAT('segmentd.migrate.', DATABASE()), 64), 60)");
+    if (r.rows.empty() || r.rows[0][0].value_or("0") != "1") {
+      throw UserError("another segmentd migrate has held the migration lock for 60 seconds");
+    }
+  }
+  ~MigrationLock() {
+    try {
+      db_.query("SELECT RELEASE_LOCK(LEFT(CONCAT('segmentd.migrate.', DATABASE()), 64))");
+    } catch (...) {
+      // Released with the session anyway.
+    }
+  }
+  MigrationLock(const MigrationLock&) = delete;
+  MigrationLock& operator=(const MigrationLock&) = delete;
+
+ private:
+  DbSession& db_;
+};
+
+}  // namespace
+
+std::vector<MigrationFile> migration_files(const std::vector<EmbeddedFile>& files) {
+  static const std::regex name_re(R"(^migrations/V([0-9]+)__([A-Za-z0-9_]+)\.sql$)");
+  std::vector<MigrationFile> out;
+  for (const auto& f : files) {
+    const std::string path(f.path);
+    if (path.rfind("migrations/", 0) != 0) continue;
+    std::smatch m;
+    if (!std::regex_match(path, m, name_re)) {
+      throw UserError(path + ": migration files must be named V<number>__<description>.sql");
+    }
+    out.push_back({static_cast<unsigned>(std::stoul(m[1])), path, m[2], f.content, Sha256::of(f.content)});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    if (out[i].version == out[i - 1].version) {
+      throw UserError(out[i].path + ": repeats migration version " + std::to_string(out[i].version));
+    }
+  }
+  return out;
+}
+
+std::vector<EmbeddedFile> routine_files(const std::vector<EmbeddedFile>& files) {
+  std::vector<EmbeddedFile> out;
+  for (const auto& f : files) {
+    if (f.path.rfind("routines/", 0) == 0) out.push_back(f);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return out;
+}
+
+MigrationPlan plan_migrations(const std::vector<EmbeddedFile>& files, const std::vector<AppliedMigration>& applied) {
+  MigrationPlan plan;
+  const auto known = migration_files(files);
+  std::map<unsigned, const MigrationFile*> by_version;
+  for (const auto& m : known) by_version[m.version] = &m;
+  std::map<unsigned, std::string> done;
+  for (const auto& a : applied) {
+    auto it = by_version.find(a.version);
+    if (it == by_version.end()) {
+      throw UserError("the database has migration " + std::to_string(a.version) +
+                      " which this segmentd does not know; it is newer than this build");
+    }
+    if (it->second->checksum != a.checksum) {
+      throw UserError(it->second->path + " changed after it was applied (recorded sha256 " + a.checksum +
+                      ", file sha256 " + it->second->checksum + "); add a new migration instead");
+    }
+    done[a.version] = a.checksum;
+  }
+  for (const auto& m : known) {
+    if (!done.count(m.version)) plan.pending.push_back(m);
+  }
+  plan.routines = routine_files(files);
+  return plan;
+}
+
+MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by) {
+  MigrateReport report;
+  report.dry_run = dry_run;
+  const auto& files = embedded_sql_files();
+  if (dry_run) {
+    const auto applied = ledger_exists(db) ? read_applied(db) : std::vector<AppliedMigration>{};
+    const auto plan = plan_migrations(files, applied);
+    for (const auto& m : plan.pending) report.applied.push_back(m.path);
+    for (const auto& r : plan.routines) report.routines.emplace_back(r.path);
+    return report;
+  }
+  MigrationLock lock(db);
+  db.execute(kCreateLedger);
+  const auto plan = plan_migrations(files, read_applied(db));
+  for (const auto& m : plan.pending) {
+    const auto start = std::chrono::steady_clock::now();
+    run_script(db, EmbeddedFile{m.path, m.content});
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    db.update(
+        "INSERT INTO schema_migrations (version, description, checksum, applied_at, duration_ms, applied_by) "
+        "VALUES (?, ?, ?, UTC_TIMESTAMP(3), ?, ?)",
+        {static_cast<std::int64_t>(m.version), m.description, m.checksum, static_cast<std::int64_t>(ms),
+         applied_by});
+    report.applied.push_back(m.path);
+  }
+  for (const auto& r : plan.routines) {
+    run_script(db, r);
+    report.routines.emplace_back(r.path);
+  }
+  return report;
+}
+
+void require_current_schema(DbSession& db) {
+  if (!ledger_exists(db)) throw UserError("the database has no segmentd schema; run segmentd migrate");
+  const auto plan = plan_migrations(embedded_sql_files(), read_applied(db));
+  if (!plan.pending.empty()) {
+    throw UserError(std::to_string(plan.pending.size()) + " migration(s) pending, first " + plan.pending.front().path +
+                    "; run segmentd migrate");
+  }
+}
+
+}  // namespace segmentd

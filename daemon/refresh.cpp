@@ -1,0 +1,47 @@
+#include "refresh.h"
+
+#include "db_session.h"
+#include "errors.h"
+
+namespace segmentd {
+namespace {
+
+RefreshOutcome read_run(DbSession& db, std::uint64_t run_id) {
+  DbResult r = db.query("SELECT run_id, status, customers_segmented, message FROM pipeline_runs WHERE run_id = ?",
+                        {static_cast<std::int64_t>(run_id)});
+  RefreshOutcome out;
+  if (r.rows.empty()) return out;
+  out.run_id = run_id;
+  out.status = r.rows[0][1].value_or("");
+  out.customers = std::stoull(r.rows[0][2].value_or("0"));
+  out.message = r.rows[0][3].value_or("");
+  return out;
+}
+
+}  // namespace
+
+RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who) {
+  // Parameters travel as session variables bound through a prepared SET, so
+  // nothing of them is ever part of the statement text.
+  db.update("SET @segmentd_run_id = NULL, @segmentd_p_trigger = ?, @segmentd_p_by = ?, @segmentd_p_host = ?, "
+            "@segmentd_p_pid = ?, @segmentd_p_version = ?",
+            {std::string(trigger), who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version});
+  try {
+    db.call("CALL segmentd_refresh_run(@segmentd_p_trigger, @segmentd_p_by, @segmentd_p_host, @segmentd_p_pid, "
+            "@segmentd_p_version)");
+  } catch (const DbError& e) {
+    if (e.connection_lost()) throw;
+    DbResult r = db.query("SELECT @segmentd_run_id");
+    const DbValue id = r.rows.empty() ? DbValue{} : r.rows[0][0];
+    if (!id) return RefreshOutcome{0, "failed", 0, e.what()};
+    RefreshOutcome out = read_run(db, std::stoull(*id));
+    out.status = "failed";
+    if (out.message.empty()) out.message = e.what();
+    return out;
+  }
+  DbResult r = db.query("SELECT @segmentd_run_id");
+  if (r.rows.empty() || !r.rows[0][0]) throw UserError("refresh finished without recording its run");
+  return read_run(db, std::stoull(*r.rows[0][0]));
+}
+
+}  // namespace segmentd

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Starts, stops and describes a throwaway MariaDB/MySQL server that lives
+# entirely inside one folder: its own datadir, socket, free localhost port and
+# logs. Never touches a system server.
+#
+#   scripts/privdb.sh start DIR [DATABASE]   start (initialising DIR on first use)
+#   scripts/privdb.sh stop DIR               stop and keep the data
+#   scripts/privdb.sh destroy DIR            stop and delete DIR
+#   scripts/privdb.sh env DIR                print shell variables for connecting
+#   scripts/privdb.sh client DIR [ARGS...]   run the mysql client against it
+set -euo pipefail
+
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 2 ] || usage
+cmd=$1
+dir=$(mkdir -p "$2" && cd "$2" && pwd)
+database=${3:-segmentd}
+
+server_bin() {
+  for b in mariadbd mysqld; do
+    for p in "$(command -v $b 2>/dev/null)" /usr/sbin/$b /usr/libexec/$b; do
+      [ -n "$p" ] && [ -x "$p" ] && { echo "$p"; return; }
+    done
+  done
+  echo "privdb: no mariadbd or mysqld found; run scripts/install-deps.sh" >&2
+  exit 1
+}
+client_bin() { command -v mariadb 2>/dev/null || command -v mysql; }
+admin_bin() { command -v mariadb-admin 2>/dev/null || command -v mysqladmin; }
+
+sock="$dir/mysqld.sock"
+# A unix socket path must fit in 108 bytes; fall back to a short link in /tmp.
+if [ ${#sock} -gt 100 ]; then
+  short="/tmp/privdb-$(printf '%s' "$dir" | sha1sum | cut -c1-12)"
+  mkdir -p "$short"
+  sock="$short/mysqld.sock"
+fi
+
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo "privdb: no free port found" >&2; exit 1
+}
+
+is_running() {
+  [ -f "$dir/mysqld.pid" ] && kill -0 "$(cat "$dir/mysqld.pid")" 2>/dev/null
+}
+
+print_env() {
+  echo "PRIVDB_SOCKET=$sock"
+  echo "PRIVDB_PORT=$(cat "$dir/port")"
+  echo "PRIVDB_HOST=127.0.0.1"
+  echo "PRIVDB_USER=root"
+  echo "PRIVDB_DATABASE=$database"
+}
+
+start() {
+  local server; server=$(server_bin)
+  local runas; runas=$(id -un)
+  if is_running; then print_env; return; fi
+  if [ ! -d "$dir/data/mysql" ]; then
+    mkdir -p "$dir/data"
+    if [[ $(basename "$server") == mariadbd ]]; then
+      mariadb-install-db --no-defaults --datadir="$dir/data" \
+        --auth-root-authentication-method=normal --user="$runas" \
+        --skip-test-db >"$dir/install.log" 2>&1 \
+        || { cat "$dir/install.log" >&2; exit 1; }
+    else
+      "$server" --no-defaults --initialize-insecure --datadir="$dir/data" \
+        --user="$runas" >"$dir/install.log" 2>&1 \
+        || { cat "$dir/install.log" >&2; exit 1; }
+    fi
+  fi
+  free_port >"$dir/port"
+  # Pinned explicitly rather than trusting defaults, which differ between
+  # MariaDB and MySQL.
+  "$server" --no-defaults --datadir="$dir/data" --socket="$sock" \
+    --port="$(cat "$dir/port")" --bind-address=127.0.0.1 --user="$runas" \
+    --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
+    --local-infile=1 --event-scheduler=ON \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
+    --sql-mode=STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION \
+    --innodb-buffer-pool-size=512M --innodb-log-file-size=256M \
+    --innodb-flush-log-at-trx-commit=2 --skip-name-resolve \
+    --max-connections=200 >/dev/null 2>&1 &
+  for _ in $(seq 1 120); do
+    if "$(admin_bin)" --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
+      "$(client_bin)" --no-defaults --socket="$sock" -uroot \
+        -e "CREATE DATABASE IF NOT EXISTS \`$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+      print_env
+      echo "# connect: $(client_bin) --socket=$sock -uroot $database" >&2
+      return
+    fi
+    sleep 0.5
+  done
+  echo "privdb: server did not start; see $dir/error.log" >&2
+  tail -20 "$dir/error.log" >&2 || true
+  exit 1
+}
+
+stop() {
+  if is_running; then
+    local pid; pid=$(cat "$dir/mysqld.pid")
+    kill "$pid"
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  destroy) stop; rm -rf "$dir" ;;
+  env) print_env ;;
+  client) shift 2; exec "$(client_bin)" --no-defaults --socket="$sock" -uroot --local-infile=1 "$@" ;;
+  *) usage ;;
+esac

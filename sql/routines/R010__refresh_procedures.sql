@@ -1,0 +1,276 @@
+-- refresh_customer_segments() and its helpers. Re-created by every
+-- `segmentd migrate`; from the mysql client: mysql DB < this file.
+--
+-- The model (README "The model"): counted orders are those whose status is
+-- in segmentation_settings.counted_statuses and whose customer_id exists in
+-- customers; order value = SUM(payment_value), else SUM(price +
+-- freight_value), else 0; per customer_unique_id R, F, M; scores 1..5 with
+-- 5 = best; segment = first rfm_segment_rules row by priority that contains
+-- (r, f, m).
+
+DELIMITER $$
+
+DROP PROCEDURE IF EXISTS segmentd_refresh_run $$
+CREATE PROCEDURE segmentd_refresh_run(
+  IN p_trigger    VARCHAR(16),
+  IN p_started_by VARCHAR(255),
+  IN p_host       VARCHAR(255),
+  IN p_pid        INT UNSIGNED,
+  IN p_version    VARCHAR(32))
+  MODIFIES SQL DATA
+  COMMENT 'Builds new RFM segments and swaps them in; records the run in pipeline_runs'
+proc: BEGIN
+  DECLARE v_lock        VARCHAR(64) DEFAULT LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64);
+  DECLARE v_run_id      BIGINT UNSIGNED DEFAULT NULL;
+  DECLARE v_holder      BIGINT UNSIGNED DEFAULT NULL;
+  DECLARE v_holder_run  BIGINT UNSIGNED DEFAULT NULL;
+  DECLARE v_as_of_text  VARCHAR(10);
+  DECLARE v_statuses    VARCHAR(255);
+  DECLARE v_method      VARCHAR(16);
+  DECLARE v_as_of       DATE DEFAULT NULL;
+  DECLARE v_uncovered   TEXT DEFAULT NULL;
+  DECLARE v_fail        TEXT DEFAULT NULL;
+  DECLARE v_customers   INT UNSIGNED DEFAULT 0;
+  DECLARE v_counts      TEXT DEFAULT NULL;
+  DECLARE v_err_no      INT DEFAULT 0;
+  DECLARE v_err_text    TEXT DEFAULT NULL;
+  DECLARE t_start, t_settings, t_orders, t_rfm, t_segments, t_history, t_swap DATETIME(6);
+
+  DECLARE EXIT HANDLER FOR SQLEXCEPTION
+  BEGIN
+    GET DIAGNOSTICS CONDITION 1 v_err_no = MYSQL_ERRNO, v_err_text = MESSAGE_TEXT;
+    DROP TABLE IF EXISTS order_values_next, customer_rfm_next, customer_segments_next;
+    IF v_run_id IS NOT NULL THEN
+      DELETE FROM customer_segment_history WHERE run_id = v_run_id;
+      UPDATE pipeline_runs
+         SET status = 'failed',
+             finished_at = UTC_TIMESTAMP(3),
+             duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000,
+             message = COALESCE(v_fail, CONCAT('error ', v_err_no, ': ', v_err_text))
+       WHERE run_id = v_run_id;
+    END IF;
+    DO RELEASE_LOCK(v_lock);
+    RESIGNAL;
+  END;
+
+  SET t_start = UTC_TIMESTAMP(6);
+
+  -- One refresh at a time, whoever calls; a second caller does not wait.
+  IF COALESCE(GET_LOCK(v_lock, 0), 0) <> 1 THEN
+    SET v_holder = IS_USED_LOCK(v_lock);
+    SELECT MAX(run_id) INTO v_holder_run FROM pipeline_runs
+     WHERE status = 'running' AND kind = 'refresh' AND connection_id = v_holder;
+    INSERT INTO pipeline_runs
+      (kind, `trigger`, status, started_at, finished_at, duration_ms, started_by,
+       host, pid, segmentd_version, connection_id, message)
+    VALUES
+      ('refresh', p_trigger, 'skipped', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 0, p_started_by,
+       p_host, p_pid, p_version, CONNECTION_ID(),
+       CONCAT('another refresh is running: run ', COALESCE(v_holder_run, 'unknown'),
+              ' (connection ', COALESCE(v_holder, 'unknown'), ')'));
+    SET v_run_id = LAST_INSERT_ID();
+    SET @segmentd_run_id = v_run_id;
+    SELECT run_id, status, customers_segmented, message
+      FROM pipeline_runs WHERE run_id = v_run_id;
+    LEAVE proc;
+  END IF;
+
+  INSERT INTO pipeline_runs
+    (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, connection_id)
+  VALUES
+    ('refresh', p_trigger, 'running', UTC_TIMESTAMP(3), p_started_by, p_host, p_pid, p_version,
+     CONNECTION_ID());
+  SET v_run_id = LAST_INSERT_ID();
+  SET @segmentd_run_id = v_run_id;
+
+  -- Settings, checked before anything is built.
+  SELECT as_of, REPLACE(counted_statuses, ' ', ''), scoring_method
+    INTO v_as_of_text, v_statuses, v_method
+    FROM segmentation_settings WHERE id = 1;
+  IF v_method IS NULL OR v_method NOT IN ('ntile', 'quantile') THEN
+    SET v_fail = CONCAT('segmentation_settings.scoring_method must be ntile or quantile, not ',
+                        COALESCE(v_method, 'NULL'));
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'invalid segmentation_settings.scoring_method';
+  END IF;
+  IF v_as_of_text = 'now' THEN
+    SET v_as_of = UTC_DATE();
+  ELSEIF v_as_of_text <> 'data' THEN
+    IF v_as_of_text NOT REGEXP '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+       OR STR_TO_DATE(v_as_of_text, '%Y-%m-%d') IS NULL THEN
+      SET v_fail = CONCAT('segmentation_settings.as_of must be data, now or YYYY-MM-DD, not ',
+                          v_as_of_text);
+      SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'invalid segmentation_settings.as_of';
+    END IF;
+    SET v_as_of = STR_TO_DATE(v_as_of_text, '%Y-%m-%d');
+  END IF;
+
+  SELECT GROUP_CONCAT(CONCAT(d1.v, d2.v, d3.v) ORDER BY d1.v, d2.v, d3.v SEPARATOR ', ')
+    INTO v_uncovered
+    FROM (SELECT 1 AS v UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) d1
+   CROSS JOIN (SELECT 1 AS v UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) d2
+   CROSS JOIN (SELECT 1 AS v UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) d3
+   WHERE NOT EXISTS (SELECT 1 FROM rfm_segment_rules ru
+                      WHERE d1.v BETWEEN ru.r_min AND ru.r_max
+                        AND d2.v BETWEEN ru.f_min AND ru.f_max
+                        AND d3.v BETWEEN ru.m_min AND ru.m_max);
+  IF v_uncovered IS NOT NULL THEN
+    SET v_fail = CONCAT('rfm_segment_rules leave these r,f,m combinations without a segment: ',
+                        v_uncovered);
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'rfm_segment_rules do not cover every combination';
+  END IF;
+  SET t_settings = UTC_TIMESTAMP(6);
+
+  -- Build the new results beside the live ones.
+  DROP TABLE IF EXISTS order_values_next, customer_rfm_next, customer_segments_next;
+  CREATE TABLE order_values_next LIKE order_values;
+  CREATE TABLE customer_rfm_next LIKE customer_rfm;
+  CREATE TABLE customer_segments_next LIKE customer_segments;
+
+  -- Correlated sums walk the (order_id, ...) primary keys: one index range per
+  -- order, no join buffer, linear in the number of orders.
+  INSERT INTO order_values_next
+    (order_id, customer_id, customer_unique_id, order_status, order_date, items_total, payments_total)
+  SELECT o.order_id, o.customer_id, c.customer_unique_id, o.order_status, o.order_purchase_timestamp,
+         (SELECT SUM(i.price + i.freight_value) FROM order_items i WHERE i.order_id = o.order_id),
+         (SELECT SUM(p.payment_value) FROM order_payments p WHERE p.order_id = o.order_id)
+    FROM orders o
+    JOIN customers c ON c.customer_id = o.customer_id
+   WHERE FIND_IN_SET(o.order_status, v_statuses) > 0;
+  IF v_as_of IS NULL THEN
+    SELECT DATE(MAX(order_date)) INTO v_as_of FROM order_values_next;
+  END IF;
+  SET t_orders = UTC_TIMESTAMP(6);
+
+  IF v_method = 'ntile' THEN
+    INSERT INTO customer_rfm_next
+      (customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
+       monetary, r_score, f_score, m_score, rfm_code)
+    SELECT customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
+           monetary, r, f, m, CONCAT(r, f, m)
+      FROM (SELECT a.*,
+                   NTILE(5) OVER (ORDER BY recency_days DESC, customer_unique_id ASC) AS r,
+                   NTILE(5) OVER (ORDER BY frequency ASC, monetary ASC, customer_unique_id ASC) AS f,
+                   NTILE(5) OVER (ORDER BY monetary ASC, customer_unique_id ASC) AS m
+              FROM (SELECT customer_unique_id,
+                           MIN(order_date) AS first_purchase_date,
+                           MAX(order_date) AS last_purchase_date,
+                           DATEDIFF(v_as_of, MAX(order_date)) AS recency_days,
+                           COUNT(DISTINCT order_id) AS frequency,
+                           ROUND(SUM(order_value), 2) AS monetary
+                      FROM order_values_next
+                     GROUP BY customer_unique_id) AS a) AS scored;
+  ELSE
+    INSERT INTO customer_rfm_next
+      (customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
+       monetary, r_score, f_score, m_score, rfm_code)
+    SELECT customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
+           monetary, r, f, m, CONCAT(r, f, m)
+      FROM (SELECT a.*,
+                   1 + LEAST(4, FLOOR(5 * PERCENT_RANK() OVER (ORDER BY -recency_days ASC))) AS r,
+                   1 + LEAST(4, FLOOR(5 * PERCENT_RANK() OVER (ORDER BY frequency ASC))) AS f,
+                   1 + LEAST(4, FLOOR(5 * PERCENT_RANK() OVER (ORDER BY monetary ASC))) AS m
+              FROM (SELECT customer_unique_id,
+                           MIN(order_date) AS first_purchase_date,
+                           MAX(order_date) AS last_purchase_date,
+                           DATEDIFF(v_as_of, MAX(order_date)) AS recency_days,
+                           COUNT(DISTINCT order_id) AS frequency,
+                           ROUND(SUM(order_value), 2) AS monetary
+                      FROM order_values_next
+                     GROUP BY customer_unique_id) AS a) AS scored;
+  END IF;
+  SET t_rfm = UTC_TIMESTAMP(6);
+
+  INSERT INTO customer_segments_next
+    (customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
+     monetary, r_score, f_score, m_score, rfm_code, segment_name)
+  SELECT s.customer_unique_id, s.first_purchase_date, s.last_purchase_date, s.recency_days,
+         s.frequency, s.monetary, s.r_score, s.f_score, s.m_score, s.rfm_code,
+         (SELECT ru.segment_name FROM rfm_segment_rules ru
+           WHERE s.r_score BETWEEN ru.r_min AND ru.r_max
+             AND s.f_score BETWEEN ru.f_min AND ru.f_max
+             AND s.m_score BETWEEN ru.m_min AND ru.m_max
+           ORDER BY ru.priority LIMIT 1)
+    FROM customer_rfm_next s;
+  SET v_customers = ROW_COUNT();
+  SET t_segments = UTC_TIMESTAMP(6);
+
+  INSERT INTO customer_segment_history
+    (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
+  SELECT v_run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name
+    FROM customer_segments_next;
+  SELECT JSON_OBJECTAGG(names.segment_name, COALESCE(counted.n, 0)) INTO v_counts
+    FROM (SELECT DISTINCT segment_name FROM rfm_segment_rules) AS names
+    LEFT JOIN (SELECT segment_name, COUNT(*) AS n FROM customer_segments_next
+                GROUP BY segment_name) AS counted ON counted.segment_name = names.segment_name;
+  SET t_history = UTC_TIMESTAMP(6);
+
+  -- Readers see the old results or the new ones, never a missing table.
+  DROP TABLE IF EXISTS order_values_old, customer_rfm_old, customer_segments_old;
+  RENAME TABLE order_values TO order_values_old, order_values_next TO order_values,
+               customer_rfm TO customer_rfm_old, customer_rfm_next TO customer_rfm,
+               customer_segments TO customer_segments_old,
+               customer_segments_next TO customer_segments;
+  DROP TABLE order_values_old, customer_rfm_old, customer_segments_old;
+  SET t_swap = UTC_TIMESTAMP(6);
+
+  UPDATE pipeline_runs
+     SET status = 'succeeded',
+         finished_at = UTC_TIMESTAMP(3),
+         duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000,
+         as_of_date = v_as_of,
+         customers_segmented = v_customers,
+         segment_counts = v_counts,
+         step_timings = JSON_OBJECT(
+           'settings_ms', TIMESTAMPDIFF(MICROSECOND, t_start, t_settings) DIV 1000,
+           'order_values_ms', TIMESTAMPDIFF(MICROSECOND, t_settings, t_orders) DIV 1000,
+           'rfm_scores_ms', TIMESTAMPDIFF(MICROSECOND, t_orders, t_rfm) DIV 1000,
+           'segments_ms', TIMESTAMPDIFF(MICROSECOND, t_rfm, t_segments) DIV 1000,
+           'history_ms', TIMESTAMPDIFF(MICROSECOND, t_segments, t_history) DIV 1000,
+           'swap_ms', TIMESTAMPDIFF(MICROSECOND, t_history, t_swap) DIV 1000),
+         message = CONCAT('segmented ', v_customers, ' customers as of ',
+                          COALESCE(DATE_FORMAT(v_as_of, '%Y-%m-%d'), 'n/a'),
+                          ' (', v_method, ', statuses ', v_statuses, ')')
+   WHERE run_id = v_run_id;
+  DO RELEASE_LOCK(v_lock);
+  SELECT run_id, status, customers_segmented, message FROM pipeline_runs WHERE run_id = v_run_id;
+END $$
+
+DROP PROCEDURE IF EXISTS refresh_customer_segments $$
+CREATE PROCEDURE refresh_customer_segments()
+  MODIFIES SQL DATA
+  COMMENT 'Refresh the RFM segments now; recorded as a manual run'
+BEGIN
+  CALL segmentd_refresh_run('manual', CURRENT_USER(), SUBSTRING_INDEX(USER(), '@', -1), NULL, NULL);
+END $$
+
+-- What the fallback event runs: refresh only when no refresh succeeded within
+-- segmentation_settings.event_stale_after_days, i.e. when segmentd is not
+-- doing its job; otherwise record why it skipped.
+DROP PROCEDURE IF EXISTS refresh_customer_segments_event $$
+CREATE PROCEDURE refresh_customer_segments_event()
+  MODIFIES SQL DATA
+  COMMENT 'Fallback scheduler entry point used by ev_refresh_customer_segments'
+BEGIN
+  DECLARE v_days INT UNSIGNED DEFAULT 35;
+  DECLARE v_last_run BIGINT UNSIGNED DEFAULT NULL;
+  DECLARE v_last_at DATETIME(3) DEFAULT NULL;
+  SELECT event_stale_after_days INTO v_days FROM segmentation_settings WHERE id = 1;
+  SELECT run_id, finished_at INTO v_last_run, v_last_at FROM pipeline_runs
+   WHERE kind = 'refresh' AND status = 'succeeded'
+   ORDER BY finished_at DESC, run_id DESC LIMIT 1;
+  IF v_last_at IS NOT NULL AND v_last_at >= UTC_TIMESTAMP(3) - INTERVAL v_days DAY THEN
+    INSERT INTO pipeline_runs
+      (kind, `trigger`, status, started_at, finished_at, duration_ms, started_by,
+       connection_id, message)
+    VALUES
+      ('refresh', 'event', 'skipped', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 0,
+       'event ev_refresh_customer_segments', CONNECTION_ID(),
+       CONCAT('run ', v_last_run, ' succeeded at ', DATE_FORMAT(v_last_at, '%Y-%m-%d %H:%i:%s'),
+              ' UTC, within the last ', v_days, ' days; fallback not needed'));
+    SET @segmentd_run_id = LAST_INSERT_ID();
+  ELSE
+    CALL segmentd_refresh_run('event', 'event ev_refresh_customer_segments', NULL, NULL, NULL);
+  END IF;
+END $$
+
+DELIMITER ;
