@@ -90,7 +90,7 @@ start() {
     if "$(admin_bin)" --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
       "$(client_bin)" --no-defaults --socket="$sock" -uroot \
         -e "CREATE DATABASE IF NOT EXISTS \`$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-      print_env
+      print_env | tee "$dir/connection.env"
       echo "# connect: $(client_bin) --socket=$sock -uroot $database" >&2
       return
     fi

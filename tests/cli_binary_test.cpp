@@ -1,0 +1,102 @@
+// The segmentd binary itself: exit statuses, messages and output formats.
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include "test_database.h"
+
+namespace segmentd::test {
+namespace {
+
+struct CommandResult {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+CommandResult run(const std::string& args) {
+  const std::string cmd = std::string(SEGMENTD_BINARY) + " " + args + " 2>&1";
+  std::FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  const int rc = pclose(pipe);
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+}
+
+TEST(Cli, MigrateRefreshHistoryEndToEnd) {
+  TestDatabase t;
+  const auto config = t.write_config();
+  const std::string c = "--config '" + config.string() + "' ";
+
+  CommandResult dry = run(c + "migrate --dry-run");
+  EXPECT_EQ(dry.status, 0) << dry.output;
+  EXPECT_NE(dry.output.find("would apply migrations/V001__canonical_tables.sql"), std::string::npos) << dry.output;
+
+  CommandResult m = run(c + "migrate");
+  EXPECT_EQ(m.status, 0) << m.output;
+  EXPECT_NE(m.output.find("migrate.finished migrations="), std::string::npos) << m.output;
+  EXPECT_NE(run(c + "migrate").output.find("no migrations pending"), std::string::npos);
+
+  t.db().execute("INSERT INTO customers (customer_id, customer_unique_id) VALUES ('c1','u1'), ('c2','u2')");
+  t.db().execute("INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) VALUES "
+                 "('o1','c1','delivered','2018-01-01 10:00:00'), ('o2','c2','shipped','2018-02-01 10:00:00')");
+  CommandResult r = run(c + "refresh");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("refresh.finished run_id=1 status=succeeded customers=2"), std::string::npos) << r.output;
+
+  CommandResult h = run(c + "history");
+  EXPECT_EQ(h.status, 0) << h.output;
+  EXPECT_NE(h.output.find("RUN  KIND     TRIGGER  STATUS"), std::string::npos) << h.output;
+  EXPECT_NE(h.output.find("1    refresh  cli      succeeded"), std::string::npos) << h.output;
+
+  CommandResult j = run(c + "history --json --status succeeded");
+  EXPECT_EQ(j.status, 0);
+  EXPECT_NE(j.output.find("\"customers_segmented\": 2"), std::string::npos) << j.output;
+  EXPECT_NE(j.output.find("\"trigger\": \"cli\""), std::string::npos) << j.output;
+
+  EXPECT_EQ(run(c + "history --status failed").output.find("succeeded"), std::string::npos);
+  EXPECT_EQ(run(c + "history --run 99").status, 1);
+}
+
+TEST(Cli, RefreshBeforeMigrateSaysWhatToDo) {
+  TestDatabase t;
+  CommandResult r = run("--config '" + t.write_config().string() + "' refresh");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("run segmentd migrate"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ConfigErrorsNameFileLineColumnAndKey) {
+  TestDatabase t;
+  const auto path = t.scratch() / "bad.yaml";
+  std::ofstream(path) << "database:\n  host: db\n  prot: 3306\n";
+  CommandResult r = run("--config '" + path.string() + "' history");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find(path.string() + ":3:3: database.prot: unknown key"), std::string::npos) << r.output;
+}
+
+TEST(Cli, UnreachableDatabaseIsExitFourAndNeverPrintsThePassword) {
+  TestDatabase t;
+  const auto secret = t.scratch() / "secret";
+  std::ofstream(secret) << "hunter2-very-secret\n";
+  const auto path = t.scratch() / "down.yaml";
+  std::ofstream(path) << "database:\n  socket: " << (t.scratch() / "nope.sock").string()
+                      << "\n  user: someone\n  password_file: " << secret.string() << "\n";
+  CommandResult r = run("--config '" + path.string() + "' refresh");
+  EXPECT_EQ(r.status, 4) << r.output;
+  EXPECT_NE(r.output.find("cannot connect"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("hunter2"), std::string::npos) << r.output;
+}
+
+TEST(Cli, VersionAndHelp) {
+  EXPECT_EQ(run("version").output.substr(0, 9), "segmentd ");
+  CommandResult h = run("history --help");
+  EXPECT_EQ(h.status, 0);
+  EXPECT_NE(h.output.find("--limit"), std::string::npos);
+  EXPECT_EQ(run("frobnicate").status, 2);
+}
+
+}  // namespace
+}  // namespace segmentd::test

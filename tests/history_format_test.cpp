@@ -1,0 +1,49 @@
+#include <gtest/gtest.h>
+
+#include "history.h"
+
+namespace segmentd {
+namespace {
+
+TEST(HistoryFormat, DurationIsReadable) {
+  EXPECT_EQ(format_duration(std::nullopt), "-");
+  EXPECT_EQ(format_duration(0), "0.000s");
+  EXPECT_EQ(format_duration(1234), "1.234s");
+  EXPECT_EQ(format_duration(123000), "2m03s");
+}
+
+TEST(HistoryFormat, TableAlignsColumnsAndKeepsMessagesOnOneLine) {
+  RunRecord a;
+  a.run_id = 12;
+  a.kind = "refresh";
+  a.trigger = "schedule";
+  a.status = "succeeded";
+  a.started_at = "2026-01-02 03:04:05.678";
+  a.duration_ms = 2500;
+  a.customers = 96096;
+  a.message = "segmented\n96096";
+  RunRecord b = a;
+  b.run_id = 3;
+  b.trigger = "cli";
+  b.status = "failed";
+  b.customers.reset();
+  b.duration_ms.reset();
+  b.message = "boom";
+  EXPECT_EQ(format_runs_table({a, b}),
+            "RUN  KIND     TRIGGER   STATUS     STARTED (UTC)        DURATION  CUSTOMERS  MESSAGE\n"
+            "12   refresh  schedule  succeeded  2026-01-02 03:04:05  2.500s    96096      segmented 96096\n"
+            "3    refresh  cli       failed     2026-01-02 03:04:05  -         -          boom\n");
+  EXPECT_EQ(format_runs_table({}), "RUN  KIND  TRIGGER  STATUS  STARTED (UTC)  DURATION  CUSTOMERS  MESSAGE\n(no runs recorded)\n");
+}
+
+TEST(HistoryFormat, JsonEmbedsJsonColumnsAsObjects) {
+  RunRecord a;
+  a.run_id = 1;
+  a.segment_counts = "{\"Champions\": 3}";
+  const std::string json = format_runs_json({a});
+  EXPECT_NE(json.find("\"Champions\": 3"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"duration_ms\": null"), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace segmentd

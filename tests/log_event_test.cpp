@@ -1,0 +1,16 @@
+#include <gtest/gtest.h>
+
+#include "log_event.h"
+
+namespace segmentd {
+namespace {
+
+TEST(LogEvent, KeyValueFieldsQuotedOnlyWhenNeeded) {
+  EXPECT_EQ(format_event("refresh.finished", {{"run_id", "7"}, {"status", "succeeded"}}),
+            "refresh.finished run_id=7 status=succeeded");
+  EXPECT_EQ(format_event("file.rejected", {{"file", "a b.csv"}, {"reason", "say \"hi\"\nnow"}, {"empty", ""}}),
+            "file.rejected file=\"a b.csv\" reason=\"say \\\"hi\\\"\\nnow\" empty=\"\"");
+}
+
+}  // namespace
+}  // namespace segmentd

@@ -1,0 +1,76 @@
+#include "test_database.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "migrations.h"
+
+namespace segmentd::test {
+
+bool test_server(DatabaseConfig& out) {
+  const char* dir = std::getenv("SEGMENTD_TEST_DB_DIR");
+  if (dir == nullptr) return false;
+  std::ifstream env(std::filesystem::path(dir) / "connection.env");
+  if (!env) return false;
+  std::string line;
+  while (std::getline(env, line)) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    if (key == "PRIVDB_SOCKET") out.socket = value;
+    if (key == "PRIVDB_PORT") out.port = static_cast<unsigned>(std::stoul(value));
+    if (key == "PRIVDB_HOST") out.host = value;
+    if (key == "PRIVDB_USER") out.user = value;
+  }
+  return !out.socket.empty();
+}
+
+TestDatabase::TestDatabase() {
+  if (!test_server(config_)) throw std::runtime_error("no test database server (SEGMENTD_TEST_DB_DIR)");
+  std::random_device rd;
+  std::ostringstream name;
+  name << "t_" << std::hex << rd() << rd();
+  config_.database = "mysql";
+  auto admin = connect_database(config_);
+  admin->execute("CREATE DATABASE `" + name.str() + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+  config_.database = name.str();
+  session_ = connect_database(config_);
+  scratch_ = std::filesystem::temp_directory_path() / ("segmentd-test-" + name.str());
+  std::filesystem::create_directories(scratch_);
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    session_.reset();
+    DatabaseConfig admin_config = config_;
+    admin_config.database = "mysql";
+    auto admin = connect_database(admin_config);
+    admin->execute("DROP DATABASE IF EXISTS `" + config_.database + "`");
+  } catch (...) {
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(scratch_, ec);
+}
+
+void TestDatabase::migrate() { segmentd::migrate(*session_, false, "test"); }
+
+std::filesystem::path TestDatabase::write_config(const std::string& extra_yaml) const {
+  const auto path = scratch_ / "segmentd.yaml";
+  std::ofstream out(path);
+  out << "database:\n"
+      << "  socket: " << config_.socket << "\n"
+      << "  user: " << config_.user << "\n"
+      << "  database: " << config_.database << "\n"
+      << extra_yaml;
+  return path;
+}
+
+std::string TestDatabase::scalar(const std::string& sql) {
+  DbResult r = session_->query(sql);
+  if (r.rows.empty() || r.rows[0].empty()) return "";
+  return r.rows[0][0].value_or("NULL");
+}
+
+}  // namespace segmentd::test

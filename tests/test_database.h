@@ -1,0 +1,44 @@
+#pragma once
+// A fresh database on the private test server (started by the ctest fixture),
+// dropped again when the test ends.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "config.h"
+#include "db_session.h"
+
+namespace segmentd::test {
+
+// Connection settings of the private server, from SEGMENTD_TEST_DB_DIR.
+// Returns false when no test server is configured.
+bool test_server(DatabaseConfig& out);
+
+class TestDatabase {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  const DatabaseConfig& config() const { return config_; }
+  // A new session on this database.
+  std::unique_ptr<DbSession> connect() const { return connect_database(config_); }
+  DbSession& db() { return *session_; }
+  // Runs `segmentd migrate` logic.
+  void migrate();
+  // Writes a segmentd YAML config for this database; returns its path.
+  std::filesystem::path write_config(const std::string& extra_yaml = "") const;
+  // A scratch folder removed with the database.
+  const std::filesystem::path& scratch() const { return scratch_; }
+  // Single value of a query, "NULL" for NULL.
+  std::string scalar(const std::string& sql);
+
+ private:
+  DatabaseConfig config_;
+  std::unique_ptr<DbSession> session_;
+  std::filesystem::path scratch_;
+};
+
+}  // namespace segmentd::test
