@@ -8,6 +8,7 @@
 #include "db_session.h"
 #include "errors.h"
 #include "history.h"
+#include "ingest_run.h"
 #include "log_event.h"
 #include "migrations.h"
 #include "refresh.h"
@@ -25,6 +26,7 @@ struct Options {
   std::uint64_t run_id = 0;
   bool json = false;
   bool verbose = false;
+  std::vector<std::string> files;
 };
 
 std::unique_ptr<DbSession> open_database(const Config& config) {
@@ -66,6 +68,23 @@ int cmd_refresh(const Options& o) {
   return kExitFailure;
 }
 
+int cmd_ingest(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  require_current_schema(*db);
+  IngestOptions options;
+  options.max_rejected_rows = config.ingest.max_rejected_rows;
+  options.load_path = config.ingest.load_path;
+  std::vector<std::filesystem::path> paths(o.files.begin(), o.files.end());
+  const IngestRunOutcome out = run_ingest(*db, paths, options, "cli", this_process());
+  for (const auto& f : out.files) {
+    std::cout << f.status << "\t" << f.name << "\t" << (f.dataset.empty() ? "-" : f.dataset) << "\t" << f.message
+              << (f.rejects_file.empty() ? "" : " (rejects: " + f.rejects_file.string() + ")") << "\n";
+  }
+  std::cout << "run " << out.run_id << ": data quality " << out.data_quality_json << "\n";
+  return out.all_ok() ? kExitOk : kExitFailure;
+}
+
 int cmd_history(const Options& o) {
   const Config config = load_config(o.config_path);
   auto db = open_database(config);
@@ -94,6 +113,8 @@ int segmentd_main(int argc, char** argv) {
   auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the schema; re-create procedures, views, event");
   migrate_cmd->add_flag("--dry-run", o.dry_run, "List what would run without changing anything");
   auto* refresh_cmd = app.add_subcommand("refresh", "Recompute the customer segments now (trigger 'cli')");
+  auto* ingest_cmd = app.add_subcommand("ingest", "Validate and load Olist CSV files in place (trigger 'cli')");
+  ingest_cmd->add_option("files", o.files, "CSV files")->required();
   auto* history_cmd = app.add_subcommand("history", "Show recorded runs from pipeline_runs");
   history_cmd->add_option("--limit", o.limit, "Most recent N runs")->check(CLI::Range(1u, 100000u))->capture_default_str();
   history_cmd->add_option("--status", o.status, "Only runs with this status")
@@ -118,6 +139,7 @@ int segmentd_main(int argc, char** argv) {
     if (*migrate_cmd) return cmd_migrate(o);
     if (*refresh_cmd) return cmd_refresh(o);
     if (*history_cmd) return cmd_history(o);
+    if (*ingest_cmd) return cmd_ingest(o);
   } catch (const ConfigError& e) {
     std::cerr << "segmentd: " << e.what() << "\n";
     return kExitUsage;

@@ -31,12 +31,31 @@ DatabaseConfig read_database(YamlSection section) {
   return db;
 }
 
+IngestConfig read_ingest(YamlSection section) {
+  IngestConfig ingest;
+  section.read("max_rejected_rows", ingest.max_rejected_rows, 0, 1000000000);
+  std::string path = "auto";
+  section.read("load_path", path);
+  if (path == "auto") {
+    ingest.load_path = LoadPath::Auto;
+  } else if (path == "load_data") {
+    ingest.load_path = LoadPath::LoadData;
+  } else if (path == "insert") {
+    ingest.load_path = LoadPath::Insert;
+  } else {
+    section.fail("load_path", "must be auto, load_data or insert, got \"" + path + "\"");
+  }
+  section.finish();
+  return ingest;
+}
+
 Config from_root(const YAML::Node& root, const std::string& name) {
   Config config;
   config.source = name;
   YamlSection top(root, "", name);
   if (!top.has("database")) top.fail("database", "missing required section");
   config.database = read_database(top.section("database"));
+  config.ingest = read_ingest(top.section("ingest"));
   top.finish();
   return config;
 }

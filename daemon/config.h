@@ -20,9 +20,17 @@ struct DatabaseConfig {
   std::string database = "segmentd";
 };
 
+enum class LoadPath { Auto, LoadData, Insert };
+
+struct IngestConfig {
+  unsigned max_rejected_rows = 0;  // above it a file is refused whole
+  LoadPath load_path = LoadPath::Auto;
+};
+
 struct Config {
   std::filesystem::path source;  // file it was read from
   DatabaseConfig database;
+  IngestConfig ingest;
 };
 
 // Reads and validates a config file. Throws ConfigError.

@@ -1,0 +1,92 @@
+#include "ingest_run.h"
+
+#include <nlohmann/json.hpp>
+
+#include "db_session.h"
+#include "log_event.h"
+
+namespace segmentd {
+
+bool IngestRunOutcome::all_ok() const {
+  for (const auto& f : files) {
+    if (!f.ok()) return false;
+  }
+  return true;
+}
+
+std::string data_quality_summary(DbSession& db) {
+  DbResult r = db.query(
+      "SELECT "
+      "(SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = i.order_id)),"
+      "(SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = o.customer_id)),"
+      "(SELECT COUNT(*) FROM order_payments p WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = p.order_id)),"
+      "(SELECT COUNT(*) FROM order_reviews v WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = v.order_id)),"
+      "(SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.product_id = i.product_id)),"
+      "(SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM sellers s WHERE s.seller_id = i.seller_id))");
+  const auto& row = r.rows.at(0);
+  nlohmann::json j = {{"order_items_with_unknown_order", std::stoull(row[0].value_or("0"))},
+                      {"orders_with_unknown_customer", std::stoull(row[1].value_or("0"))},
+                      {"payments_with_unknown_order", std::stoull(row[2].value_or("0"))},
+                      {"reviews_with_unknown_order", std::stoull(row[3].value_or("0"))},
+                      {"order_items_with_unknown_product", std::stoull(row[4].value_or("0"))},
+                      {"order_items_with_unknown_seller", std::stoull(row[5].value_or("0"))}};
+  return j.dump();
+}
+
+IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::path>& files,
+                            const IngestOptions& options, const std::string& trigger, const RunIdentity& who) {
+  IngestRunOutcome out;
+  db.update(
+      "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, "
+      "connection_id) VALUES ('ingest', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, CONNECTION_ID())",
+      {trigger, who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version});
+  out.run_id = std::stoull(db.query("SELECT LAST_INSERT_ID()").rows.at(0).at(0).value_or("0"));
+  log_event(spdlog::level::info, "ingest.started",
+            {{"run_id", std::to_string(out.run_id)}, {"files", std::to_string(files.size())}});
+
+  std::size_t loaded = 0, duplicate = 0, refused = 0;
+  nlohmann::json file_list = nlohmann::json::array();
+  for (const auto& path : files) {
+    FileOutcome f = ingest_file(db, path, options, out.run_id);
+    (f.status == "loaded" ? loaded : f.status == "duplicate" ? duplicate : refused)++;
+    log_event(f.ok() ? spdlog::level::info : spdlog::level::warn, "ingest.file",
+              {{"run_id", std::to_string(out.run_id)},
+               {"file", f.name},
+               {"status", f.status},
+               {"dataset", f.dataset},
+               {"rows_read", std::to_string(f.rows_read)},
+               {"rows_loaded", std::to_string(f.rows_loaded)},
+               {"rows_rejected", std::to_string(f.rows_rejected)},
+               {"message", f.message}});
+    file_list.push_back({{"ledger_id", f.ledger_id},
+                         {"file", f.name},
+                         {"status", f.status},
+                         {"dataset", f.dataset},
+                         {"sha256", f.sha256},
+                         {"rows_read", f.rows_read},
+                         {"rows_loaded", f.rows_loaded},
+                         {"rows_rejected", f.rows_rejected},
+                         {"load_path", f.load_path},
+                         {"rejects_file", f.rejects_file.string()},
+                         {"message", f.message}});
+    out.files.push_back(std::move(f));
+  }
+  out.data_quality_json = data_quality_summary(db);
+  nlohmann::json details = {{"files", file_list}, {"data_quality", nlohmann::json::parse(out.data_quality_json)}};
+  const std::string message = std::to_string(files.size()) + " file(s): " + std::to_string(loaded) + " loaded, " +
+                              std::to_string(duplicate) + " duplicate, " + std::to_string(refused) + " refused";
+  db.update(
+      "UPDATE pipeline_runs SET status = ?, finished_at = UTC_TIMESTAMP(3), "
+      "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, details = ?, message = ? "
+      "WHERE run_id = ?",
+      {std::string(out.all_ok() ? "succeeded" : "failed"), details.dump(), message,
+       static_cast<std::int64_t>(out.run_id)});
+  log_event(out.all_ok() ? spdlog::level::info : spdlog::level::warn, "ingest.finished",
+            {{"run_id", std::to_string(out.run_id)},
+             {"loaded", std::to_string(loaded)},
+             {"duplicate", std::to_string(duplicate)},
+             {"refused", std::to_string(refused)}});
+  return out;
+}
+
+}  // namespace segmentd
