@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: on a private database this script starts, generate an Olist-shaped
-# dataset, create the schema, load the files, refresh the segments and show
+# dataset, create the schema, ingest the files, refresh the segments and show
 # the segment summary and the run history.
 #
 #   scripts/demo.sh [--scale S] [--keep]
@@ -41,12 +41,8 @@ echo "== generating data (scale $scale)"
 echo "== segmentd migrate"
 "$bin" --config "$state/segmentd.yaml" migrate
 
-echo "== loading the nine files"
-"$root/scripts/privdb.sh" client "$state/db" segmentd -e \
-  "SET FOREIGN_KEY_CHECKS=0; TRUNCATE customers; TRUNCATE orders; TRUNCATE order_items; TRUNCATE order_payments;
-   TRUNCATE order_reviews; TRUNCATE products; TRUNCATE sellers; TRUNCATE geolocation;
-   TRUNCATE product_category_name_translation"
-"$root/scripts/load-with-client.sh" "$state/db" segmentd "$state/data"/*.csv
+echo "== segmentd ingest (the nine files; content loaded before is recognised as duplicate)"
+"$bin" --config "$state/segmentd.yaml" ingest "$state/data"/*.csv
 
 echo "== segmentd refresh"
 "$bin" --config "$state/segmentd.yaml" refresh

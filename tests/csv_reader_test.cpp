@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "csv_reader.h"
+
+namespace segmentd {
+namespace {
+
+std::vector<CsvRecord> read_all(const std::string& text, std::size_t max_record = 1 << 20) {
+  std::FILE* f = std::tmpfile();
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::rewind(f);
+  CsvReader reader(fileno(f), max_record);
+  std::vector<CsvRecord> out;
+  CsvRecord r;
+  try {
+    while (reader.next(r)) out.push_back(r);
+  } catch (...) {
+    std::fclose(f);
+    throw;
+  }
+  std::fclose(f);
+  return out;
+}
+
+TEST(CsvReader, QuotedFieldsWithCommasDoubledQuotesAndLineBreaks) {
+  const auto rows = read_all("a,b\r\n\"x,1\",\"say \"\"hi\"\"\"\r\n\"multi\r\nline\",plain\r\n");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].fields, (std::vector<std::string>{"x,1", "say \"hi\""}));
+  EXPECT_EQ(rows[2].fields, (std::vector<std::string>{"multi\r\nline", "plain"}));
+  EXPECT_EQ(rows[2].line, 3u);
+  EXPECT_EQ(rows[2].raw, "\"multi\r\nline\",plain");
+}
+
+TEST(CsvReader, BomMissingFinalNewlineAndEmptyFields) {
+  const auto rows = read_all("\xEF\xBB\xBFh1,h2,h3\n,,\nlast,row,x");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].fields[0], "h1");
+  EXPECT_EQ(rows[1].fields, (std::vector<std::string>{"", "", ""}));
+  EXPECT_EQ(rows[2].fields, (std::vector<std::string>{"last", "row", "x"}));
+}
+
+TEST(CsvReader, LineNumbersCountLinesInsideQuotes) {
+  const auto rows = read_all("h\n\"a\nb\nc\"\nnext\n");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[2].line, 5u);
+}
+
+TEST(CsvReader, UnbalancedQuoteIsAnErrorNamingWhereItStarted) {
+  try {
+    read_all("h\nok\n\"never closed\nmore\n");
+    FAIL();
+  } catch (const CsvError& e) {
+    EXPECT_EQ(e.line(), 3u);
+    EXPECT_NE(std::string(e.what()).find("never closed"), std::string::npos);
+  }
+}
+
+TEST(CsvReader, RecordsLargerThanTheBufferAreReadWhole) {
+  const std::string big(3 << 20, 'x');
+  const auto rows = read_all("h\n\"" + big + "\",y\n", 8 << 20);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].fields[0].size(), big.size());
+  EXPECT_THROW(read_all("h\n\"" + big + "\",y\n", 1 << 20), CsvError);
+}
+
+}  // namespace
+}  // namespace segmentd
