@@ -1,7 +1,6 @@
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "config.h"
@@ -45,9 +44,9 @@ int cmd_migrate(const Options& o) {
   for (const auto& r : report.routines) {
     std::cout << (o.dry_run ? "would re-create " : "re-created ") << r << "\n";
   }
-  log_event(spdlog::level::info, o.dry_run ? "migrate.planned" : "migrate.finished",
-            {{"migrations", std::to_string(report.applied.size())},
-             {"routines", std::to_string(report.routines.size())}});
+  log_event(
+      spdlog::level::info, o.dry_run ? "migrate.planned" : "migrate.finished",
+      {{"migrations", std::to_string(report.applied.size())}, {"routines", std::to_string(report.routines.size())}});
   return kExitOk;
 }
 
@@ -116,7 +115,9 @@ int segmentd_main(int argc, char** argv) {
   auto* ingest_cmd = app.add_subcommand("ingest", "Validate and load Olist CSV files in place (trigger 'cli')");
   ingest_cmd->add_option("files", o.files, "CSV files")->required();
   auto* history_cmd = app.add_subcommand("history", "Show recorded runs from pipeline_runs");
-  history_cmd->add_option("--limit", o.limit, "Most recent N runs")->check(CLI::Range(1u, 100000u))->capture_default_str();
+  history_cmd->add_option("--limit", o.limit, "Most recent N runs")
+      ->check(CLI::Range(1u, 100000u))
+      ->capture_default_str();
   history_cmd->add_option("--status", o.status, "Only runs with this status")
       ->check(CLI::IsMember({"running", "succeeded", "failed", "skipped", "abandoned"}));
   history_cmd->add_option("--run", o.run_id, "Only this run");

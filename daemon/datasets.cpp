@@ -99,7 +99,8 @@ std::vector<Dataset> build() {
 std::string normalise(const std::string& name) {
   std::string out;
   for (char c : name) {
-    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
 }
@@ -146,7 +147,8 @@ HeaderMatch recognise_header(const std::vector<std::string>& header) {
       }
     }
     for (const auto& [name, index] : position) {
-      const bool known = std::any_of(d.columns.begin(), d.columns.end(), [&](const auto& c) { return c.header == name; });
+      const bool known =
+          std::any_of(d.columns.begin(), d.columns.end(), [&](const auto& c) { return c.header == name; });
       if (!known) extra.push_back(header[index]);
     }
     if (missing.empty() && extra.empty()) {

@@ -24,8 +24,8 @@ class DbError : public std::runtime_error {
   const std::string& sql_state() const { return sql_state_; }
   // 2002/2003/2006/2013 and friends: the server is gone, not the statement wrong.
   bool connection_lost() const {
-    return code_ == 2002 || code_ == 2003 || code_ == 2005 || code_ == 2006 ||
-           code_ == 2013 || code_ == 2055 || code_ == 1927 || code_ == 4031;
+    return code_ == 2002 || code_ == 2003 || code_ == 2005 || code_ == 2006 || code_ == 2013 || code_ == 2055 ||
+           code_ == 1927 || code_ == 4031;
   }
 
  private:

@@ -126,7 +126,8 @@ FieldCheck check_field(const ColumnSpec& column, std::string_view value) {
     case ColumnType::UInt: {
       unsigned long long v = 0;
       auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-      if (ec == std::errc::result_out_of_range || (ec == std::errc() && ptr == value.data() + value.size() && v > column.max)) {
+      if (ec == std::errc::result_out_of_range ||
+          (ec == std::errc() && ptr == value.data() + value.size() && v > column.max)) {
         return fail("\"" + std::string(value) + "\" is out of range (0.." + std::to_string(column.max) + ")");
       }
       if (ec != std::errc() || ptr != value.data() + value.size()) {

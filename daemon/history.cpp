@@ -1,8 +1,7 @@
 #include "history.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "db_session.h"
@@ -95,8 +94,8 @@ std::string format_duration(std::optional<std::uint64_t> ms) {
 }
 
 std::string format_runs_table(const std::vector<RunRecord>& runs) {
-  const std::vector<std::string> header = {"RUN", "KIND", "TRIGGER", "STATUS", "STARTED (UTC)", "DURATION",
-                                           "CUSTOMERS", "MESSAGE"};
+  const std::vector<std::string> header = {"RUN",           "KIND",     "TRIGGER",   "STATUS",
+                                           "STARTED (UTC)", "DURATION", "CUSTOMERS", "MESSAGE"};
   std::vector<std::vector<std::string>> cells;
   for (const auto& r : runs) {
     cells.push_back({std::to_string(r.run_id), r.kind, r.trigger, r.status, r.started_at.substr(0, 19),

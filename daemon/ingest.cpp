@@ -65,12 +65,18 @@ std::string random_suffix() {
 
 std::string sql_type(const ColumnSpec& c) {
   switch (c.type) {
-    case ColumnType::Id: return "VARCHAR(" + std::to_string(c.size) + ") CHARACTER SET ascii COLLATE ascii_bin";
-    case ColumnType::Text: return c.size > 16383 ? "TEXT" : "VARCHAR(" + std::to_string(c.size) + ")";
-    case ColumnType::UInt: return "BIGINT UNSIGNED";
-    case ColumnType::Decimal: return "DECIMAL(" + std::to_string(c.size) + ",2)";
-    case ColumnType::DateTime: return "DATETIME";
-    case ColumnType::Double: return "DOUBLE";
+    case ColumnType::Id:
+      return "VARCHAR(" + std::to_string(c.size) + ") CHARACTER SET ascii COLLATE ascii_bin";
+    case ColumnType::Text:
+      return c.size > 16383 ? "TEXT" : "VARCHAR(" + std::to_string(c.size) + ")";
+    case ColumnType::UInt:
+      return "BIGINT UNSIGNED";
+    case ColumnType::Decimal:
+      return "DECIMAL(" + std::to_string(c.size) + ",2)";
+    case ColumnType::DateTime:
+      return "DATETIME";
+    case ColumnType::Double:
+      return "DOUBLE";
   }
   return "TEXT";
 }
@@ -86,11 +92,20 @@ std::string column_list(const Dataset& d) {
 void append_tsv(std::string& out, std::string_view v) {
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -200,7 +215,10 @@ class FileIngest {
     }
     if (!S_ISREG(st.st_mode)) {
       out_.message = std::string("is not a regular file (") +
-                     (S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket") + ")";
+                     (S_ISDIR(st.st_mode)    ? "a directory"
+                      : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                             : "a device or socket") +
+                     ")";
       return false;
     }
     const int fd = ::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -243,8 +261,8 @@ class FileIngest {
         "SELECT id, original_name FROM ingested_files WHERE sha256 = ? AND status = 'loaded' ORDER BY id LIMIT 1",
         {out_.sha256});
     if (r.rows.empty()) return false;
-    out_.message = "same content as ingested file #" + r.rows[0][0].value_or("?") + " (" +
-                   r.rows[0][1].value_or("") + "); nothing changed";
+    out_.message = "same content as ingested file #" + r.rows[0][0].value_or("?") + " (" + r.rows[0][1].value_or("") +
+                   "); nothing changed";
     return true;
   }
 
@@ -324,7 +342,8 @@ class FileIngest {
         ++out_.rows_read;
         std::string reason;
         if (record.fields.size() != header_fields) {
-          reason = "expected " + std::to_string(header_fields) + " fields, found " + std::to_string(record.fields.size());
+          reason =
+              "expected " + std::to_string(header_fields) + " fields, found " + std::to_string(record.fields.size());
         } else {
           for (std::size_t c = 0; c < ncols && reason.empty(); ++c) {
             checks[c] = check_field(d.columns[c], record.fields[match.field_of_column[c]]);
@@ -422,8 +441,9 @@ class FileIngest {
     std::string key_list;
     for (auto k : d.key) key_list += (key_list.empty() ? "" : ", ") + std::string(k);
     db_.execute("SET SESSION group_concat_max_len = 1048576");
-    DbResult r = db_.query(std::string("SELECT CONCAT_WS(', ', ") + key_list + "), MIN(_line), GROUP_CONCAT(_line ORDER BY _line) FROM " +
-                               kStage + " GROUP BY " + key_list + " HAVING COUNT(*) > 1 LIMIT ?",
+    DbResult r = db_.query(std::string("SELECT CONCAT_WS(', ', ") + key_list +
+                               "), MIN(_line), GROUP_CONCAT(_line ORDER BY _line) FROM " + kStage + " GROUP BY " +
+                               key_list + " HAVING COUNT(*) > 1 LIMIT ?",
                            {static_cast<std::int64_t>(options_.max_rejected_rows) + 2});
     if (r.rows.empty()) return;
     std::map<std::uint64_t, std::string> duplicate_lines;  // line -> reason
@@ -570,7 +590,8 @@ FileOutcome ingest_file(DbSession& db, const std::filesystem::path& path, const 
                         std::optional<std::uint64_t> run_id) {
   IngestLock lock(db);
   FileIngest job(db, path, options, run_id);
-  job.set_started_at(db.query("SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%d %H:%i:%s.%f')").rows.at(0).at(0).value_or(""));
+  job.set_started_at(
+      db.query("SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%d %H:%i:%s.%f')").rows.at(0).at(0).value_or(""));
   return job.run();
 }
 

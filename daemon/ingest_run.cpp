@@ -18,11 +18,14 @@ std::string data_quality_summary(DbSession& db) {
   DbResult r = db.query(
       "SELECT "
       "(SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = i.order_id)),"
-      "(SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = o.customer_id)),"
+      "(SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = "
+      "o.customer_id)),"
       "(SELECT COUNT(*) FROM order_payments p WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = p.order_id)),"
       "(SELECT COUNT(*) FROM order_reviews v WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = v.order_id)),"
-      "(SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.product_id = i.product_id)),"
-      "(SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM sellers s WHERE s.seller_id = i.seller_id))");
+      "(SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.product_id = "
+      "i.product_id)),"
+      "(SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM sellers s WHERE s.seller_id = "
+      "i.seller_id))");
   const auto& row = r.rows.at(0);
   nlohmann::json j = {{"order_items_with_unknown_order", std::stoull(row[0].value_or("0"))},
                       {"orders_with_unknown_customer", std::stoull(row[1].value_or("0"))},

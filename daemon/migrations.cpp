@@ -34,9 +34,9 @@ std::vector<AppliedMigration> read_applied(DbSession& db) {
 }
 
 bool ledger_exists(DbSession& db) {
-  DbResult r = db.query(
-      "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
-      {std::string("schema_migrations")});
+  DbResult r =
+      db.query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+               {std::string("schema_migrations")});
   return !r.rows.empty() && r.rows[0][0].value_or("0") != "0";
 }
 
@@ -153,8 +153,7 @@ MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by
     db.update(
         "INSERT INTO schema_migrations (version, description, checksum, applied_at, duration_ms, applied_by) "
         "VALUES (?, ?, ?, UTC_TIMESTAMP(3), ?, ?)",
-        {static_cast<std::int64_t>(m.version), m.description, m.checksum, static_cast<std::int64_t>(ms),
-         applied_by});
+        {static_cast<std::int64_t>(m.version), m.description, m.checksum, static_cast<std::int64_t>(ms), applied_by});
     report.applied.push_back(m.path);
   }
   for (const auto& r : plan.routines) {

@@ -41,8 +41,8 @@ std::vector<EmbeddedFile> routine_files(const std::vector<EmbeddedFile>& files);
 MigrationPlan plan_migrations(const std::vector<EmbeddedFile>& files, const std::vector<AppliedMigration>& applied);
 
 struct MigrateReport {
-  std::vector<std::string> applied;    // migration paths run now
-  std::vector<std::string> routines;   // routine files re-created
+  std::vector<std::string> applied;   // migration paths run now
+  std::vector<std::string> routines;  // routine files re-created
   bool dry_run = false;
 };
 

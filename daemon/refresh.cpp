@@ -23,12 +23,14 @@ RefreshOutcome read_run(DbSession& db, std::uint64_t run_id) {
 RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who) {
   // Parameters travel as session variables bound through a prepared SET, so
   // nothing of them is ever part of the statement text.
-  db.update("SET @segmentd_run_id = NULL, @segmentd_p_trigger = ?, @segmentd_p_by = ?, @segmentd_p_host = ?, "
-            "@segmentd_p_pid = ?, @segmentd_p_version = ?",
-            {std::string(trigger), who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version});
+  db.update(
+      "SET @segmentd_run_id = NULL, @segmentd_p_trigger = ?, @segmentd_p_by = ?, @segmentd_p_host = ?, "
+      "@segmentd_p_pid = ?, @segmentd_p_version = ?",
+      {std::string(trigger), who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version});
   try {
-    db.call("CALL segmentd_refresh_run(@segmentd_p_trigger, @segmentd_p_by, @segmentd_p_host, @segmentd_p_pid, "
-            "@segmentd_p_version)");
+    db.call(
+        "CALL segmentd_refresh_run(@segmentd_p_trigger, @segmentd_p_by, @segmentd_p_host, @segmentd_p_pid, "
+        "@segmentd_p_version)");
   } catch (const DbError& e) {
     if (e.connection_lost()) throw;
     DbResult r = db.query("SELECT @segmentd_run_id");

@@ -13,8 +13,8 @@ namespace segmentd {
 class DbSession;
 
 struct RefreshOutcome {
-  std::uint64_t run_id = 0;      // 0 when the run could not even be recorded
-  std::string status;            // succeeded, skipped or failed
+  std::uint64_t run_id = 0;  // 0 when the run could not even be recorded
+  std::string status;        // succeeded, skipped or failed
   std::uint64_t customers = 0;
   std::string message;
 };

@@ -23,8 +23,7 @@ std::string YamlSection::qualified(const std::string& key) const {
   return path_.empty() ? key : path_ + "." + key;
 }
 
-void YamlSection::fail_at(const YAML::Mark& mark, const std::string& key,
-                          const std::string& reason) const {
+void YamlSection::fail_at(const YAML::Mark& mark, const std::string& key, const std::string& reason) const {
   throw ConfigError(position(file_, mark) + qualified(key) + ": " + reason);
 }
 
@@ -70,8 +69,7 @@ void YamlSection::read(const std::string& key, unsigned& out, std::uint64_t min,
     fail_at(n.Mark(), key, "expected a whole number, got \"" + text + "\"");
   }
   if (value < min || value > max) {
-    fail_at(n.Mark(), key,
-            "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text);
+    fail_at(n.Mark(), key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text);
   }
   out = static_cast<unsigned>(value);
 }

@@ -31,8 +31,7 @@ class YamlSection {
   void finish() const;
 
   [[noreturn]] void fail(const std::string& key, const std::string& reason) const;
-  [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& key,
-                            const std::string& reason) const;
+  [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& key, const std::string& reason) const;
   const std::string& path() const { return path_; }
   const std::string& file() const { return file_; }
 

@@ -21,6 +21,9 @@ done
 "$root/scripts/build.sh"
 bin="$root/build/daemon/segmentd"
 state="$root/.devdb/demo"
+# Each demo starts from nothing: a new server, new data.
+"$root/scripts/privdb.sh" destroy "$state/db" >/dev/null 2>&1 || true
+rm -rf "$state/data"
 mkdir -p "$state"
 
 echo "== starting a private database under $state"

@@ -41,8 +41,9 @@ TEST(Cli, MigrateRefreshHistoryEndToEnd) {
   EXPECT_NE(run(c + "migrate").output.find("no migrations pending"), std::string::npos);
 
   t.db().execute("INSERT INTO customers (customer_id, customer_unique_id) VALUES ('c1','u1'), ('c2','u2')");
-  t.db().execute("INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) VALUES "
-                 "('o1','c1','delivered','2018-01-01 10:00:00'), ('o2','c2','shipped','2018-02-01 10:00:00')");
+  t.db().execute(
+      "INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) VALUES "
+      "('o1','c1','delivered','2018-01-01 10:00:00'), ('o2','c2','shipped','2018-02-01 10:00:00')");
   CommandResult r = run(c + "refresh");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("refresh.finished run_id=1 status=succeeded customers=2"), std::string::npos) << r.output;

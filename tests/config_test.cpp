@@ -1,10 +1,11 @@
+#include "config.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
-#include "config.h"
 #include "errors.h"
 
 namespace segmentd {

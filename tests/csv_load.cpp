@@ -36,7 +36,8 @@ void load_csv(DbSession& db, const std::filesystem::path& file) {
   }
   db.execute("LOAD DATA LOCAL INFILE '" + quoted + "' INTO TABLE " + table +
              " CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' "
-             "LINES TERMINATED BY '" + (crlf ? "\\r\\n" : "\\n") + "' IGNORE 1 LINES" + rest);
+             "LINES TERMINATED BY '" +
+             (crlf ? "\\r\\n" : "\\n") + "' IGNORE 1 LINES" + rest);
 }
 
 }  // namespace segmentd::test

@@ -1,9 +1,9 @@
+#include "csv_reader.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
-
-#include "csv_reader.h"
 
 namespace segmentd {
 namespace {

@@ -1,8 +1,9 @@
+#include "field_validation.h"
+
 #include <gtest/gtest.h>
 
 #include "datasets.h"
 #include "errors.h"
-#include "field_validation.h"
 
 namespace segmentd {
 namespace {
@@ -18,9 +19,9 @@ TEST(FieldValidation, Timestamps) {
 
 TEST(FieldValidation, Utf8) {
   EXPECT_TRUE(valid_utf8("s\xC3\xA3o paulo"));
-  EXPECT_FALSE(valid_utf8("\xC0\xAF"));          // overlong
-  EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));      // surrogate
-  EXPECT_FALSE(valid_utf8("abc\xE2\x82"));       // truncated
+  EXPECT_FALSE(valid_utf8("\xC0\xAF"));      // overlong
+  EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));  // surrogate
+  EXPECT_FALSE(valid_utf8("abc\xE2\x82"));   // truncated
   EXPECT_EQ(utf8_length("s\xC3\xA3o"), 3u);
 }
 
@@ -37,16 +38,17 @@ TEST(FieldValidation, ColumnTypes) {
 }
 
 TEST(Datasets, RecognisesHeadersAndExplainsNearMisses) {
-  const auto m = recognise_header({"Customer_State", "customer_id", " customer_unique_id ", "customer_city",
-                                   "customer_zip_code_prefix"});
+  const auto m = recognise_header(
+      {"Customer_State", "customer_id", " customer_unique_id ", "customer_city", "customer_zip_code_prefix"});
   EXPECT_EQ(m.dataset->name, "customers");
   EXPECT_EQ(m.field_of_column[0], 1u);
   try {
     recognise_header({"order_id", "payment_sequential", "payment_type", "payment_value"});
     FAIL();
   } catch (const UserError& e) {
-    EXPECT_STREQ(e.what(), "header is not a known Olist dataset; closest is order_payments, missing "
-                           "payment_installments, extra none");
+    EXPECT_STREQ(e.what(),
+                 "header is not a known Olist dataset; closest is order_payments, missing "
+                 "payment_installments, extra none");
   }
 }
 

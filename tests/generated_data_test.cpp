@@ -62,7 +62,8 @@ std::string money(std::int64_t c) {
 }
 
 date::sys_days day_of(const std::string& ts) {
-  return date::sys_days{date::year{std::stoi(ts.substr(0, 4))} / std::stoi(ts.substr(5, 2)) / std::stoi(ts.substr(8, 2))};
+  return date::sys_days{date::year{std::stoi(ts.substr(0, 4))} / std::stoi(ts.substr(5, 2)) /
+                        std::stoi(ts.substr(8, 2))};
 }
 
 struct Customer {
@@ -110,7 +111,8 @@ std::map<std::string, Customer> independent_model(const std::filesystem::path& d
   std::unordered_map<std::string, std::string> unique_of;
   for (auto& row : read_simple_csv(dir / "olist_customers_dataset.csv")) unique_of[row[0]] = row[1];
   std::unordered_map<std::string, std::int64_t> items, payments;
-  for (auto& row : read_simple_csv(dir / "olist_order_items_dataset.csv")) items[row[0]] += cents(row[5]) + cents(row[6]);
+  for (auto& row : read_simple_csv(dir / "olist_order_items_dataset.csv"))
+    items[row[0]] += cents(row[5]) + cents(row[6]);
   for (auto& row : read_simple_csv(dir / "olist_order_payments_dataset.csv")) payments[row[0]] += cents(row[4]);
   std::map<std::string, Customer> customers;
   for (auto& row : read_simple_csv(dir / "olist_orders_dataset.csv")) {
@@ -134,21 +136,27 @@ std::map<std::string, Customer> independent_model(const std::filesystem::path& d
     all.push_back(&c);
   }
   if (!use_quantile) {
-    ntile(all, [](auto* a, auto* b) { return a->recency != b->recency ? a->recency > b->recency : a->id < b->id; },
-          [](Customer& c, int t) { c.r = t; });
-    ntile(all,
-          [](auto* a, auto* b) {
-            if (a->frequency != b->frequency) return a->frequency < b->frequency;
-            if (a->monetary != b->monetary) return a->monetary < b->monetary;
-            return a->id < b->id;
-          },
-          [](Customer& c, int t) { c.f = t; });
-    ntile(all, [](auto* a, auto* b) { return a->monetary != b->monetary ? a->monetary < b->monetary : a->id < b->id; },
-          [](Customer& c, int t) { c.m = t; });
+    ntile(
+        all, [](auto* a, auto* b) { return a->recency != b->recency ? a->recency > b->recency : a->id < b->id; },
+        [](Customer& c, int t) { c.r = t; });
+    ntile(
+        all,
+        [](auto* a, auto* b) {
+          if (a->frequency != b->frequency) return a->frequency < b->frequency;
+          if (a->monetary != b->monetary) return a->monetary < b->monetary;
+          return a->id < b->id;
+        },
+        [](Customer& c, int t) { c.f = t; });
+    ntile(
+        all, [](auto* a, auto* b) { return a->monetary != b->monetary ? a->monetary < b->monetary : a->id < b->id; },
+        [](Customer& c, int t) { c.m = t; });
   } else {
-    quantile(all, [](const Customer& c) { return -static_cast<double>(c.recency); }, [](Customer& c, int s) { c.r = s; });
-    quantile(all, [](const Customer& c) { return static_cast<double>(c.frequency); }, [](Customer& c, int s) { c.f = s; });
-    quantile(all, [](const Customer& c) { return static_cast<double>(c.monetary); }, [](Customer& c, int s) { c.m = s; });
+    quantile(
+        all, [](const Customer& c) { return -static_cast<double>(c.recency); }, [](Customer& c, int s) { c.r = s; });
+    quantile(
+        all, [](const Customer& c) { return static_cast<double>(c.frequency); }, [](Customer& c, int s) { c.f = s; });
+    quantile(
+        all, [](const Customer& c) { return static_cast<double>(c.monetary); }, [](Customer& c, int s) { c.m = s; });
   }
   for (auto* c : all) c->segment = segment_for(c->r, c->f);
   return customers;

@@ -33,7 +33,8 @@ TEST(HistoryFormat, TableAlignsColumnsAndKeepsMessagesOnOneLine) {
             "RUN  KIND     TRIGGER   STATUS     STARTED (UTC)        DURATION  CUSTOMERS  MESSAGE\n"
             "12   refresh  schedule  succeeded  2026-01-02 03:04:05  2.500s    96096      segmented 96096\n"
             "3    refresh  cli       failed     2026-01-02 03:04:05  -         -          boom\n");
-  EXPECT_EQ(format_runs_table({}), "RUN  KIND  TRIGGER  STATUS  STARTED (UTC)  DURATION  CUSTOMERS  MESSAGE\n(no runs recorded)\n");
+  EXPECT_EQ(format_runs_table({}),
+            "RUN  KIND  TRIGGER  STATUS  STARTED (UTC)  DURATION  CUSTOMERS  MESSAGE\n(no runs recorded)\n");
 }
 
 TEST(HistoryFormat, JsonEmbedsJsonColumnsAsObjects) {

@@ -1,11 +1,11 @@
 // segmentd ingest against a real database: real Olist files, generated data,
 // a corpus of bad files, duplicates and deltas, both load paths, rejects.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -18,8 +18,9 @@ namespace segmentd::test {
 namespace {
 
 const std::filesystem::path kReal = std::filesystem::path(SEGMENTD_SOURCE_DIR) / ".." / "shared" / "olist-real";
-const char* kTables[] = {"customers", "orders", "order_items", "order_payments", "order_reviews", "products",
-                         "sellers", "geolocation", "product_category_name_translation"};
+const char* kTables[] = {"customers",      "orders",        "order_items",
+                         "order_payments", "order_reviews", "products",
+                         "sellers",        "geolocation",   "product_category_name_translation"};
 
 std::string fingerprint(TestDatabase& t) {
   std::string out;
@@ -65,19 +66,26 @@ TEST(Ingest, EveryRealOlistFileLoadsWithExactRowCounts) {
     EXPECT_EQ(out.rows_loaded, std::stoull(expected.substr(expected.find('=') + 1)));
   }
   // Leading zeros survive; the BOM is not part of the first category name.
-  EXPECT_EQ(t.scalar("SELECT seller_zip_code_prefix FROM sellers WHERE seller_zip_code_prefix LIKE '0%' LIMIT 1").size(), 5u);
-  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM product_category_name_translation WHERE product_category_name = 'beleza_saude'"), "1");
+  EXPECT_EQ(
+      t.scalar("SELECT seller_zip_code_prefix FROM sellers WHERE seller_zip_code_prefix LIKE '0%' LIMIT 1").size(), 5u);
+  EXPECT_EQ(
+      t.scalar("SELECT COUNT(*) FROM product_category_name_translation WHERE product_category_name = 'beleza_saude'"),
+      "1");
   // Empty timestamps are NULL; empty categories and measures are NULL.
   EXPECT_NE(t.scalar("SELECT COUNT(*) FROM orders WHERE order_delivered_customer_date IS NULL"), "0");
-  EXPECT_NE(t.scalar("SELECT COUNT(*) FROM products WHERE product_category_name IS NULL AND product_name_length IS NULL"), "0");
+  EXPECT_NE(
+      t.scalar("SELECT COUNT(*) FROM products WHERE product_category_name IS NULL AND product_name_length IS NULL"),
+      "0");
   // The multi-line review texts come back byte for byte, CRLF included: 237
   // records span several lines, holding 357 line breaks between them (both
   // counted with Python's csv module on the same file).
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM order_reviews WHERE review_comment_title LIKE '%\\n%' "
                      "OR review_comment_message LIKE '%\\n%'"),
             "237");
-  EXPECT_EQ(t.scalar("SELECT SUM((LENGTH(COALESCE(review_comment_title,'')) - LENGTH(REPLACE(COALESCE(review_comment_title,''), '\\n', ''))) + "
-                     "(LENGTH(COALESCE(review_comment_message,'')) - LENGTH(REPLACE(COALESCE(review_comment_message,''), '\\n', '')))) "
+  EXPECT_EQ(t.scalar("SELECT SUM((LENGTH(COALESCE(review_comment_title,'')) - "
+                     "LENGTH(REPLACE(COALESCE(review_comment_title,''), '\\n', ''))) + "
+                     "(LENGTH(COALESCE(review_comment_message,'')) - "
+                     "LENGTH(REPLACE(COALESCE(review_comment_message,''), '\\n', '')))) "
                      "FROM order_reviews"),
             "357");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM order_reviews WHERE review_comment_message LIKE '%\\r\\n%'"),
@@ -89,8 +97,8 @@ TEST(Ingest, GeneratedFilesLoadEveryRecord) {
   t.migrate();
   const auto dir = t.scratch() / "gen";
   const auto counts = t.scratch() / "counts.txt";
-  const std::string cmd = std::string(SEGMENTD_DATAGEN) + " --scale 0.05 --seed 3 --out '" + dir.string() + "' > '" +
-                          counts.string() + "'";
+  const std::string cmd =
+      std::string(SEGMENTD_DATAGEN) + " --scale 0.05 --seed 3 --out '" + dir.string() + "' > '" + counts.string() + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
@@ -110,7 +118,8 @@ TEST(Ingest, GeneratedFilesLoadEveryRecord) {
   EXPECT_EQ(checked, 9u);
   EXPECT_EQ(t.scalar("SELECT CONCAT(kind, '/', `trigger`, '/', status) FROM pipeline_runs"), "ingest/cli/succeeded");
   EXPECT_EQ(t.scalar("SELECT JSON_LENGTH(details, '$.files') FROM pipeline_runs"), "9");
-  EXPECT_EQ(t.scalar("SELECT JSON_EXTRACT(details, '$.data_quality.orders_with_unknown_customer') FROM pipeline_runs"), "0");
+  EXPECT_EQ(t.scalar("SELECT JSON_EXTRACT(details, '$.data_quality.orders_with_unknown_customer') FROM pipeline_runs"),
+            "0");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM ingested_files WHERE status = 'loaded' AND run_id = 1"), "9");
 }
 
@@ -121,10 +130,16 @@ struct BadCase {
 TEST(Ingest, BadFilesAreRefusedWithReasonAndChangeNothing) {
   TestDatabase t;
   t.migrate();
-  ASSERT_EQ(ingest(t, write_file(t, "base.csv", "customer_id,customer_unique_id,customer_zip_code_prefix,customer_city,customer_state\nc0,u0,01001,sp,SP\n")).status, "loaded");
+  ASSERT_EQ(ingest(t, write_file(t, "base.csv",
+                                 "customer_id,customer_unique_id,customer_zip_code_prefix,customer_city,customer_"
+                                 "state\nc0,u0,01001,sp,SP\n"))
+                .status,
+            "loaded");
   const std::string before = fingerprint(t);
   const std::string h = "customer_id,customer_unique_id,customer_zip_code_prefix,customer_city,customer_state\n";
-  const std::string oh = "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,order_delivered_carrier_date,order_delivered_customer_date,order_estimated_delivery_date\n";
+  const std::string oh =
+      "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,order_delivered_carrier_date,order_"
+      "delivered_customer_date,order_estimated_delivery_date\n";
   const std::string ih = "order_id,order_item_id,product_id,seller_id,shipping_limit_date,price,freight_value\n";
   const std::vector<BadCase> cases = {
       {"empty.csv", "", "rejected", "is empty"},
@@ -137,11 +152,19 @@ TEST(Ingest, BadFilesAreRefusedWithReasonAndChangeNothing) {
       {"nul.csv", h + std::string("c1,u1,01001,s\0o,SP\n", 19), "rejected", "contains a NUL byte"},
       {"long.csv", h + "c1" + std::string(40, 'f') + ",u1,01001,sp,SP\n", "rejected", "longer than 32"},
       {"date.csv", oh + "o1,c1,delivered,2018-02-30 10:00:00,,,,\n", "rejected", "not a valid YYYY-MM-DD HH:MM:SS"},
-      {"decimal.csv", ih + "o1,1,p1,s1,2018-01-01 00:00:00,12.345,1.00\n", "rejected", "price: \"12.345\" is not a decimal"},
-      {"integer.csv", ih + "o1,one,p1,s1,2018-01-01 00:00:00,12.34,1.00\n", "rejected", "order_item_id: \"one\" is not a whole number"},
-      {"dupkey.csv", h + "c1,u1,01001,sp,SP\nc1,u2,01001,sp,SP\n", "rejected", "line 3: duplicate key (c1) within the file; first on line 2"},
-      {"junk.csv", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\x03\0>\0", 16), "rejected", "header"},
-      {"name with 'quote'; DROP TABLE customers; --.csv", h + "c1,u1,01001,sp,SP\nbroken\n", "rejected", "line 3: expected 5 fields"},
+      {"decimal.csv", ih + "o1,1,p1,s1,2018-01-01 00:00:00,12.345,1.00\n", "rejected",
+       "price: \"12.345\" is not a decimal"},
+      {"integer.csv", ih + "o1,one,p1,s1,2018-01-01 00:00:00,12.34,1.00\n", "rejected",
+       "order_item_id: \"one\" is not a whole number"},
+      {"dupkey.csv", h + "c1,u1,01001,sp,SP\nc1,u2,01001,sp,SP\n", "rejected",
+       "line 3: duplicate key (c1) within the file; first on line 2"},
+      {"junk.csv",
+       std::string("\x7f"
+                   "ELF\x02\x01\x01\0\0\0\0\x03\0>\0",
+                   16),
+       "rejected", "header"},
+      {"name with 'quote'; DROP TABLE customers; --.csv", h + "c1,u1,01001,sp,SP\nbroken\n", "rejected",
+       "line 3: expected 5 fields"},
   };
   for (const auto& c : cases) {
     const auto out = ingest(t, write_file(t, c.name, c.content));
@@ -160,13 +183,15 @@ TEST(Ingest, BadFilesAreRefusedWithReasonAndChangeNothing) {
   EXPECT_EQ(ingest(t, t.scratch() / "missing.csv").status, "failed");
   EXPECT_EQ(fingerprint(t), before);
   // The odd name works and is recorded exactly as given.
-  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM ingested_files WHERE original_name LIKE '%DROP TABLE customers; --.csv'"), "1");
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM ingested_files WHERE original_name LIKE '%DROP TABLE customers; --.csv'"),
+            "1");
 }
 
 TEST(Ingest, HeaderOnlyLoadsNothingAndSucceeds) {
   TestDatabase t;
   t.migrate();
-  const auto out = ingest(t, write_file(t, "h.csv", "\"seller_id\",\"seller_zip_code_prefix\",\"seller_city\",\"seller_state\""));
+  const auto out =
+      ingest(t, write_file(t, "h.csv", "\"seller_id\",\"seller_zip_code_prefix\",\"seller_city\",\"seller_state\""));
   EXPECT_EQ(out.status, "loaded") << out.message;
   EXPECT_EQ(out.rows_loaded, 0u);
 }
@@ -174,11 +199,16 @@ TEST(Ingest, HeaderOnlyLoadsNothingAndSucceeds) {
 TEST(Ingest, HeaderIsRecognisedInAnyOrderCaseAndQuoting) {
   TestDatabase t;
   t.migrate();
-  const auto out = ingest(t, write_file(t, "x.txt", "\xEF\xBB\xBF\"SELLER_STATE\",Seller_City,seller_id,seller_zip_code_prefix\r\nSP,campinas,s1,01001"));
+  const auto out = ingest(
+      t,
+      write_file(t, "x.txt",
+                 "\xEF\xBB\xBF\"SELLER_STATE\",Seller_City,seller_id,seller_zip_code_prefix\r\nSP,campinas,s1,01001"));
   ASSERT_EQ(out.status, "loaded") << out.message;
   EXPECT_EQ(out.dataset, "sellers");
-  EXPECT_EQ(t.scalar("SELECT CONCAT(seller_id, '|', seller_zip_code_prefix, '|', seller_city, '|', seller_state) FROM sellers"),
-            "s1|01001|campinas|SP");
+  EXPECT_EQ(
+      t.scalar(
+          "SELECT CONCAT(seller_id, '|', seller_zip_code_prefix, '|', seller_city, '|', seller_state) FROM sellers"),
+      "s1|01001|campinas|SP");
 }
 
 TEST(Ingest, RejectsWithinTheLimitLoadTheGoodRowsAndWriteARejectsFile) {
@@ -199,22 +229,31 @@ TEST(Ingest, RejectsWithinTheLimitLoadTheGoodRowsAndWriteARejectsFile) {
   ASSERT_EQ(out.rejects_file, t.scratch() / "p.csv.rejects.csv");
   std::ifstream in(out.rejects_file);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, "line,reason,record\n3,\"payment_sequential: \"\"x\"\" is not a whole number\",\"o2,x,boleto,1,5.00\"\n");
+  EXPECT_EQ(text,
+            "line,reason,record\n3,\"payment_sequential: \"\"x\"\" is not a whole number\",\"o2,x,boleto,1,5.00\"\n");
 }
 
 TEST(Ingest, SameContentTwiceIsADuplicateAndADeltaUpdatesRows) {
   TestDatabase t;
   t.migrate();
-  const std::string h = "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,"
-                        "order_delivered_carrier_date,order_delivered_customer_date,order_estimated_delivery_date\n";
-  const auto first = write_file(t, "orders.csv", h + "o1,c1,shipped,2018-01-01 10:00:00,,,,\no2,c2,shipped,2018-01-02 10:00:00,,,,\n");
+  const std::string h =
+      "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,"
+      "order_delivered_carrier_date,order_delivered_customer_date,order_estimated_delivery_date\n";
+  const auto first =
+      write_file(t, "orders.csv", h + "o1,c1,shipped,2018-01-01 10:00:00,,,,\no2,c2,shipped,2018-01-02 10:00:00,,,,\n");
   EXPECT_EQ(ingest(t, first).status, "loaded");
   const std::string before = fingerprint(t);
-  const auto again = ingest(t, write_file(t, "orders-copy.csv", h + "o1,c1,shipped,2018-01-01 10:00:00,,,,\no2,c2,shipped,2018-01-02 10:00:00,,,,\n"));
+  const auto again =
+      ingest(t, write_file(t, "orders-copy.csv",
+                           h + "o1,c1,shipped,2018-01-01 10:00:00,,,,\no2,c2,shipped,2018-01-02 10:00:00,,,,\n"));
   EXPECT_EQ(again.status, "duplicate");
   EXPECT_NE(again.message.find("same content as ingested file #1"), std::string::npos) << again.message;
   EXPECT_EQ(fingerprint(t), before);
-  const auto delta = ingest(t, write_file(t, "orders.csv", h + "o1,c1,delivered,2018-01-01 10:00:00,,,2018-01-05 12:00:00,\no3,c3,shipped,2018-01-03 10:00:00,,,,\n"));
+  const auto delta = ingest(
+      t,
+      write_file(
+          t, "orders.csv",
+          h + "o1,c1,delivered,2018-01-01 10:00:00,,,2018-01-05 12:00:00,\no3,c3,shipped,2018-01-03 10:00:00,,,,\n"));
   EXPECT_EQ(delta.status, "loaded") << delta.message;
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(CONCAT(order_id, ':', order_status) ORDER BY order_id) FROM orders"),
             "o1:delivered,o2:shipped,o3:shipped");
@@ -224,8 +263,15 @@ TEST(Ingest, SameContentTwiceIsADuplicateAndADeltaUpdatesRows) {
 TEST(Ingest, GeolocationReplacesTheWholeTable) {
   TestDatabase t;
   t.migrate();
-  const std::string h = "geolocation_zip_code_prefix,geolocation_lat,geolocation_lng,geolocation_city,geolocation_state\n";
-  EXPECT_EQ(ingest(t, write_file(t, "g1.csv", h + "01037,-23.54562128115268,-46.63929204800168,sao paulo,SP\n01046,-23.546,-46.644,sao paulo,SP\n")).status, "loaded");
+  const std::string h =
+      "geolocation_zip_code_prefix,geolocation_lat,geolocation_lng,geolocation_city,geolocation_state\n";
+  EXPECT_EQ(
+      ingest(t,
+             write_file(
+                 t, "g1.csv",
+                 h + "01037,-23.54562128115268,-46.63929204800168,sao paulo,SP\n01046,-23.546,-46.644,sao paulo,SP\n"))
+          .status,
+      "loaded");
   EXPECT_EQ(ingest(t, write_file(t, "g2.csv", h + "01037,-23.5,-46.6,sao paulo,SP\n")).status, "loaded");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM geolocation"), "1");
 }
@@ -236,7 +282,8 @@ TEST(Ingest, BothLoadPathsGiveIdenticalTables) {
   a.migrate();
   b.migrate();
   const auto dir = a.scratch() / "gen";
-  const std::string cmd = std::string(SEGMENTD_DATAGEN) + " --scale 0.02 --seed 5 --out '" + dir.string() + "' >/dev/null";
+  const std::string cmd =
+      std::string(SEGMENTD_DATAGEN) + " --scale 0.02 --seed 5 --out '" + dir.string() + "' >/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
@@ -257,7 +304,8 @@ TEST(Ingest, KilledMidLoadLeavesNothingAndTheRerunEqualsACleanLoad) {
   TestDatabase t;
   t.migrate();
   const auto dir = t.scratch() / "gen";
-  const std::string cmd = std::string(SEGMENTD_DATAGEN) + " --scale 0.5 --seed 9 --out '" + dir.string() + "' >/dev/null";
+  const std::string cmd =
+      std::string(SEGMENTD_DATAGEN) + " --scale 0.5 --seed 9 --out '" + dir.string() + "' >/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   const auto config = t.write_config();
   const auto geo = dir / "olist_geolocation_dataset.csv";
@@ -289,7 +337,8 @@ TEST(Ingest, KilledMidLoadLeavesNothingAndTheRerunEqualsACleanLoad) {
   ASSERT_EQ(ingest(clean, geo).status, "loaded");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM orders"), "49721");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM geolocation"), clean.scalar("SELECT COUNT(*) FROM geolocation"));
-  EXPECT_EQ(t.db().query("CHECKSUM TABLE orders").rows.at(0).at(1), clean.db().query("CHECKSUM TABLE orders").rows.at(0).at(1));
+  EXPECT_EQ(t.db().query("CHECKSUM TABLE orders").rows.at(0).at(1),
+            clean.db().query("CHECKSUM TABLE orders").rows.at(0).at(1));
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM ingested_files WHERE status = 'loaded'"), "2");
 }
 

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "log_event.h"
+
+#include <gtest/gtest.h>
 
 namespace segmentd {
 namespace {

@@ -13,16 +13,18 @@ TEST(Migrate, CreatesEveryTableViewProcedureAndTheEvent) {
   EXPECT_EQ(report.applied.size(), migration_files(embedded_sql_files()).size());
   for (const char* table : {"customers", "orders", "order_items", "order_payments", "order_reviews", "products",
                             "sellers", "geolocation", "product_category_name_translation", "order_values",
-                            "customer_rfm", "customer_segments", "customer_segment_history",
-                            "segmentation_settings", "rfm_segment_rules", "pipeline_runs", "schema_migrations"}) {
+                            "customer_rfm", "customer_segments", "customer_segment_history", "segmentation_settings",
+                            "rfm_segment_rules", "pipeline_runs", "schema_migrations"}) {
     EXPECT_EQ(t.scalar(std::string("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
-                                   "DATABASE() AND table_type = 'BASE TABLE' AND table_name = '") + table + "'"),
+                                   "DATABASE() AND table_type = 'BASE TABLE' AND table_name = '") +
+                       table + "'"),
               "1")
         << table;
   }
   for (const char* view : {"vw_customer_segments", "vw_customer_rfm", "vw_segment_summary", "vw_segment_transitions"}) {
     EXPECT_EQ(t.scalar(std::string("SELECT COUNT(*) FROM information_schema.views WHERE table_schema = DATABASE() "
-                                   "AND table_name = '") + view + "'"),
+                                   "AND table_name = '") +
+                       view + "'"),
               "1")
         << view;
   }
@@ -72,8 +74,7 @@ TEST(Migrate, AChangedAppliedMigrationIsAnError) {
     migrate(t.db(), false, "test");
     FAIL() << "expected an error";
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("V001__canonical_tables.sql changed after it was applied"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("V001__canonical_tables.sql changed after it was applied"), std::string::npos)
         << e.what();
   }
   EXPECT_THROW(require_current_schema(t.db()), UserError);

@@ -54,8 +54,15 @@ std::map<std::string, Expected> read_segments(DbSession& db) {
       "r_score, f_score, m_score, rfm_code, segment_name FROM customer_segments");
   std::map<std::string, Expected> out;
   for (const auto& row : r.rows) {
-    Expected e{*row[1], *row[2], std::stoi(*row[3]), std::stoi(*row[4]), *row[5],
-               std::stoi(*row[6]), std::stoi(*row[7]), std::stoi(*row[8]), *row[10]};
+    Expected e{*row[1],
+               *row[2],
+               std::stoi(*row[3]),
+               std::stoi(*row[4]),
+               *row[5],
+               std::stoi(*row[6]),
+               std::stoi(*row[7]),
+               std::stoi(*row[8]),
+               *row[10]};
     EXPECT_EQ(*row[9], std::to_string(e.r) + std::to_string(e.f) + std::to_string(e.m)) << *row[0];
     out[*row[0]] = e;
   }

@@ -19,9 +19,10 @@ void load_customers(DbSession& db, int n, int value_offset = 0) {
   for (int i = 0; i < n; ++i) {
     const std::string id = std::to_string(1000 + i);
     db.update("INSERT INTO customers (customer_id, customer_unique_id) VALUES (?, ?)", {"c" + id, "u" + id});
-    db.update("INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) "
-              "VALUES (?, ?, 'delivered', '2018-01-01 00:00:00' + INTERVAL ? DAY)",
-              {"o" + id, "c" + id, static_cast<std::int64_t>(i % 300)});
+    db.update(
+        "INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) "
+        "VALUES (?, ?, 'delivered', '2018-01-01 00:00:00' + INTERVAL ? DAY)",
+        {"o" + id, "c" + id, static_cast<std::int64_t>(i % 300)});
     db.update("INSERT INTO order_payments VALUES (?, 1, 'boleto', 1, ?)",
               {"o" + id, std::to_string(10 + (i * 7 + value_offset) % 500) + ".00"});
   }
@@ -84,8 +85,9 @@ TEST(Refresh, SecondCallerWhileLockIsHeldRecordsSkippedNamingTheHolder) {
   load_customers(t.db(), 10);
   // Another session plays a refresh in progress: a running run and the lock.
   auto holder = t.connect();
-  holder->execute("INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id) "
-                  "VALUES ('refresh', 'schedule', 'running', UTC_TIMESTAMP(3), CONNECTION_ID())");
+  holder->execute(
+      "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id) "
+      "VALUES ('refresh', 'schedule', 'running', UTC_TIMESTAMP(3), CONNECTION_ID())");
   const std::string holder_run = holder->query("SELECT LAST_INSERT_ID()").rows[0][0].value();
   ASSERT_EQ(holder->query("SELECT GET_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64), 0)").rows[0][0], "1");
 
@@ -187,8 +189,9 @@ TEST(Refresh, EventWrapperSkipsWhileRecentRunsSucceedAndRefreshesWhenStale) {
             std::string::npos);
 
   // The last success is now older than the stale limit: the event refreshes.
-  t.db().execute("UPDATE pipeline_runs SET started_at = started_at - INTERVAL 40 DAY, "
-                 "finished_at = finished_at - INTERVAL 40 DAY WHERE status = 'succeeded'");
+  t.db().execute(
+      "UPDATE pipeline_runs SET started_at = started_at - INTERVAL 40 DAY, "
+      "finished_at = finished_at - INTERVAL 40 DAY WHERE status = 'succeeded'");
   t.db().call("CALL refresh_customer_segments_event()");
   EXPECT_EQ(t.scalar("SELECT CONCAT(`trigger`, '/', status, '/', started_by) FROM pipeline_runs "
                      "ORDER BY run_id DESC LIMIT 1"),

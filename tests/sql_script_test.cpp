@@ -1,7 +1,8 @@
+#include "sql_script.h"
+
 #include <gtest/gtest.h>
 
 #include "errors.h"
-#include "sql_script.h"
 
 namespace segmentd {
 namespace {
@@ -23,8 +24,7 @@ TEST(SqlScript, SplitsOnSemicolonsOutsideQuotesAndComments) {
 
 TEST(SqlScript, HonoursDelimiterLinesLikeTheMysqlClient) {
   const auto s = split_sql_script(
-      "DELIMITER $$\nCREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND $$\nDELIMITER ;\nSELECT 3;\n",
-      "t.sql");
+      "DELIMITER $$\nCREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND $$\nDELIMITER ;\nSELECT 3;\n", "t.sql");
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].text, "CREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND");
   EXPECT_EQ(s[0].line, 2u);

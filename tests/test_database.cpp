@@ -54,7 +54,9 @@ TestDatabase::~TestDatabase() {
   std::filesystem::remove_all(scratch_, ec);
 }
 
-void TestDatabase::migrate() { segmentd::migrate(*session_, false, "test"); }
+void TestDatabase::migrate() {
+  segmentd::migrate(*session_, false, "test");
+}
 
 std::filesystem::path TestDatabase::write_config(const std::string& extra_yaml) const {
   const auto path = scratch_ / "segmentd.yaml";

@@ -75,7 +75,9 @@ std::string timestamp(std::int64_t epoch_seconds) {
   return buf;
 }
 
-std::int64_t midnight(std::int64_t epoch_seconds) { return epoch_seconds - epoch_seconds % 86400; }
+std::int64_t midnight(std::int64_t epoch_seconds) {
+  return epoch_seconds - epoch_seconds % 86400;
+}
 
 std::string money(std::int64_t cents) {
   char buf[32];
@@ -134,11 +136,10 @@ constexpr std::array<Category, 24> kCategories = {{{"beleza_saude", "health_beau
                                                    {"musica", "music"},
                                                    {"artes", "art"}}};
 
-constexpr std::array<const char*, 8> kStatuses = {"delivered", "shipped",  "canceled", "unavailable",
+constexpr std::array<const char*, 8> kStatuses = {"delivered", "shipped",    "canceled", "unavailable",
                                                   "invoiced",  "processing", "created",  "approved"};
 // Real shares per million orders: delivered 970,2xx ... approved 20.
-constexpr std::array<double, 8> kStatusShare = {0.97020, 0.01113, 0.00629, 0.00612,
-                                                0.00316, 0.00303, 0.00005, 0.00002};
+constexpr std::array<double, 8> kStatusShare = {0.97020, 0.01113, 0.00629, 0.00612, 0.00316, 0.00303, 0.00005, 0.00002};
 
 const char* pick_status(Rng& rng) {
   double u = rng.unit();
@@ -149,17 +150,16 @@ const char* pick_status(Rng& rng) {
   return kStatuses[0];
 }
 
-constexpr std::array<const char*, 10> kMessages = {
-    "Produto chegou antes do prazo, recomendo!",
-    "Ótimo vendedor, entrega rápida.",
-    "Não recebi o produto ainda",
-    "O produto veio com defeito, \"péssimo\" atendimento",
-    "Muito bom, comprarei novamente",
-    "Entrega atrasou, mas o produto é bom, gostei",
-    "Recebi somente 1 de 2 itens",
-    "Excelente qualidade; superou as expectativas",
-    "Produto diferente do anunciado",
-    "Tudo certo"};
+constexpr std::array<const char*, 10> kMessages = {"Produto chegou antes do prazo, recomendo!",
+                                                   "Ótimo vendedor, entrega rápida.",
+                                                   "Não recebi o produto ainda",
+                                                   "O produto veio com defeito, \"péssimo\" atendimento",
+                                                   "Muito bom, comprarei novamente",
+                                                   "Entrega atrasou, mas o produto é bom, gostei",
+                                                   "Recebi somente 1 de 2 itens",
+                                                   "Excelente qualidade; superou as expectativas",
+                                                   "Produto diferente do anunciado",
+                                                   "Tudo certo"};
 
 // Writes the first line of a file: the real header, quoted as the real files
 // quote it.
@@ -184,13 +184,20 @@ Counts generate(const Options& o) {
   CsvWriter items(dir + "olist_order_items_dataset.csv", false, false);
   CsvWriter payments(dir + "olist_order_payments_dataset.csv", false, false);
   CsvWriter reviews(dir + "olist_order_reviews_dataset.csv", true, false);
-  header(customers, {"customer_id", "customer_unique_id", "customer_zip_code_prefix", "customer_city", "customer_state"}, true);
-  header(orders, {"order_id", "customer_id", "order_status", "order_purchase_timestamp", "order_approved_at",
-                  "order_delivered_carrier_date", "order_delivered_customer_date", "order_estimated_delivery_date"}, true);
-  header(items, {"order_id", "order_item_id", "product_id", "seller_id", "shipping_limit_date", "price", "freight_value"}, true);
+  header(customers,
+         {"customer_id", "customer_unique_id", "customer_zip_code_prefix", "customer_city", "customer_state"}, true);
+  header(orders,
+         {"order_id", "customer_id", "order_status", "order_purchase_timestamp", "order_approved_at",
+          "order_delivered_carrier_date", "order_delivered_customer_date", "order_estimated_delivery_date"},
+         true);
+  header(items,
+         {"order_id", "order_item_id", "product_id", "seller_id", "shipping_limit_date", "price", "freight_value"},
+         true);
   header(payments, {"order_id", "payment_sequential", "payment_type", "payment_installments", "payment_value"}, true);
-  header(reviews, {"review_id", "order_id", "review_score", "review_comment_title", "review_comment_message",
-                   "review_creation_date", "review_answer_timestamp"}, true);
+  header(reviews,
+         {"review_id", "order_id", "review_score", "review_comment_title", "review_comment_message",
+          "review_creation_date", "review_answer_timestamp"},
+         true);
 
   // 2016-09-04 .. 2018-10-17, denser later as the marketplace grew.
   const std::int64_t t_begin = 1472947200, t_end = 1539734400;
@@ -214,7 +221,8 @@ Counts generate(const Options& o) {
 
     const char* status = pick_status(rng);
     const std::string_view st(status);
-    const auto purchase = t_begin + static_cast<std::int64_t>(std::sqrt(rng.unit()) * static_cast<double>(t_end - t_begin));
+    const auto purchase =
+        t_begin + static_cast<std::int64_t>(std::sqrt(rng.unit()) * static_cast<double>(t_end - t_begin));
     const bool approved = st != "created" && !(st == "canceled" && rng.chance(0.2));
     const bool shipped = st == "delivered" || st == "shipped" || (st == "canceled" && rng.chance(0.1));
     const bool delivered = st == "delivered" && !rng.chance(0.0001);
@@ -283,8 +291,8 @@ Counts generate(const Options& o) {
     // Reviews: most orders; some review_ids repeat across orders, as in the
     // real file; some texts span several lines (CRLF inside quotes).
     if (rng.chance(0.992)) {
-      std::string review_id = (!previous_review_id.empty() && rng.chance(0.0083)) ? previous_review_id
-                                                                                 : hex_id(seed, kReview, i);
+      std::string review_id =
+          (!previous_review_id.empty() && rng.chance(0.0083)) ? previous_review_id : hex_id(seed, kReview, i);
       const double s = rng.unit();
       const int score = s < 0.577 ? 5 : s < 0.77 ? 4 : s < 0.85 ? 3 : s < 0.88 ? 2 : 1;
       std::string title = rng.chance(0.12) ? (score >= 4 ? "recomendo" : "Não recomendo") : "";
@@ -315,9 +323,10 @@ Counts generate(const Options& o) {
 
   {
     CsvWriter products(dir + "olist_products_dataset.csv", false, false);
-    header(products, {"product_id", "product_category_name", "product_name_lenght", "product_description_lenght",
-                      "product_photos_qty", "product_weight_g", "product_length_cm", "product_height_cm",
-                      "product_width_cm"}, true);
+    header(products,
+           {"product_id", "product_category_name", "product_name_lenght", "product_description_lenght",
+            "product_photos_qty", "product_weight_g", "product_length_cm", "product_height_cm", "product_width_cm"},
+           true);
     for (std::uint64_t j = 0; j < products_n; ++j) {
       const bool bare = rng.chance(0.0185);  // no category and no measures, as in 610 real rows
       products.field(hex_id(seed, kProduct, j), true);
@@ -350,8 +359,10 @@ Counts generate(const Options& o) {
   }
   {
     CsvWriter geo(dir + "olist_geolocation_dataset.csv", false, false);
-    header(geo, {"geolocation_zip_code_prefix", "geolocation_lat", "geolocation_lng", "geolocation_city",
-                 "geolocation_state"}, true);
+    header(
+        geo,
+        {"geolocation_zip_code_prefix", "geolocation_lat", "geolocation_lng", "geolocation_city", "geolocation_state"},
+        true);
     char buf[40];
     for (std::uint64_t j = 0; j < geo_n; ++j) {
       const Place& place = kPlaces[rng.below(kPlaces.size())];

@@ -2,7 +2,6 @@
 // benchmarks. Prints one line per file with its record count.
 
 #include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <iostream>
 
@@ -12,7 +11,9 @@ int main(int argc, char** argv) {
   CLI::App app{"segmentd-datagen: generate Olist-shaped CSV files"};
   datagen::Options o;
   app.add_option("-o,--out", o.out_dir, "Output folder (created if missing)")->required();
-  app.add_option("-s,--scale", o.scale, "1 is about 99,441 orders")->check(CLI::Range(0.0001, 100.0))->capture_default_str();
+  app.add_option("-s,--scale", o.scale, "1 is about 99,441 orders")
+      ->check(CLI::Range(0.0001, 100.0))
+      ->capture_default_str();
   app.add_option("--seed", o.seed, "Same seed, same files")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
