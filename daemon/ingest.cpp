@@ -16,6 +16,7 @@
 #include "db_session.h"
 #include "errors.h"
 #include "field_validation.h"
+#include "named_lock.h"
 #include "sha256.h"
 
 namespace segmentd {
@@ -555,29 +556,6 @@ class FileIngest {
   std::string started_at_;
 };
 
-// One ingest at a time per database: duplicates are decided against a ledger
-// nobody else is writing.
-class IngestLock {
- public:
-  explicit IngestLock(DbSession& db) : db_(db) {
-    DbResult r = db_.query("SELECT GET_LOCK(LEFT(CONCAT('segmentd.ingest.', DATABASE()), 64), 600)");
-    if (r.rows.empty() || r.rows[0][0].value_or("0") != "1") {
-      throw UserError("another ingest has held the ingest lock for 10 minutes");
-    }
-  }
-  ~IngestLock() {
-    try {
-      db_.query("SELECT RELEASE_LOCK(LEFT(CONCAT('segmentd.ingest.', DATABASE()), 64))");
-    } catch (...) {
-    }
-  }
-  IngestLock(const IngestLock&) = delete;
-  IngestLock& operator=(const IngestLock&) = delete;
-
- private:
-  DbSession& db_;
-};
-
 }  // namespace
 
 LoadPath resolve_load_path(DbSession& db, LoadPath requested) {
@@ -588,7 +566,9 @@ LoadPath resolve_load_path(DbSession& db, LoadPath requested) {
 
 FileOutcome ingest_file(DbSession& db, const std::filesystem::path& path, const IngestOptions& options,
                         std::optional<std::uint64_t> run_id) {
-  IngestLock lock(db);
+  // One ingest at a time per database: duplicates are decided against a
+  // ledger nobody else is writing.
+  NamedLock lock(db, "ingest", 600);
   FileIngest job(db, path, options, run_id);
   job.set_started_at(
       db.query("SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%d %H:%i:%s.%f')").rows.at(0).at(0).value_or(""));

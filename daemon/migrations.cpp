@@ -7,6 +7,7 @@
 
 #include "db_session.h"
 #include "errors.h"
+#include "named_lock.h"
 #include "sha256.h"
 #include "sql_script.h"
 
@@ -50,29 +51,6 @@ void run_script(DbSession& db, const EmbeddedFile& file) {
     }
   }
 }
-
-// Serialises concurrent migrates against one database.
-class MigrationLock {
- public:
-  explicit MigrationLock(DbSession& db) : db_(db) {
-    DbResult r = db_.query("SELECT GET_LOCK(LEFT(CONCAT('segmentd.migrate.', DATABASE()), 64), 60)");
-    if (r.rows.empty() || r.rows[0][0].value_or("0") != "1") {
-      throw UserError("another segmentd migrate has held the migration lock for 60 seconds");
-    }
-  }
-  ~MigrationLock() {
-    try {
-      db_.query("SELECT RELEASE_LOCK(LEFT(CONCAT('segmentd.migrate.', DATABASE()), 64))");
-    } catch (...) {
-      // Released with the session anyway.
-    }
-  }
-  MigrationLock(const MigrationLock&) = delete;
-  MigrationLock& operator=(const MigrationLock&) = delete;
-
- private:
-  DbSession& db_;
-};
 
 }  // namespace
 
@@ -142,7 +120,7 @@ MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by
     for (const auto& r : plan.routines) report.routines.emplace_back(r.path);
     return report;
   }
-  MigrationLock lock(db);
+  NamedLock lock(db, "migrate", 60);  // concurrent migrates wait their turn
   db.execute(kCreateLedger);
   const auto plan = plan_migrations(files, read_applied(db));
   for (const auto& m : plan.pending) {
