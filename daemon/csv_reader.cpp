@@ -40,7 +40,6 @@ bool CsvReader::next(CsvRecord& record) {
     }
     if (end_ - pos_ >= 3 && std::memcmp(buffer_.data() + pos_, "\xEF\xBB\xBF", 3) == 0) {
       pos_ += 3;
-      consumed_ += 3;
     }
     first_ = false;
   }
@@ -70,7 +69,6 @@ bool CsvReader::next(CsvRecord& record) {
       if (in_quotes) throw CsvError(start_line, "quoted field is never closed (unbalanced quote)");
       record.fields.push_back(std::move(field));
       record.raw.assign(buffer_.data() + pos_, i - pos_);
-      consumed_ += i - pos_;
       pos_ = i;
       return true;
     }
@@ -116,7 +114,6 @@ bool CsvReader::next(CsvRecord& record) {
       ++line_;
       record.fields.push_back(std::move(field));
       record.raw.assign(buffer_.data() + pos_, raw_end - pos_);
-      consumed_ += i - pos_;
       pos_ = i;
       return true;
     }

@@ -36,7 +36,6 @@ class CsvReader {
   // Next record; false at end of file. Throws CsvError on an unterminated
   // quote or an over-long record, std::runtime_error on a read error.
   bool next(CsvRecord& record);
-  std::uint64_t bytes_read() const { return consumed_; }
 
  private:
   bool fill();
@@ -48,7 +47,6 @@ class CsvReader {
   bool eof_ = false;
   bool first_ = true;
   std::uint64_t line_ = 1;
-  std::uint64_t consumed_ = 0;
 };
 
 }  // namespace segmentd

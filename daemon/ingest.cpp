@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <random>
-#include <set>
 
 #include "csv_reader.h"
 #include "datasets.h"

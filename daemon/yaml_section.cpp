@@ -74,46 +74,8 @@ void YamlSection::read(const std::string& key, unsigned& out, std::uint64_t min,
   out = static_cast<unsigned>(value);
 }
 
-void YamlSection::read(const std::string& key, double& out, double min, double max) {
-  YAML::Node n = child(key);
-  if (!n.IsDefined() || n.IsNull()) return;
-  const std::string text = n.IsScalar() ? n.Scalar() : "";
-  double value = 0;
-  if (!n.IsScalar() || !YAML::convert<double>::decode(n, value)) {
-    fail_at(n.Mark(), key, "expected a number, got \"" + text + "\"");
-  }
-  if (value < min || value > max) {
-    fail_at(n.Mark(), key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-  }
-  out = value;
-}
-
-void YamlSection::read(const std::string& key, std::vector<std::string>& out) {
-  YAML::Node n = child(key);
-  if (!n.IsDefined() || n.IsNull()) return;
-  if (!n.IsSequence()) fail_at(n.Mark(), key, "expected a list of strings");
-  std::vector<std::string> values;
-  for (const auto& item : n) {
-    if (!item.IsScalar()) fail_at(item.Mark(), key, "expected a list of strings");
-    values.push_back(item.Scalar());
-  }
-  out = std::move(values);
-}
-
 YamlSection YamlSection::section(const std::string& key) {
   return YamlSection(child(key), qualified(key), file_);
-}
-
-std::vector<YamlSection> YamlSection::sequence(const std::string& key) {
-  YAML::Node n = child(key);
-  std::vector<YamlSection> items;
-  if (!n.IsDefined() || n.IsNull()) return items;
-  if (!n.IsSequence()) fail_at(n.Mark(), key, "expected a list");
-  std::size_t index = 0;
-  for (const auto& item : n) {
-    items.emplace_back(item, qualified(key) + "[" + std::to_string(index++) + "]", file_);
-  }
-  return items;
 }
 
 void YamlSection::finish() const {

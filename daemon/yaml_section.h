@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <set>
 #include <string>
-#include <vector>
 
 namespace segmentd {
 
@@ -21,12 +20,8 @@ class YamlSection {
   void read(const std::string& key, std::string& out);
   void read(const std::string& key, bool& out);
   void read(const std::string& key, unsigned& out, std::uint64_t min, std::uint64_t max);
-  void read(const std::string& key, double& out, double min, double max);
-  void read(const std::string& key, std::vector<std::string>& out);
   // A nested mapping; marks the key consumed.
   YamlSection section(const std::string& key);
-  // A sequence of mappings; marks the key consumed.
-  std::vector<YamlSection> sequence(const std::string& key);
   // Rejects keys nobody read. Call after all reads.
   void finish() const;
 
