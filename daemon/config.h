@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace segmentd {
 
@@ -18,6 +19,11 @@ struct DatabaseConfig {
   std::string password_file;
   std::string password_env;
   std::string database = "segmentd";
+  unsigned connect_timeout_seconds = 10;
+  // Reconnect delays grow from the initial to the maximum, doubling, with
+  // up to 25% random jitter so several daemons do not retry in step.
+  unsigned reconnect_initial_seconds = 1;
+  unsigned reconnect_max_seconds = 60;
 };
 
 enum class LoadPath { Auto, LoadData, Insert };
@@ -27,10 +33,60 @@ struct IngestConfig {
   LoadPath load_path = LoadPath::Auto;
 };
 
+struct InboxConfig {
+  std::filesystem::path path;        // required by `segmentd run`
+  std::filesystem::path processed;   // default <path>/processed
+  std::filesystem::path quarantine;  // default <path>/quarantine
+  unsigned settle_seconds = 5;       // size and mtime unchanged this long
+  unsigned rescan_seconds = 60;      // full scan, for mounts inotify misses
+  std::vector<std::string> ignore = {".*", "*.part", "*.tmp", "*.swp", "*~"};
+};
+
+struct RefreshConfig {
+  bool after_ingest = true;
+  unsigned debounce_seconds = 30;  // quiet time after the last loaded file
+};
+
+struct ScheduleConfig {
+  std::string name;
+  std::string cron;
+  std::string timezone = "UTC";
+};
+
+struct FallbackEventConfig {
+  bool enabled = true;
+  unsigned interval_amount = 1;
+  std::string interval_unit = "DAY";  // MINUTE, HOUR or DAY (validated)
+  std::string interval_text = "1d";
+  unsigned stale_after_days = 1;
+  // The event also stands down while segmentd's heartbeat is this recent.
+};
+
+struct SegmentationConfig {
+  std::string as_of = "data";  // data, now or YYYY-MM-DD
+  std::vector<std::string> counted_statuses = {"delivered", "shipped"};
+  std::string scoring_method = "ntile";
+};
+
+struct ExportsConfig {
+  std::filesystem::path dir;  // empty: no exports after refresh
+};
+
+struct LoggingConfig {
+  std::string level = "info";
+};
+
 struct Config {
   std::filesystem::path source;  // file it was read from
   DatabaseConfig database;
+  InboxConfig inbox;
   IngestConfig ingest;
+  RefreshConfig refresh;
+  std::vector<ScheduleConfig> schedules = {{"daily", "@daily", "UTC"}};
+  FallbackEventConfig fallback_event;
+  SegmentationConfig segmentation;
+  ExportsConfig exports;
+  LoggingConfig logging;
 };
 
 // Reads and validates a config file. Throws ConfigError.

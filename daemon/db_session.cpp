@@ -203,7 +203,7 @@ std::unique_ptr<DbSession> connect_database(const DatabaseConfig& config) {
   const std::string password = resolve_password(config);
   options["password"] = sql::SQLString(password);
   options["schema"] = sql::SQLString(config.database);
-  options["OPT_CONNECT_TIMEOUT"] = 10;
+  options["OPT_CONNECT_TIMEOUT"] = static_cast<int>(config.connect_timeout_seconds);
   options["OPT_READ_TIMEOUT"] = 3600;
   options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   options["OPT_LOCAL_INFILE"] = 1;

@@ -74,6 +74,40 @@ void YamlSection::read(const std::string& key, unsigned& out, std::uint64_t min,
   out = static_cast<unsigned>(value);
 }
 
+void YamlSection::read(const std::string& key, std::vector<std::string>& out) {
+  YAML::Node n = child(key);
+  if (!n.IsDefined() || n.IsNull()) return;
+  std::vector<std::string> values;
+  if (n.IsScalar()) {
+    values.push_back(n.Scalar());
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) {
+      if (!item.IsScalar()) fail_at(item.Mark(), key, "expected a list of strings");
+      values.push_back(item.Scalar());
+    }
+  } else {
+    fail_at(n.Mark(), key, "expected a list of strings");
+  }
+  out = std::move(values);
+}
+
+std::vector<YamlSection> YamlSection::sections(const std::string& key, bool& present) {
+  YAML::Node n = child(key);
+  present = n.IsDefined() && !n.IsNull();
+  std::vector<YamlSection> out;
+  if (!present) return out;
+  if (!n.IsSequence()) fail_at(n.Mark(), key, "expected a list");
+  std::size_t i = 0;
+  for (const auto& item : n) {
+    if (!item.IsMap()) fail_at(item.Mark(), key + "[" + std::to_string(i) + "]", "expected a mapping of keys");
+    out.emplace_back(item, qualified(key) + "[" + std::to_string(i) + "]", file_);
+    ++i;
+  }
+  return out;
+}
+
+const YAML::Mark YamlSection::mark() const { return node_.Mark(); }
+
 YamlSection YamlSection::section(const std::string& key) {
   return YamlSection(child(key), qualified(key), file_);
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace segmentd {
 
@@ -20,14 +21,20 @@ class YamlSection {
   void read(const std::string& key, std::string& out);
   void read(const std::string& key, bool& out);
   void read(const std::string& key, unsigned& out, std::uint64_t min, std::uint64_t max);
+  // A list of strings; a single scalar is read as a one-element list.
+  void read(const std::string& key, std::vector<std::string>& out);
   // A nested mapping; marks the key consumed.
   YamlSection section(const std::string& key);
+  // A list of mappings, each as its own section named "key[i]". Returns
+  // nullopt-like empty vector when the key is absent; `present` tells which.
+  std::vector<YamlSection> sections(const std::string& key, bool& present);
   // Rejects keys nobody read. Call after all reads.
   void finish() const;
 
   [[noreturn]] void fail(const std::string& key, const std::string& reason) const;
   [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& key, const std::string& reason) const;
   const std::string& path() const { return path_; }
+  const YAML::Mark mark() const;
   const std::string& file() const { return file_; }
 
  private:

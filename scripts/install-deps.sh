@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libmysqlcppconn-dev libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libcli11-dev libssl-dev libsystemd-dev libhowardhinnant-date-dev
+  libcli11-dev libssl-dev libsystemd-dev libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev googletest libgtest-dev libgmock-dev
   mariadb-server mariadb-client
   gnuplot-nox
