@@ -4,6 +4,10 @@
 #include <iostream>
 
 #include "config.h"
+#include "cron_schedule.h"
+#include "daemon.h"
+#include "exports.h"
+#include "status_report.h"
 #include "db_session.h"
 #include "errors.h"
 #include "history.h"
@@ -26,6 +30,9 @@ struct Options {
   bool json = false;
   bool verbose = false;
   std::vector<std::string> files;
+  std::string from;
+  unsigned count = 5;
+  std::string dir;
 };
 
 std::unique_ptr<DbSession> open_database(const Config& config) {
@@ -92,11 +99,49 @@ int cmd_history(const Options& o) {
   if (!o.status.empty()) q.status = o.status;
   if (o.run_id != 0) q.run_id = o.run_id;
   const auto runs = fetch_runs(*db, q);
-  std::cout << (o.json ? format_runs_json(runs) : format_runs_table(runs));
+  if (o.run_id != 0 && !o.json && !runs.empty()) {
+    std::cout << format_run_detail(runs.front());
+  } else {
+    std::cout << (o.json ? format_runs_json(runs) : format_runs_table(runs));
+  }
   if (o.run_id != 0 && runs.empty()) {
     std::cerr << "segmentd: no run " << o.run_id << "\n";
     return kExitFailure;
   }
+  return kExitOk;
+}
+
+int cmd_check_config(const Options& o) {
+  const Config config = load_config(o.config_path);
+  std::cout << "config OK: " << o.config_path << "\n";
+  if (config.inbox.path.empty()) std::cout << "note: inbox.path is not set; `segmentd run` needs it\n";
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  print_schedule(config, now, 3, std::cout);
+  return kExitOk;
+}
+
+int cmd_schedule(const Options& o) {
+  const Config config = load_config(o.config_path);
+  SysSeconds from = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (!o.from.empty()) {
+    try {
+      from = parse_iso_instant(o.from);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "segmentd: --from: " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
+  print_schedule(config, from, o.count, std::cout);
+  return kExitOk;
+}
+
+int cmd_status(const Options& o) { return print_status(load_config(o.config_path), std::cout); }
+
+int cmd_export(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  require_current_schema(*db);
+  for (const auto& f : write_exports(*db, o.dir)) std::cout << f.rows << "\t" << f.path.string() << "\n";
   return kExitOk;
 }
 
@@ -122,6 +167,17 @@ int segmentd_main(int argc, char** argv) {
       ->check(CLI::IsMember({"running", "succeeded", "failed", "skipped", "abandoned"}));
   history_cmd->add_option("--run", o.run_id, "Only this run");
   history_cmd->add_flag("--json", o.json, "JSON instead of a table");
+  auto* run_cmd = app.add_subcommand("run", "Run the service: watch the inbox, refresh after drops and on schedules");
+  auto* check_cmd = app.add_subcommand("check-config", "Validate the config and print each schedule's next fire times");
+  auto* schedule_cmd =
+      app.add_subcommand("schedule", "Print the next fire times of every schedule (reads only the config)");
+  schedule_cmd->add_option("--from", o.from, "Start instant, ISO 8601 with Z or offset (default: now)");
+  schedule_cmd->add_option("--count", o.count, "Fire times per schedule")
+      ->check(CLI::Range(1u, 10000u))
+      ->capture_default_str();
+  auto* status_cmd = app.add_subcommand("status", "Database, event scheduler, last runs, next runs, inbox");
+  auto* export_cmd = app.add_subcommand("export", "Write the five CSV deliverables into DIR");
+  export_cmd->add_option("dir", o.dir, "Output folder")->required();
   auto* version_cmd = app.add_subcommand("version", "Print the version");
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();
 
@@ -141,6 +197,11 @@ int segmentd_main(int argc, char** argv) {
     if (*refresh_cmd) return cmd_refresh(o);
     if (*history_cmd) return cmd_history(o);
     if (*ingest_cmd) return cmd_ingest(o);
+    if (*run_cmd) return run_daemon(o.config_path);
+    if (*check_cmd) return cmd_check_config(o);
+    if (*schedule_cmd) return cmd_schedule(o);
+    if (*status_cmd) return cmd_status(o);
+    if (*export_cmd) return cmd_export(o);
   } catch (const ConfigError& e) {
     std::cerr << "segmentd: " << e.what() << "\n";
     return kExitUsage;

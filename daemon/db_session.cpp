@@ -154,6 +154,37 @@ class MysqlSession final : public DbSession {
     }
   }
 
+  void for_each_row(std::string_view sql, const std::function<void(const std::vector<std::string>&)>& on_columns,
+                    const std::function<void(const std::vector<DbValue>&)>& on_row) override {
+    try {
+      std::unique_ptr<sql::Statement> st(conn_->createStatement());
+      // Forward-only makes the connector fetch rows as they are read
+      // (mysql_use_result) instead of buffering the whole result.
+      st->setResultSetType(sql::ResultSet::TYPE_FORWARD_ONLY);
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(sql::SQLString(sql.data(), sql.size())));
+      sql::ResultSetMetaData* meta = rs->getMetaData();
+      const unsigned count = meta->getColumnCount();
+      std::vector<std::string> columns;
+      for (unsigned i = 1; i <= count; ++i) columns.push_back(std::string(meta->getColumnLabel(i)));
+      on_columns(columns);
+      std::vector<DbValue> row(count);
+      while (rs->next()) {
+        for (unsigned i = 1; i <= count; ++i) {
+          if (rs->isNull(i)) {
+            row[i - 1].reset();
+          } else {
+            row[i - 1] = std::string(rs->getString(i));
+          }
+        }
+        on_row(row);
+      }
+      rs.reset();
+      last_ = std::move(st);
+    } catch (const sql::SQLException& e) {
+      rethrow(e, context_of(sql));
+    }
+  }
+
   std::vector<std::string> warnings() override {
     std::vector<std::string> out;
     try {

@@ -3,6 +3,7 @@
 // as text (or NULL), parameters are always bound, never pasted into SQL.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,10 @@ class DbSession {
   // Runs a statement that may return several result sets (CALL) and returns
   // the last non-empty one.
   virtual DbResult call(std::string_view sql) = 0;
+  // Streams the rows of a statement without holding them all in memory;
+  // `on_columns` is called once before the first row.
+  virtual void for_each_row(std::string_view sql, const std::function<void(const std::vector<std::string>&)>& on_columns,
+                            const std::function<void(const std::vector<DbValue>&)>& on_row) = 0;
   // Warnings of the last statement, as "code: message" lines.
   virtual std::vector<std::string> warnings() = 0;
   virtual bool usable() = 0;

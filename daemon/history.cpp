@@ -123,6 +123,53 @@ std::string format_runs_table(const std::vector<RunRecord>& runs) {
   return out.str();
 }
 
+std::string format_run_detail(const RunRecord& r) {
+  std::ostringstream out;
+  auto line = [&](const std::string& key, const std::string& value) {
+    out << key << ":" << std::string(key.size() < 16 ? 16 - key.size() : 1, ' ') << value << "\n";
+  };
+  line("run", std::to_string(r.run_id));
+  line("kind", r.kind);
+  line("trigger", r.trigger);
+  line("status", r.status);
+  line("started (UTC)", r.started_at);
+  line("finished (UTC)", r.finished_at.value_or("-"));
+  line("duration", format_duration(r.duration_ms));
+  line("started by", r.started_by.value_or("-") + (r.host ? " on " + *r.host : "") +
+                         (r.pid ? " pid " + std::to_string(*r.pid) : "") + (r.version ? " (" + *r.version + ")" : ""));
+  if (r.customers) line("customers", std::to_string(*r.customers));
+  line("message", one_line(r.message.value_or("")));
+  const auto counts = json_or_null(r.segment_counts);
+  if (counts.is_object()) {
+    out << "segments:\n";
+    for (const auto& [name, n] : counts.items()) out << "  " << name << ": " << n.dump() << "\n";
+  }
+  const auto steps = json_or_null(r.step_timings);
+  if (steps.is_object()) {
+    out << "step timings (ms):\n";
+    for (const auto& [name, ms] : steps.items()) out << "  " << name << ": " << ms.dump() << "\n";
+  }
+  const auto details = json_or_null(r.details);
+  if (details.is_object() && details.contains("files") && details["files"].is_array()) {
+    out << "files:\n";
+    for (const auto& f : details["files"]) {
+      auto text = [&](const char* k) { return f.contains(k) && f[k].is_string() ? f[k].get<std::string>() : ""; };
+      auto num = [&](const char* k) { return f.contains(k) ? f[k].dump() : "0"; };
+      out << "  " << text("file") << "\n";
+      out << "    status " << text("status") << ", dataset " << (text("dataset").empty() ? "-" : text("dataset"))
+          << ", rows read " << num("rows_read") << ", loaded " << num("rows_loaded") << ", rejected "
+          << num("rows_rejected") << "\n";
+      if (!text("message").empty()) out << "    " << one_line(text("message")) << "\n";
+      if (!text("rejects_file").empty()) out << "    rejects: " << text("rejects_file") << "\n";
+    }
+  }
+  if (details.is_object() && details.contains("data_quality")) {
+    out << "data quality:\n";
+    for (const auto& [name, n] : details["data_quality"].items()) out << "  " << name << ": " << n.dump() << "\n";
+  }
+  return out.str();
+}
+
 std::string format_runs_json(const std::vector<RunRecord>& runs) {
   nlohmann::json array = nlohmann::json::array();
   for (const auto& r : runs) {

@@ -39,6 +39,10 @@ std::vector<RunRecord> fetch_runs(DbSession& db, const HistoryQuery& query);
 
 // A readable table: run, trigger, status, started, duration, customers, message.
 std::string format_runs_table(const std::vector<RunRecord>& runs);
+// One run in full: identity, timings, segment counts, step timings, and for
+// ingest runs every file with its rows, rejects file and reason.
+std::string format_run_detail(const RunRecord& run);
+
 // One JSON array; JSON columns are embedded as objects, not strings.
 std::string format_runs_json(const std::vector<RunRecord>& runs);
 // "1.234s", "2m03s", "-" for unknown.

@@ -199,6 +199,12 @@ class FileIngest {
       if (e.connection_lost()) throw;
       out_.message = std::string("database error: ") + e.what();
       return finish_unloaded("failed");
+    } catch (const IngestInterrupted&) {
+      drop_stage();
+      out_.status = "interrupted";
+      out_.rows_loaded = 0;
+      out_.message = "interrupted by shutdown before commit; nothing applied";
+      return out_;
     }
   }
 
@@ -339,7 +345,7 @@ class FileIngest {
 
     try {
       while (reader.next(record)) {
-        ++out_.rows_read;
+        if ((++out_.rows_read & 4095) == 0) throw_if_cancelled();
         std::string reason;
         if (record.fields.size() != header_fields) {
           reason =
@@ -497,6 +503,7 @@ class FileIngest {
         first = false;
       }
     }
+    throw_if_cancelled();
     db_.execute("START TRANSACTION");
     try {
       // A geolocation file has no natural key: it replaces the whole table.
@@ -518,6 +525,10 @@ class FileIngest {
       out_.rows_loaded = 0;
       throw;
     }
+  }
+
+  void throw_if_cancelled() const {
+    if (options_.cancel != nullptr && options_.cancel->load()) throw IngestInterrupted();
   }
 
   void insert_ledger() {

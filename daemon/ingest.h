@@ -4,6 +4,7 @@
 // file's ledger row (ingested_files) — so a file is fully applied or not at
 // all, and content already loaded is recognised by its SHA-256.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -22,11 +23,18 @@ struct IngestOptions {
   std::filesystem::path rejects_dir;
   // Scratch space for the normalised copy LOAD DATA reads.
   std::filesystem::path temp_dir = std::filesystem::temp_directory_path();
+  // When set and true, the file is abandoned before its transaction commits
+  // (outcome "interrupted"; nothing applied, no ledger row).
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct IngestInterrupted : std::exception {
+  const char* what() const noexcept override { return "ingest interrupted"; }
 };
 
 struct FileOutcome {
   std::string name;    // as given
-  std::string status;  // loaded, duplicate, rejected, failed
+  std::string status;  // loaded, duplicate, rejected, failed, interrupted
   std::string dataset;
   std::string sha256;
   std::uint64_t size = 0;

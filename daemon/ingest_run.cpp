@@ -47,11 +47,14 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
   log_event(spdlog::level::info, "ingest.started",
             {{"run_id", std::to_string(out.run_id)}, {"files", std::to_string(files.size())}});
 
-  std::size_t loaded = 0, duplicate = 0, refused = 0;
+  std::size_t loaded = 0, duplicate = 0, refused = 0, interrupted = 0;
   nlohmann::json file_list = nlohmann::json::array();
   for (const auto& path : files) {
     FileOutcome f = ingest_file(db, path, options, out.run_id);
-    (f.status == "loaded" ? loaded : f.status == "duplicate" ? duplicate : refused)++;
+    (f.status == "loaded"        ? loaded
+     : f.status == "duplicate"   ? duplicate
+     : f.status == "interrupted" ? interrupted
+                                 : refused)++;
     log_event(f.ok() ? spdlog::level::info : spdlog::level::warn, "ingest.file",
               {{"run_id", std::to_string(out.run_id)},
                {"file", f.name},
@@ -73,11 +76,13 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                          {"rejects_file", f.rejects_file.string()},
                          {"message", f.message}});
     out.files.push_back(std::move(f));
+    if (interrupted != 0) break;  // shutting down: the rest stay where they are
   }
   out.data_quality_json = data_quality_summary(db);
   nlohmann::json details = {{"files", file_list}, {"data_quality", nlohmann::json::parse(out.data_quality_json)}};
   const std::string message = std::to_string(files.size()) + " file(s): " + std::to_string(loaded) + " loaded, " +
-                              std::to_string(duplicate) + " duplicate, " + std::to_string(refused) + " refused";
+                              std::to_string(duplicate) + " duplicate, " + std::to_string(refused) + " refused" +
+                              (interrupted ? ", interrupted by shutdown (nothing applied)" : "");
   db.update(
       "UPDATE pipeline_runs SET status = ?, finished_at = UTC_TIMESTAMP(3), "
       "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, details = ?, message = ? "

@@ -243,9 +243,10 @@ BEGIN
   CALL segmentd_refresh_run('manual', CURRENT_USER(), SUBSTRING_INDEX(USER(), '@', -1), NULL, NULL);
 END $$
 
--- What the fallback event runs: refresh only when no refresh succeeded within
--- segmentation_settings.event_stale_after_days, i.e. when segmentd is not
--- doing its job; otherwise record why it skipped.
+-- The event's entry point. It stands down while segmentd's heartbeat is
+-- fresh (the daemon is running and doing the scheduling), and also while a
+-- refresh succeeded within segmentation_settings.event_stale_after_days;
+-- otherwise it refreshes. Either way the run is recorded.
 DROP PROCEDURE IF EXISTS refresh_customer_segments_event $$
 CREATE PROCEDURE refresh_customer_segments_event()
   MODIFIES SQL DATA
@@ -254,19 +255,31 @@ BEGIN
   DECLARE v_days INT UNSIGNED DEFAULT 35;
   DECLARE v_last_run BIGINT UNSIGNED DEFAULT NULL;
   DECLARE v_last_at DATETIME(3) DEFAULT NULL;
+  DECLARE v_seen_at DATETIME(3) DEFAULT NULL;
+  DECLARE v_host VARCHAR(255) DEFAULT NULL;
+  DECLARE v_pid INT UNSIGNED DEFAULT NULL;
+  DECLARE v_healthy INT UNSIGNED DEFAULT 300;
+  DECLARE v_reason VARCHAR(255) DEFAULT NULL;
   SELECT event_stale_after_days INTO v_days FROM segmentation_settings WHERE id = 1;
+  SELECT last_seen_at, host, pid, healthy_for_seconds INTO v_seen_at, v_host, v_pid, v_healthy
+    FROM daemon_heartbeat WHERE id = 1 AND stopped_at IS NULL;
   SELECT run_id, finished_at INTO v_last_run, v_last_at FROM pipeline_runs
    WHERE kind = 'refresh' AND status = 'succeeded'
    ORDER BY finished_at DESC, run_id DESC LIMIT 1;
-  IF v_last_at IS NOT NULL AND v_last_at >= UTC_TIMESTAMP(3) - INTERVAL v_days DAY THEN
+  IF v_seen_at IS NOT NULL AND v_seen_at >= UTC_TIMESTAMP(3) - INTERVAL v_healthy SECOND THEN
+    SET v_reason = CONCAT('segmentd is running on ', COALESCE(v_host, '?'), ' (pid ', COALESCE(v_pid, '?'),
+                          ', seen ', DATE_FORMAT(v_seen_at, '%Y-%m-%d %H:%i:%s'), ' UTC); fallback not needed');
+  ELSEIF v_last_at IS NOT NULL AND v_last_at >= UTC_TIMESTAMP(3) - INTERVAL v_days DAY THEN
+    SET v_reason = CONCAT('run ', v_last_run, ' succeeded at ', DATE_FORMAT(v_last_at, '%Y-%m-%d %H:%i:%s'),
+                          ' UTC, within the last ', v_days, ' days; fallback not needed');
+  END IF;
+  IF v_reason IS NOT NULL THEN
     INSERT INTO pipeline_runs
       (kind, `trigger`, status, started_at, finished_at, duration_ms, started_by,
        connection_id, message)
     VALUES
       ('refresh', 'event', 'skipped', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 0,
-       'event ev_refresh_customer_segments', CONNECTION_ID(),
-       CONCAT('run ', v_last_run, ' succeeded at ', DATE_FORMAT(v_last_at, '%Y-%m-%d %H:%i:%s'),
-              ' UTC, within the last ', v_days, ' days; fallback not needed'));
+       'event ev_refresh_customer_segments', CONNECTION_ID(), v_reason);
     SET @segmentd_run_id = LAST_INSERT_ID();
   ELSE
     CALL segmentd_refresh_run('event', 'event ev_refresh_customer_segments', NULL, NULL, NULL);

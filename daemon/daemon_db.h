@@ -1,0 +1,43 @@
+#pragma once
+// What the daemon keeps in the database besides data and runs: the
+// segmentation settings and the fallback event from its config, its
+// heartbeat, and the clean-up of runs a crashed process left 'running'.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config.h"
+#include "run_identity.h"
+
+namespace segmentd {
+
+class DbSession;
+
+// Writes config.segmentation and the event's stale-after days into
+// segmentation_settings, so refreshes started by the event use them too.
+void apply_segmentation_settings(DbSession& db, const Config& config);
+
+// Re-creates ev_refresh_customer_segments with the configured interval,
+// enabled or disabled as configured.
+void apply_fallback_event(DbSession& db, const FallbackEventConfig& event);
+
+// Closes 'running' rows whose owner is gone: a run is alive only while its
+// connection holds the lock of its kind (refresh or ingest). Returns how many
+// rows were closed as 'abandoned'.
+std::uint64_t abandon_orphaned_runs(DbSession& db);
+
+inline constexpr unsigned kHeartbeatSeconds = 60;
+void heartbeat_start(DbSession& db, const RunIdentity& who);
+void heartbeat_touch(DbSession& db);
+void heartbeat_stop(DbSession& db);
+
+// Start of the most recent refresh that did work (succeeded or failed; not
+// skipped or abandoned), for deciding on a catch-up run.
+std::optional<std::chrono::sys_seconds> last_refresh_started(DbSession& db);
+
+// "ON", "OFF" or "DISABLED".
+std::string event_scheduler_state(DbSession& db);
+
+}  // namespace segmentd

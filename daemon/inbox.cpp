@@ -1,0 +1,111 @@
+#include "inbox.h"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <system_error>
+
+namespace segmentd {
+
+namespace fs = std::filesystem;
+
+bool is_ignored(const std::string& name, const std::vector<std::string>& patterns) {
+  for (const auto& p : patterns) {
+    if (::fnmatch(p.c_str(), name.c_str(), FNM_PERIOD) == 0) return true;
+  }
+  return false;
+}
+
+InboxTracker::InboxTracker(fs::path dir, std::vector<std::string> ignore, std::chrono::seconds settle)
+    : dir_(std::move(dir)), ignore_(std::move(ignore)), settle_(settle) {}
+
+std::vector<fs::path> InboxTracker::scan(Clock::time_point now) {
+  struct Ready {
+    fs::file_time_type mtime;
+    fs::path path;
+  };
+  std::vector<Ready> ready;
+  std::map<std::string, Observation> still_there;
+  std::error_code ec;
+  settling_ = 0;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto& entry = *it;
+    const std::string name = entry.path().filename().string();
+    // Subfolders (processed/, quarantine/) and symlinks are not drops.
+    std::error_code type_ec;
+    if (!entry.is_regular_file(type_ec) || entry.is_symlink(type_ec)) continue;
+    if (is_ignored(name, ignore_)) continue;
+    std::error_code stat_ec;
+    const auto size = entry.file_size(stat_ec);
+    const auto mtime = entry.last_write_time(stat_ec);
+    if (stat_ec) continue;  // vanished between listing and stat
+    Observation obs{size, mtime, now};
+    if (auto old = seen_.find(name); old != seen_.end() && old->second.size == size && old->second.mtime == mtime) {
+      obs.stable_since = old->second.stable_since;
+    }
+    still_there[name] = obs;
+    if (now - obs.stable_since >= settle_) {
+      ready.push_back({mtime, entry.path()});
+    } else {
+      ++settling_;
+    }
+  }
+  seen_ = std::move(still_there);
+  std::sort(ready.begin(), ready.end(), [](const Ready& a, const Ready& b) {
+    return a.mtime != b.mtime ? a.mtime < b.mtime : a.path < b.path;
+  });
+  std::vector<fs::path> out;
+  for (auto& r : ready) out.push_back(std::move(r.path));
+  return out;
+}
+
+std::size_t InboxTracker::settling() const { return settling_; }
+
+void InboxTracker::forget(const fs::path& file) { seen_.erase(file.filename().string()); }
+
+fs::path move_into(const fs::path& file, const fs::path& dir) {
+  fs::create_directories(dir);
+  const auto stem = file.stem().string();
+  const auto ext = file.extension().string();
+  for (unsigned n = 0;; ++n) {
+    const fs::path target = dir / (n == 0 ? file.filename().string() : stem + "." + std::to_string(n) + ext);
+    // link+unlink instead of rename: link fails when the name is taken, so a
+    // file already in processed/ is never overwritten.
+    if (::link(file.c_str(), target.c_str()) == 0) {
+      fs::remove(file);
+      return target;
+    }
+    if (errno == EEXIST) continue;
+    if (errno != EXDEV && errno != EPERM && errno != ENOTSUP) {
+      throw fs::filesystem_error("cannot move into " + dir.string(), file, target,
+                                 std::error_code(errno, std::generic_category()));
+    }
+    // Another file system (or no hard links): copy, then remove the source.
+    if (fs::exists(target)) continue;
+    fs::copy_file(file, target, fs::copy_options::none);
+    fs::remove(file);
+    return target;
+  }
+}
+
+void write_file_atomically(const fs::path& path, const std::string& text) {
+  const fs::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp");
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw fs::filesystem_error("cannot write", temp, std::make_error_code(std::errc::io_error));
+  }
+  const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  fs::rename(temp, path);
+}
+
+}  // namespace segmentd

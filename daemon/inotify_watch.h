@@ -1,0 +1,34 @@
+#pragma once
+// inotify on the event loop: reports names closed after writing or moved
+// into one folder. It is only a hint to look sooner; the periodic rescan is
+// what guarantees nothing is missed (network mounts, queue overflow).
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <array>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace segmentd {
+
+class InotifyWatch {
+ public:
+  // `on_change(name)`; name is empty on queue overflow (rescan everything).
+  using Callback = std::function<void(const std::string& name)>;
+
+  // Throws std::system_error when the folder cannot be watched.
+  InotifyWatch(boost::asio::io_context& io, const std::filesystem::path& dir, Callback on_change);
+  ~InotifyWatch();
+  InotifyWatch(const InotifyWatch&) = delete;
+  InotifyWatch& operator=(const InotifyWatch&) = delete;
+
+ private:
+  void read_more();
+
+  boost::asio::posix::stream_descriptor stream_;
+  Callback on_change_;
+  alignas(8) std::array<char, 16384> buffer_{};
+};
+
+}  // namespace segmentd
