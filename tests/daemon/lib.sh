@@ -1,0 +1,109 @@
+# Shared helpers for the whole-binary daemon tests. Each test gets its own
+# database on the ctest private server (or its own server when it needs to
+# stop one), its own folder, and a running `segmentd run` it can signal.
+#
+# Environment (set by ctest): SEGMENTD_BINARY, SEGMENTD_DATAGEN,
+# SEGMENTD_SOURCE_DIR, SEGMENTD_TEST_DB_DIR, SEGMENTD_TEST_WORK.
+set -euo pipefail
+
+bin=$SEGMENTD_BINARY
+src=$SEGMENTD_SOURCE_DIR
+name=$(basename "$0" .sh)
+work=$SEGMENTD_TEST_WORK/$name
+rm -rf "$work"
+mkdir -p "$work/inbox"
+db_dir=$SEGMENTD_TEST_DB_DIR
+database="d_${name//-/_}_$$"
+daemon_pid=""
+own_server=""
+
+fail() {
+  echo "FAIL: $*" >&2
+  [ -f "$work/daemon.log" ] && { echo "--- daemon log" >&2; tail -n 60 "$work/daemon.log" >&2; }
+  exit 1
+}
+
+cleanup() {
+  local rc=$?
+  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then kill -KILL "$daemon_pid" 2>/dev/null || true; fi
+  if [ -n "$own_server" ]; then
+    "$src/scripts/privdb.sh" destroy "$own_server" >/dev/null 2>&1 || true
+  else
+    sql_root "DROP DATABASE IF EXISTS \`$database\`" >/dev/null 2>&1 || true
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+
+sql_root() { "$src/scripts/privdb.sh" client "$db_dir" -N -B -e "$1"; }
+# One value (or rows, tab-separated) from the test database.
+sql() { "$src/scripts/privdb.sh" client "$db_dir" -N -B "$database" -e "$1"; }
+
+# Use a private server of our own (for tests that stop it).
+use_own_server() {
+  own_server=$work/db
+  "$src/scripts/privdb.sh" start "$own_server" >/dev/null
+  db_dir=$own_server
+}
+
+# write_config [extra YAML appended]
+write_config() {
+  # shellcheck disable=SC1091
+  . "$db_dir/connection.env"
+  cat >"$work/segmentd.yaml" <<YAML
+database:
+  socket: $PRIVDB_SOCKET
+  user: root
+  database: $database
+  reconnect_initial_seconds: 1
+  reconnect_max_seconds: 2
+inbox:
+  path: $work/inbox
+  settle_seconds: 1
+  rescan_seconds: 2
+refresh:
+  debounce_seconds: 3
+${1:-}
+YAML
+}
+
+create_database() {
+  sql_root "CREATE DATABASE \`$database\`"
+  "$bin" --config "$work/segmentd.yaml" migrate >/dev/null
+}
+
+start_daemon() {
+  "$bin" --config "$work/segmentd.yaml" run >>"$work/daemon.log" 2>&1 &
+  daemon_pid=$!
+  wait_for_log "daemon.ready" 30
+}
+
+# wait_for_log PATTERN SECONDS [COUNT]: until PATTERN (grep -E) appears COUNT times.
+wait_for_log() {
+  local pattern=$1 seconds=$2 count=${3:-1} i
+  for ((i = 0; i < seconds * 10; i++)); do
+    if [ "$(grep -cE "$pattern" "$work/daemon.log" 2>/dev/null || true)" -ge "$count" ]; then return 0; fi
+    if [ -n "$daemon_pid" ] && ! kill -0 "$daemon_pid" 2>/dev/null; then fail "daemon exited waiting for: $pattern"; fi
+    sleep 0.1
+  done
+  fail "timed out after ${seconds}s waiting for $count x: $pattern"
+}
+
+# stop_daemon: SIGTERM, then require exit code 0 within 60 s.
+stop_daemon() {
+  kill -TERM "$daemon_pid"
+  local rc=0
+  wait "$daemon_pid" || rc=$?
+  daemon_pid=""
+  [ "$rc" = 0 ] || fail "daemon exited with $rc after SIGTERM"
+}
+
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+
+generate_data() {  # generate_data SCALE DIR
+  mkdir -p "$2"
+  "$SEGMENTD_DATAGEN" --scale "$1" --seed 7 --out "$2" >"$work/generated-counts.tsv"
+}
+generated_rows() {  # generated_rows FILE-NAME: data rows datagen wrote
+  awk -F'\t' -v f="$1" '$1 ~ f {print $2}' "$work/generated-counts.tsv"
+}
