@@ -1,5 +1,6 @@
 #include "daemon.h"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -89,7 +90,6 @@ struct ConnectResult : JobResult {
 };
 
 struct IngestResult : JobResult {
-  fs::path file;
   std::string status;  // loaded, duplicate, rejected, failed, interrupted, retry
   std::string message;
   std::uint64_t run_id = 0;
@@ -110,7 +110,8 @@ class Daemon {
         watchdog_timer_(io_),
         schedule_timer_(io_),
         settings_timer_(io_),
-        rng_(std::random_device{}()) {}
+        rng_(std::random_device{}()),
+        keep_running_(boost::asio::make_work_guard(io_)) {}
 
   int run() {
     prepare_folders(config_.inbox);
@@ -425,14 +426,13 @@ class Daemon {
     notify_status("loading " + file.filename().string());
     run_job<IngestResult>(
         [this, file, options, inbox, attempts] { return ingest_one(file, options, inbox, attempts); },
-        [this](const IngestResult& r) { on_ingested(r); });
+        [this, file](const IngestResult& r) { on_ingested(file, r); });
   }
 
   // Worker side: load one file and move it where it belongs.
   IngestResult ingest_one(const fs::path& file, const IngestOptions& options, const InboxConfig& inbox,
                           unsigned attempts) {
     IngestResult result;
-    result.file = file;
     std::error_code ec;
     if (!fs::exists(file, ec)) {
       result.status = "gone";
@@ -467,24 +467,24 @@ class Daemon {
     return result;
   }
 
-  void on_ingested(const IngestResult& r) {
-    const auto name = r.file.filename().string();
+  void on_ingested(const fs::path& file, const IngestResult& r) {
+    const auto name = file.filename().string();
     if (!r.error.empty()) {
       // Connection lost or similar: the file is untouched in the inbox.
       log_event(spdlog::level::warn, "inbox.file_deferred", {{"file", name}, {"error", r.error}});
       queued_.erase(name);
-      tracker_->forget(r.file);
+      tracker_->forget(file);
       return;
     }
     if (r.status == "interrupted" || r.status == "retry" || r.status == "gone") {
       log_event(spdlog::level::warn, "inbox.file_left", {{"file", name}, {"status", r.status}, {"message", r.message}});
       queued_.erase(name);
-      tracker_->forget(r.file);
+      tracker_->forget(file);
       return;
     }
     attempts_.erase(name);
     queued_.erase(name);
-    tracker_->forget(r.file);
+    tracker_->forget(file);
     const bool ok = r.status == "loaded" || r.status == "duplicate";
     log_event(ok ? spdlog::level::info : spdlog::level::warn, ok ? "inbox.file_processed" : "inbox.file_quarantined",
               {{"file", name}, {"status", r.status}, {"run_id", std::to_string(r.run_id)}, {"message", r.message}});
@@ -696,6 +696,7 @@ class Daemon {
       daemon_lock_.reset();
       db_.reset();
       boost::asio::post(io_, [this] {
+        keep_running_.reset();
         watchdog_timer_.cancel();
         signals_.cancel();
         io_.stop();
@@ -730,6 +731,9 @@ class Daemon {
   unsigned reconnect_attempt_ = 0;
   std::chrono::microseconds watchdog_period_{0};
   std::mt19937 rng_;
+  // The loop must outlive an in-flight job even when no timer or signal is
+  // pending any more (during shutdown), so the job's completion still runs.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
   std::atomic<bool> cancel_{false};
   int exit_code_ = kExitOk;
   // Worker-thread state: only touched by jobs running on worker_.
