@@ -73,5 +73,53 @@ TEST(Config, MissingFileIsAConfigError) {
   EXPECT_THROW(load_config("/nonexistent/segmentd.yaml"), ConfigError);
 }
 
+TEST(Config, DaemonSectionsHaveWorkingDefaultsWithOnlyDatabaseAndInbox) {
+  const Config c = parse_config("database: {}\ninbox:\n  path: /srv/inbox\n", "x.yaml");
+  EXPECT_EQ(c.inbox.processed, "/srv/inbox/processed");
+  EXPECT_EQ(c.inbox.quarantine, "/srv/inbox/quarantine");
+  EXPECT_EQ(c.inbox.settle_seconds, 5u);
+  EXPECT_TRUE(c.refresh.after_ingest);
+  ASSERT_EQ(c.schedules.size(), 1u);
+  EXPECT_EQ(c.schedules[0].cron, "@daily");
+  EXPECT_TRUE(c.fallback_event.enabled);
+  EXPECT_EQ(c.fallback_event.interval_unit, "DAY");
+  EXPECT_EQ(c.segmentation.counted_statuses, (std::vector<std::string>{"delivered", "shipped"}));
+  EXPECT_TRUE(c.exports.dir.empty());
+  EXPECT_TRUE(parse_config("database: {}\nschedules: []\n", "x.yaml").schedules.empty());
+}
+
+TEST(Config, TheShippedExampleIsValidAndComplete) {
+  const Config c = load_config(std::filesystem::path(SEGMENTD_SOURCE_DIR) / "config" / "segmentd.yaml");
+  EXPECT_EQ(c.inbox.path, "/var/lib/segmentd/inbox");
+  ASSERT_EQ(c.schedules.size(), 1u);
+  EXPECT_EQ(c.schedules[0].timezone, "Europe/Berlin");
+  EXPECT_EQ(c.exports.dir, "/var/lib/segmentd/exports");
+  load_config(std::filesystem::path(SEGMENTD_SOURCE_DIR) / "config" / "docker.yaml");
+}
+
+TEST(Config, DaemonSectionErrorsNamePositionAndReason) {
+  EXPECT_EQ(error_of("database: {}\ninbox:\n  path: relative/inbox\n"),
+            "segmentd.yaml:3:9: inbox.path: must be an absolute path");
+  EXPECT_EQ(error_of("database: {}\nschedules:\n  - name: a\n    cron: \"61 * * * *\"\n"),
+            "segmentd.yaml:4:11: schedules[0].cron: minute field \"61\": 61 is outside 0-59");
+  EXPECT_EQ(error_of("database: {}\nschedules:\n  - name: a\n    cron: \"@daily\"\n    timezone: Mars/Base\n"),
+            "segmentd.yaml:5:15: schedules[0].timezone: unknown time zone \"Mars/Base\"");
+  EXPECT_EQ(error_of("database: {}\nschedules:\n  - {name: a, cron: \"@daily\"}\n  - {name: a, cron: \"@hourly\"}\n"),
+            "segmentd.yaml:4:12: schedules[1].name: duplicate schedule name \"a\"");
+  EXPECT_EQ(error_of("database: {}\nschedules:\n  - {name: a, cron: \"0 0 30 2 *\"}\n"),
+            "segmentd.yaml:3:21: schedules[0].cron: \"0 0 30 2 *\" never fires");
+  EXPECT_EQ(error_of("database: {}\nfallback_event:\n  interval: weekly\n"),
+            "segmentd.yaml:3:13: fallback_event.interval: expected a number with m, h or d (e.g. 30m, 6h, 1d), got "
+            "\"weekly\"");
+  EXPECT_EQ(error_of("database: {}\nsegmentation:\n  scoring_method: fancy\n"),
+            "segmentd.yaml:3:19: segmentation.scoring_method: must be ntile or quantile, got \"fancy\"");
+  EXPECT_EQ(error_of("database: {}\nsegmentation:\n  counted_statuses: [delivered, \"x;DROP\"]\n"),
+            "segmentd.yaml:3:21: segmentation.counted_statuses: \"x;DROP\" is not an order status (lower-case "
+            "letters and _)");
+  EXPECT_EQ(error_of("database: {}\nrefresh:\n  debounce: 5\n"), "segmentd.yaml:3:3: refresh.debounce: unknown key");
+  EXPECT_EQ(error_of("database: {}\nlogging:\n  level: loud\n"),
+            "segmentd.yaml:3:10: logging.level: must be debug, info, warn or error, got \"loud\"");
+}
+
 }  // namespace
 }  // namespace segmentd
