@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo: on a private database this script starts, generate an Olist-shaped
-# dataset, create the schema, ingest the files, refresh the segments and show
-# the segment summary and the run history.
+# The demo: on a private database this script starts, run the real daemon
+# (`segmentd run`), drop a generated Olist-shaped dataset into its inbox,
+# wait for the refresh that follows, show the segment summary, the exports and
+# the run history, and stop the daemon cleanly.
 #
 #   scripts/demo.sh [--scale S] [--keep]
 #   --scale S   dataset size, 1 = about 99,441 orders (default 1)
@@ -28,7 +29,7 @@ mkdir -p "$state"
 
 echo "== starting a private database under $state"
 "$root/scripts/privdb.sh" start "$state/db" segmentd >/dev/null
-[ $keep = 1 ] || trap '"$root/scripts/privdb.sh" stop "$state/db"' EXIT
+[ $keep = 1 ] || trap '"$root/scripts/privdb.sh" stop "$state/db"' EXIT  # until the daemon starts
 # shellcheck disable=SC1091
 . "$state/db/connection.env"
 cat >"$state/segmentd.yaml" <<YAML
@@ -36,6 +37,13 @@ database:
   socket: $PRIVDB_SOCKET
   user: root
   database: segmentd
+inbox:
+  path: $state/inbox
+  settle_seconds: 1
+refresh:
+  debounce_seconds: 5
+exports:
+  dir: $state/exports
 YAML
 
 echo "== generating data (scale $scale)"
@@ -44,18 +52,52 @@ echo "== generating data (scale $scale)"
 echo "== segmentd migrate"
 "$bin" --config "$state/segmentd.yaml" migrate
 
-echo "== segmentd ingest (the nine files; content loaded before is recognised as duplicate)"
-"$bin" --config "$state/segmentd.yaml" ingest "$state/data"/*.csv
+echo "== segmentd run (log: $state/segmentd.log)"
+rm -rf "$state/inbox" "$state/exports"
+: >"$state/segmentd.log"
+"$bin" --config "$state/segmentd.yaml" run 2>>"$state/segmentd.log" &
+daemon=$!
+stop_daemon() {
+  if kill -0 "$daemon" 2>/dev/null; then
+    kill -TERM "$daemon"
+    wait "$daemon" || { echo "segmentd exited with $?" >&2; return 1; }
+  fi
+}
+trap 'stop_daemon || true; [ $keep = 1 ] || "$root/scripts/privdb.sh" stop "$state/db"' EXIT
 
-echo "== segmentd refresh"
-"$bin" --config "$state/segmentd.yaml" refresh
+wait_for() {  # wait_for PATTERN SECONDS
+  for _ in $(seq $(($2 * 10))); do
+    grep -qE "$1" "$state/segmentd.log" && return 0
+    kill -0 "$daemon" 2>/dev/null || { echo "segmentd exited; see $state/segmentd.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "timed out waiting for $1; see $state/segmentd.log" >&2
+  exit 1
+}
+wait_for "daemon.ready" 60
+
+echo "== dropping the nine files into the inbox (write to *.part, then rename)"
+for f in "$state/data"/*.csv; do
+  cp "$f" "$state/inbox/$(basename "$f").part"
+  mv "$state/inbox/$(basename "$f").part" "$state/inbox/$(basename "$f")"
+done
+wait_for "refresh.finished trigger=file" 600
+grep -E "inbox.file_processed|inbox.file_quarantined|refresh.finished|export.finished" "$state/segmentd.log" |
+  sed 's/ message=.*//'
 
 echo "== segment summary (vw_segment_summary)"
 "$root/scripts/privdb.sh" client "$state/db" segmentd --table -e \
   "SELECT * FROM vw_segment_summary ORDER BY avg_recency_days"
 
+echo "== exports in $state/exports"
+wc -l "$state/exports"/*.csv
+
 echo "== segmentd history"
-"$bin" --config "$state/segmentd.yaml" history --limit 5
+"$bin" --config "$state/segmentd.yaml" history --limit 12
+
+echo "== stopping segmentd (SIGTERM)"
+stop_daemon
+grep -E "daemon.stopped" "$state/segmentd.log"
 if [ $keep = 1 ]; then
   echo "== the database keeps running: $root/scripts/privdb.sh client $state/db segmentd"
 fi
