@@ -6,16 +6,16 @@
 #include "config.h"
 #include "cron_schedule.h"
 #include "daemon.h"
-#include "exports.h"
-#include "status_report.h"
 #include "db_session.h"
 #include "errors.h"
+#include "exports.h"
 #include "history.h"
 #include "ingest_run.h"
 #include "log_event.h"
 #include "migrations.h"
 #include "refresh.h"
 #include "run_identity.h"
+#include "status_report.h"
 #include "version.h"
 
 namespace segmentd {
@@ -135,7 +135,9 @@ int cmd_schedule(const Options& o) {
   return kExitOk;
 }
 
-int cmd_status(const Options& o) { return print_status(load_config(o.config_path), std::cout); }
+int cmd_status(const Options& o) {
+  return print_status(load_config(o.config_path), std::cout);
+}
 
 int cmd_export(const Options& o) {
   const Config config = load_config(o.config_path);

@@ -2,10 +2,9 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
-
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "cron_schedule.h"
 #include "errors.h"
@@ -141,7 +140,8 @@ FallbackEventConfig read_fallback_event(YamlSection section) {
   section.finish();
   std::smatch m;
   if (!std::regex_match(event.interval_text, m, std::regex("([1-9][0-9]{0,4})([mhd])"))) {
-    section.fail("interval", "expected a number with m, h or d (e.g. 30m, 6h, 1d), got \"" + event.interval_text + "\"");
+    section.fail("interval",
+                 "expected a number with m, h or d (e.g. 30m, 6h, 1d), got \"" + event.interval_text + "\"");
   }
   event.interval_amount = static_cast<unsigned>(std::stoul(m[1].str()));
   const char unit = m[2].str()[0];
@@ -155,7 +155,8 @@ SegmentationConfig read_segmentation(YamlSection section) {
   section.read("counted_statuses", seg.counted_statuses);
   section.read("scoring_method", seg.scoring_method);
   section.finish();
-  if (seg.as_of != "data" && seg.as_of != "now" && !std::regex_match(seg.as_of, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}"))) {
+  if (seg.as_of != "data" && seg.as_of != "now" &&
+      !std::regex_match(seg.as_of, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}"))) {
     section.fail("as_of", "must be data, now or a date YYYY-MM-DD, got \"" + seg.as_of + "\"");
   }
   if (seg.counted_statuses.empty()) section.fail("counted_statuses", "must list at least one order status");

@@ -5,8 +5,8 @@
 
 #include <array>
 #include <charconv>
-#include <regex>
 #include <cstdio>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -192,7 +192,9 @@ std::optional<SysSeconds> CronSchedule::next_after(SysSeconds after) const {
   return std::nullopt;
 }
 
-std::chrono::seconds CronSchedule::offset_at(SysSeconds when) const { return zone_->get_info(when).offset; }
+std::chrono::seconds CronSchedule::offset_at(SysSeconds when) const {
+  return zone_->get_info(when).offset;
+}
 
 std::string format_local_iso(SysSeconds when, std::chrono::seconds offset) {
   const auto local = date::local_seconds{(when + offset).time_since_epoch()};
@@ -219,8 +221,8 @@ SysSeconds parse_iso_instant(const std::string& text) {
   }
   std::chrono::seconds offset{0};
   if (m[8].matched) offset = std::chrono::seconds{(num(9) * 3600 + num(10) * 60) * (m[8].str() == "-" ? -1 : 1)};
-  const auto local = date::sys_days{ymd} + std::chrono::hours{num(4)} + std::chrono::minutes{num(5)} +
-                     std::chrono::seconds{num(6)};
+  const auto local =
+      date::sys_days{ymd} + std::chrono::hours{num(4)} + std::chrono::minutes{num(5)} + std::chrono::seconds{num(6)};
   return SysSeconds{local - offset};
 }
 

@@ -1,13 +1,13 @@
 #include "daemon.h"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <csignal>
 #include <deque>
@@ -47,9 +47,13 @@ spdlog::level::level_enum level_of(const std::string& name) {
   return spdlog::level::info;
 }
 
-SysSeconds now_sys() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+SysSeconds now_sys() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
 
-std::string iso(SysSeconds t) { return format_local_iso(t, std::chrono::seconds{0}); }
+std::string iso(SysSeconds t) {
+  return format_local_iso(t, std::chrono::seconds{0});
+}
 
 struct NamedSchedule {
   std::string name;
@@ -307,8 +311,7 @@ class Daemon {
         const auto scheduler = event_scheduler_state(*db_);
         if (config.fallback_event.enabled && scheduler != "ON") {
           log_event(spdlog::level::warn, "event.scheduler_off",
-                    {{"event_scheduler", scheduler},
-                     {"hint", "the fallback event only runs with event_scheduler=ON"}});
+                    {{"event_scheduler", scheduler}, {"hint", "the fallback event only runs with event_scheduler=ON"}});
         }
         if (first) decide_catchup(*db_, schedules, result);
       } catch (const DbError& e) {
@@ -340,7 +343,8 @@ class Daemon {
       const auto due = s.cron.next_after(*last);
       if (due && *due <= now) {
         result.catchup = true;
-        result.catchup_reason = "schedule " + s.name + " was due at " + iso(*due) + "; last refresh started " + iso(*last);
+        result.catchup_reason =
+            "schedule " + s.name + " was due at " + iso(*due) + "; last refresh started " + iso(*last);
         return;
       }
     }
@@ -397,9 +401,9 @@ class Daemon {
     }
     if (stopping_) return;
     // Exponential backoff with jitter, capped.
-    const double base = std::min<double>(config_.database.reconnect_max_seconds,
-                                         config_.database.reconnect_initial_seconds *
-                                             std::pow(2.0, std::min(reconnect_attempt_, 20u)));
+    const double base =
+        std::min<double>(config_.database.reconnect_max_seconds,
+                         config_.database.reconnect_initial_seconds * std::pow(2.0, std::min(reconnect_attempt_, 20u)));
     std::uniform_real_distribution<double> jitter(0.0, 0.25);
     const auto delay = std::chrono::milliseconds(static_cast<long>(base * (1.0 + jitter(rng_)) * 1000));
     ++reconnect_attempt_;
@@ -424,9 +428,8 @@ class Daemon {
     const InboxConfig inbox = config_.inbox;
     const unsigned attempts = ++attempts_[file.filename().string()];
     notify_status("loading " + file.filename().string());
-    run_job<IngestResult>(
-        [this, file, options, inbox, attempts] { return ingest_one(file, options, inbox, attempts); },
-        [this, file](const IngestResult& r) { on_ingested(file, r); });
+    run_job<IngestResult>([this, file, options, inbox, attempts] { return ingest_one(file, options, inbox, attempts); },
+                          [this, file](const IngestResult& r) { on_ingested(file, r); });
   }
 
   // Worker side: load one file and move it where it belongs.
@@ -459,8 +462,8 @@ class Daemon {
     }
     if (!f.ok()) {
       write_file_atomically(moved.string() + ".reason.txt",
-                            "file: " + file.string() + "\nstatus: " + f.status + "\nrun: " + std::to_string(run.run_id) +
-                                "\nreason: " + f.message + "\n" +
+                            "file: " + file.string() + "\nstatus: " + f.status +
+                                "\nrun: " + std::to_string(run.run_id) + "\nreason: " + f.message + "\n" +
                                 (f.rejects_file.empty() ? "" : "rejects: " + moved.string() + ".rejects.csv\n"));
     }
     result.message += "; moved to " + moved.string();
@@ -674,8 +677,9 @@ class Daemon {
     stopping_ = true;
     cancel_ = true;  // an in-flight load stops before its commit
     notify_stopping();
-    log_event(spdlog::level::info, "daemon.stopping",
-              {{"reason", why}, {"in_flight", busy_ ? "yes" : "no"}, {"waiting_files", std::to_string(pending_.size())}});
+    log_event(
+        spdlog::level::info, "daemon.stopping",
+        {{"reason", why}, {"in_flight", busy_ ? "yes" : "no"}, {"waiting_files", std::to_string(pending_.size())}});
     for (auto* t : {&rescan_timer_, &settle_timer_, &debounce_timer_, &reconnect_timer_, &heartbeat_timer_,
                     &schedule_timer_, &settings_timer_}) {
       t->cancel();

@@ -23,8 +23,9 @@ void apply_fallback_event(DbSession& db, const FallbackEventConfig& event) {
                              : event.interval_unit == "HOUR" ? "HOUR"
                                                              : "DAY");
   db.execute("DROP EVENT IF EXISTS ev_refresh_customer_segments");
-  db.execute("CREATE EVENT ev_refresh_customer_segments ON SCHEDULE EVERY " + every + " STARTS UTC_TIMESTAMP() + INTERVAL " +
-             every + " ON COMPLETION PRESERVE " + (event.enabled ? "ENABLE" : "DISABLE") +
+  db.execute("CREATE EVENT ev_refresh_customer_segments ON SCHEDULE EVERY " + every +
+             " STARTS UTC_TIMESTAMP() + INTERVAL " + every + " ON COMPLETION PRESERVE " +
+             (event.enabled ? "ENABLE" : "DISABLE") +
              " COMMENT 'segmentd fallback: refresh RFM segments when segmentd has not'"
              " DO CALL refresh_customer_segments_event()");
 }

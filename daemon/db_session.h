@@ -42,7 +42,8 @@ class DbSession {
   virtual DbResult call(std::string_view sql) = 0;
   // Streams the rows of a statement without holding them all in memory;
   // `on_columns` is called once before the first row.
-  virtual void for_each_row(std::string_view sql, const std::function<void(const std::vector<std::string>&)>& on_columns,
+  virtual void for_each_row(std::string_view sql,
+                            const std::function<void(const std::vector<std::string>&)>& on_columns,
                             const std::function<void(const std::vector<DbValue>&)>& on_row) = 0;
   // Warnings of the last statement, as "code: message" lines.
   virtual std::vector<std::string> warnings() = 0;

@@ -55,17 +55,20 @@ std::vector<fs::path> InboxTracker::scan(Clock::time_point now) {
     }
   }
   seen_ = std::move(still_there);
-  std::sort(ready.begin(), ready.end(), [](const Ready& a, const Ready& b) {
-    return a.mtime != b.mtime ? a.mtime < b.mtime : a.path < b.path;
-  });
+  std::sort(ready.begin(), ready.end(),
+            [](const Ready& a, const Ready& b) { return a.mtime != b.mtime ? a.mtime < b.mtime : a.path < b.path; });
   std::vector<fs::path> out;
   for (auto& r : ready) out.push_back(std::move(r.path));
   return out;
 }
 
-std::size_t InboxTracker::settling() const { return settling_; }
+std::size_t InboxTracker::settling() const {
+  return settling_;
+}
 
-void InboxTracker::forget(const fs::path& file) { seen_.erase(file.filename().string()); }
+void InboxTracker::forget(const fs::path& file) {
+  seen_.erase(file.filename().string());
+}
 
 fs::path move_into(const fs::path& file, const fs::path& dir) {
   fs::create_directories(dir);

@@ -85,8 +85,8 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                                   ? out.files[0].name.substr(out.files[0].name.rfind('/') + 1) + ": " +
                                         out.files[0].status + ": " + out.files[0].message
                                   : std::to_string(files.size()) + " file(s): " + std::to_string(loaded) + " loaded, " +
-                              std::to_string(duplicate) + " duplicate, " + std::to_string(refused) + " refused" +
-                              (interrupted ? ", interrupted by shutdown (nothing applied)" : "");
+                                        std::to_string(duplicate) + " duplicate, " + std::to_string(refused) +
+                                        " refused" + (interrupted ? ", interrupted by shutdown (nothing applied)" : "");
   db.update(
       "UPDATE pipeline_runs SET status = ?, finished_at = UTC_TIMESTAMP(3), "
       "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, details = ?, message = ? "

@@ -3,9 +3,9 @@
 // into one folder. It is only a hint to look sooner; the periodic rescan is
 // what guarantees nothing is missed (network mounts, queue overflow).
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <array>
 #include <filesystem>
 #include <functional>
 #include <string>

@@ -106,7 +106,9 @@ std::vector<YamlSection> YamlSection::sections(const std::string& key, bool& pre
   return out;
 }
 
-const YAML::Mark YamlSection::mark() const { return node_.Mark(); }
+const YAML::Mark YamlSection::mark() const {
+  return node_.Mark();
+}
 
 YamlSection YamlSection::section(const std::string& key) {
   return YamlSection(child(key), qualified(key), file_);
