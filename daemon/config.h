@@ -37,14 +37,14 @@ struct InboxConfig {
   std::filesystem::path path;        // required by `segmentd run`
   std::filesystem::path processed;   // default <path>/processed
   std::filesystem::path quarantine;  // default <path>/quarantine
-  unsigned settle_seconds = 5;       // size and mtime unchanged this long
+  unsigned settle_seconds = 3;       // size and mtime unchanged this long
   unsigned rescan_seconds = 60;      // full scan, for mounts inotify misses
   std::vector<std::string> ignore = {".*", "*.part", "*.tmp", "*.swp", "*~"};
 };
 
 struct RefreshConfig {
   bool after_ingest = true;
-  unsigned debounce_seconds = 30;  // quiet time after the last loaded file
+  unsigned debounce_seconds = 5;  // quiet time after the last loaded file
 };
 
 struct ScheduleConfig {

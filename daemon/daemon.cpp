@@ -143,15 +143,22 @@ class Daemon {
     tracker_ = std::make_unique<InboxTracker>(config_.inbox.path, config_.inbox.ignore,
                                               std::chrono::seconds(config_.inbox.settle_seconds));
     try {
-      watch_ = std::make_unique<InotifyWatch>(io_, config_.inbox.path, [this](const std::string& name) {
-        log_event(spdlog::level::debug, "inbox.event", {{"name", name.empty() ? "(overflow)" : name}});
-        scan_inbox();
-      });
+      watch_ = std::make_unique<InotifyWatch>(
+          io_, config_.inbox.path, [this](const std::string& name, bool moved_in) { on_inbox_event(name, moved_in); });
     } catch (const std::system_error& e) {
       // Still works, only slower: the periodic rescan finds the files.
       watch_.reset();
       log_event(spdlog::level::warn, "inbox.inotify_unavailable", {{"error", e.what()}});
     }
+  }
+
+  void on_inbox_event(const std::string& name, bool moved_in) {
+    log_event(spdlog::level::debug, "inbox.event",
+              {{"name", name.empty() ? "(overflow)" : name}, {"moved_in", moved_in ? "yes" : "no"}});
+    // Renamed in = complete (the producers' convention); anything else must
+    // first sit unchanged for the settle time.
+    if (moved_in && !is_ignored(name, config_.inbox.ignore)) tracker_->mark_complete(name);
+    scan_inbox();
   }
 
   void scan_inbox() {
@@ -599,7 +606,8 @@ class Daemon {
       auto next_tracker = std::make_unique<InboxTracker>(next.inbox.path, next.inbox.ignore,
                                                          std::chrono::seconds(next.inbox.settle_seconds));
       try {
-        next_watch = std::make_unique<InotifyWatch>(io_, next.inbox.path, [this](const std::string&) { scan_inbox(); });
+        next_watch = std::make_unique<InotifyWatch>(
+            io_, next.inbox.path, [this](const std::string& name, bool moved_in) { on_inbox_event(name, moved_in); });
       } catch (const std::system_error& e) {
         log_event(spdlog::level::warn, "inbox.inotify_unavailable", {{"error", e.what()}});
       }

@@ -48,13 +48,14 @@ std::vector<fs::path> InboxTracker::scan(Clock::time_point now) {
       obs.stable_since = old->second.stable_since;
     }
     still_there[name] = obs;
-    if (now - obs.stable_since >= settle_) {
+    if (now - obs.stable_since >= settle_ || complete_.count(name)) {
       ready.push_back({mtime, entry.path()});
     } else {
       ++settling_;
     }
   }
   seen_ = std::move(still_there);
+  std::erase_if(complete_, [this](const std::string& n) { return !seen_.count(n); });
   std::sort(ready.begin(), ready.end(),
             [](const Ready& a, const Ready& b) { return a.mtime != b.mtime ? a.mtime < b.mtime : a.path < b.path; });
   std::vector<fs::path> out;
@@ -66,8 +67,11 @@ std::size_t InboxTracker::settling() const {
   return settling_;
 }
 
+void InboxTracker::mark_complete(const std::string& name) { complete_.insert(name); }
+
 void InboxTracker::forget(const fs::path& file) {
   seen_.erase(file.filename().string());
+  complete_.erase(file.filename().string());
 }
 
 fs::path move_into(const fs::path& file, const fs::path& dir) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ class InboxTracker {
   // Files seen but not yet settled (for status and for "is a batch still
   // arriving?").
   std::size_t settling() const;
+  // The file was renamed into the folder: by the producers' convention it
+  // is complete, so it need not wait for the settle time.
+  void mark_complete(const std::string& name);
   // Forget a file (after it was moved away, or to re-observe it).
   void forget(const std::filesystem::path& file);
   const std::filesystem::path& dir() const { return dir_; }
@@ -42,6 +46,7 @@ class InboxTracker {
   std::vector<std::string> ignore_;
   std::chrono::seconds settle_;
   std::map<std::string, Observation> seen_;
+  std::set<std::string> complete_;
   std::size_t settling_ = 0;
 };
 

@@ -38,7 +38,7 @@ void InotifyWatch::read_more() {
   stream_.async_read_some(boost::asio::buffer(buffer_), [this](const boost::system::error_code& ec, std::size_t n) {
     if (ec == boost::asio::error::operation_aborted) return;
     if (ec) {
-      on_change_("");  // treat as overflow: the caller rescans
+      on_change_("", false);  // treat as overflow: the caller rescans
       return;
     }
     for (std::size_t offset = 0; offset + sizeof(inotify_event) <= n;) {
@@ -47,9 +47,9 @@ void InotifyWatch::read_more() {
       std::string name;
       if (event.len > 0) name.assign(buffer_.data() + offset + sizeof(inotify_event));
       if (event.mask & IN_Q_OVERFLOW) {
-        on_change_("");
+        on_change_("", false);
       } else if (!name.empty()) {
-        on_change_(name);
+        on_change_(name, (event.mask & IN_MOVED_TO) != 0);
       }
       offset += sizeof(inotify_event) + event.len;
     }

@@ -14,8 +14,9 @@ namespace segmentd {
 
 class InotifyWatch {
  public:
-  // `on_change(name)`; name is empty on queue overflow (rescan everything).
-  using Callback = std::function<void(const std::string& name)>;
+  // `on_change(name, moved_in)`; name is empty on queue overflow (rescan
+  // everything). `moved_in` is true when the name was renamed into the folder.
+  using Callback = std::function<void(const std::string& name, bool moved_in)>;
 
   // Throws std::system_error when the folder cannot be watched.
   InotifyWatch(boost::asio::io_context& io, const std::filesystem::path& dir, Callback on_change);

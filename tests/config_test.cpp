@@ -77,7 +77,7 @@ TEST(Config, DaemonSectionsHaveWorkingDefaultsWithOnlyDatabaseAndInbox) {
   const Config c = parse_config("database: {}\ninbox:\n  path: /srv/inbox\n", "x.yaml");
   EXPECT_EQ(c.inbox.processed, "/srv/inbox/processed");
   EXPECT_EQ(c.inbox.quarantine, "/srv/inbox/quarantine");
-  EXPECT_EQ(c.inbox.settle_seconds, 5u);
+  EXPECT_EQ(c.inbox.settle_seconds, 3u);
   EXPECT_TRUE(c.refresh.after_ingest);
   ASSERT_EQ(c.schedules.size(), 1u);
   EXPECT_EQ(c.schedules[0].cron, "@daily");

@@ -53,6 +53,17 @@ TEST_F(InboxTest, AFileIsReadyOnlyAfterTheSettleTimeWithoutChange) {
   EXPECT_EQ(tracker.settling(), 0u);
 }
 
+TEST_F(InboxTest, AFileRenamedInIsCompleteAtOnce) {
+  InboxTracker tracker(dir_, {}, std::chrono::seconds(60));
+  write(dir_ / "a.csv", "x");
+  write(dir_ / "b.csv", "x");
+  tracker.mark_complete("a.csv");
+  const auto ready = tracker.scan(InboxTracker::Clock::now());
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].filename(), "a.csv");
+  EXPECT_EQ(tracker.settling(), 1u);
+}
+
 TEST_F(InboxTest, ZeroSettleTimeTakesFilesAtOnce) {
   InboxTracker tracker(dir_, {}, std::chrono::seconds(0));
   write(dir_ / "a.csv", "x");

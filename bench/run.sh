@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# segmentd benchmarks, side by side in one run, on a private database this
+# script starts. See BENCHMARKS.md for what each figure means.
+#
+#   bench/run.sh [--scales "1 10"] [--runs 3] [--idle 60] [--out DIR] [--smoke]
+#   --scales   dataset scales (1 = 99,441 orders); add 100 when you have time
+#   --runs     runs per measurement; the median is reported
+#   --idle     seconds of idle daemon CPU measurement
+#   --out      results folder (default bench/results/<UTC date-time>)
+#   --smoke    tiny scale, one run: checks the harness works (a ctest test)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+scales="1 10" runs=3 idle=60 out="" smoke=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scales) scales=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --idle) idle=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --smoke) smoke=1; scales=0.01 runs=1 idle=2; shift ;;
+    *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  esac
+done
+bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
+datagen=${SEGMENTD_DATAGEN:-$root/build/tools/segmentd-datagen}
+[ -x "$bin" ] && [ -x "$datagen" ] || { echo "build first: scripts/build.sh" >&2; exit 2; }
+out=${out:-$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+db=$out/db
+"$root/scripts/privdb.sh" start "$db" >/dev/null
+daemon=""
+cleanup() {
+  [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true
+  "$root/scripts/privdb.sh" destroy "$db" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+# shellcheck disable=SC1091
+. "$db/connection.env"
+client() { "$root/scripts/privdb.sh" client "$db" "$@"; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+results=$out/results.tsv
+printf 'scale\tmeasure\trun\tvalue\tunit\n' >"$results"
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+fresh_database() {  # fresh_database NAME [extra yaml]
+  client -e "DROP DATABASE IF EXISTS \`$1\`; CREATE DATABASE \`$1\`"
+  cat >"$out/$1.yaml" <<YAML
+database:
+  socket: $PRIVDB_SOCKET
+  user: root
+  database: $1
+${2:-}
+YAML
+  "$bin" --config "$out/$1.yaml" migrate >/dev/null
+}
+
+wait_log() {  # wait_log FILE PATTERN SECONDS
+  local i
+  for ((i = 0; i < $3 * 20; i++)); do
+    grep -qE "$2" "$1" && return 0
+    kill -0 "$daemon" 2>/dev/null || { echo "daemon exited; see $1" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "timed out waiting for $2 in $1" >&2
+  exit 1
+}
+
+{
+  echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo) RAM"
+  echo "kernel: $(uname -r); os: $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "server: $(client -N -B -e 'SELECT VERSION()'), innodb_buffer_pool_size $(client -N -B -e 'SELECT @@innodb_buffer_pool_size DIV 1048576') MB"
+  echo "segmentd: $("$bin" version)"
+} >"$out/machine.txt"
+cat "$out/machine.txt" >&2
+
+for scale in $scales; do
+  data=$out/data-$scale
+  log "scale $scale: generating data"
+  "$datagen" --scale "$scale" --seed 1 --out "$data" >"$out/counts-$scale.tsv"
+  rows=$(awk -F'\t' '{ s += $2 } END { print s }' "$out/counts-$scale.tsv")
+  files=("$data"/*.csv)
+
+  for ((r = 1; r <= runs; r++)); do
+    fresh_database anchor
+    t0=$(now)
+    "$root/scripts/load-with-client.sh" "$db" anchor "${files[@]}" >/dev/null
+    t=$(elapsed "$t0" "$(now)")
+    record "$scale" anchor_load_data_s "$r" "$t" s
+    log "scale $scale run $r: client LOAD DATA ${t}s"
+
+    fresh_database ingest
+    t0=$(now)
+    "$bin" --config "$out/ingest.yaml" ingest "${files[@]}" >"$out/ingest-$scale-$r.txt"
+    t=$(elapsed "$t0" "$(now)")
+    record "$scale" segmentd_ingest_s "$r" "$t" s
+    log "scale $scale run $r: segmentd ingest ${t}s"
+  done
+
+  for ((r = 1; r <= runs; r++)); do
+    t0=$(now)
+    "$bin" --config "$out/ingest.yaml" refresh >/dev/null
+    t=$(elapsed "$t0" "$(now)")
+    record "$scale" segmentd_refresh_s "$r" "$t" s
+    log "scale $scale run $r: segmentd refresh ${t}s"
+  done
+
+  # The original's approach on key-less raw tables in the same database.
+  client ingest <"$root/bench/baseline_raw_tables.sql"
+  for f in customers orders order_items order_payments; do
+    client ingest -e "LOAD DATA LOCAL INFILE '$data/olist_${f}_dataset.csv' INTO TABLE raw_$f CHARACTER SET utf8mb4
+      FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '\n' IGNORE 1 LINES"
+  done
+  for ((r = 1; r <= runs; r++)); do
+    t0=$(now)
+    client ingest <"$root/bench/original_baseline.sql"
+    t=$(elapsed "$t0" "$(now)")
+    record "$scale" original_refresh_s "$r" "$t" s
+    log "scale $scale run $r: original CREATE TABLE AS refresh ${t}s"
+  done
+  record "$scale" rows_total 1 "$rows" rows
+  record "$scale" customers 1 "$(client -N -B ingest -e 'SELECT COUNT(*) FROM customer_segments')" customers
+done
+
+# End to end and footprint: the real daemon with its default settle and
+# debounce. End to end at the first scale; footprint at the largest.
+first=${scales%% *}
+last=${scales##* }
+for scale in $(printf '%s\n' "$first" "$last" | uniq); do
+  data=$out/data-$scale
+  reps=$runs
+  [ "$scale" = "$first" ] || reps=1
+  for ((r = 1; r <= reps; r++)); do
+    rm -rf "$out/inbox"
+    mkdir -p "$out/inbox"
+    fresh_database e2e "inbox:
+  path: $out/inbox"
+    logf=$out/daemon-$scale-$r.log
+    "$bin" --config "$out/e2e.yaml" run 2>"$logf" &
+    daemon=$!
+    wait_log "$logf" "daemon.ready" 60
+    for f in "$data"/*.csv; do cp "$f" "$out/inbox/$(basename "$f").part"; done
+    for f in "$data"/*.csv; do mv "$out/inbox/$(basename "$f").part" "$out/inbox/$(basename "$f")"; done
+    t0=$(now)
+    wait_log "$logf" "refresh.finished trigger=file .*status=succeeded" 3600
+    t=$(elapsed "$t0" "$(now)")
+    if [ "$scale" = "$first" ]; then
+      record "$scale" end_to_end_s "$r" "$t" s
+      log "scale $scale run $r: end to end ${t}s"
+    fi
+    if [ "$scale" = "$last" ] && [ "$r" = 1 ]; then
+      rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$daemon/status")
+      record "$scale" daemon_peak_rss_mb 1 "$rss" MB
+      log "scale $scale: daemon peak RSS ${rss} MB"
+      ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
+      c0=$(ticks)
+      sleep "$idle"
+      cpu=$(awk -v a="$c0" -v b="$(ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", (b - a) / hz }')
+      record "$scale" daemon_idle_cpu_s "$idle" "$cpu" "s per ${idle}s"
+      log "scale $scale: idle CPU ${cpu}s over ${idle}s"
+    fi
+    kill -TERM "$daemon"
+    wait "$daemon"
+    daemon=""
+  done
+done
+
+# Summary: medians and ratios, and the growth plot.
+summary=$out/summary.md
+{
+  cat "$out/machine.txt" | sed 's/^/    /'
+  echo
+  echo "| scale | rows | client LOAD DATA s | segmentd ingest s | ingest ratio (anchor/segmentd) | segmentd rows/s | original refresh s | segmentd refresh s | refresh ratio | end to end s |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  for scale in $scales; do
+    m() { awk -F'\t' -v s="$scale" -v k="$1" '$1 == s && $2 == k { print $4 }' "$results" | median; }
+    rows=$(m rows_total) anchor=$(m anchor_load_data_s) ingest=$(m segmentd_ingest_s)
+    orig=$(m original_refresh_s) refresh=$(m segmentd_refresh_s) e2e=$(m end_to_end_s)
+    awk -v s="$scale" -v n="$rows" -v a="$anchor" -v i="$ingest" -v o="$orig" -v f="$refresh" -v e="${e2e:--}" 'BEGIN {
+      printf "| %s | %d | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %s |\n", s, n, a, i, a / i, n / i, o, f, f / o, e }'
+  done
+  echo
+  awk -F'\t' '$2 == "daemon_peak_rss_mb" { printf "daemon peak RSS during the %sx drop: %.1f MB\n", $1, $4 }
+              $2 == "daemon_idle_cpu_s" { printf "daemon CPU while idle: %s s over %s s\n", $4, $3 }' "$results"
+} >"$summary"
+awk -F'\t' 'NR > 1 && ($2 == "segmentd_ingest_s" || $2 == "segmentd_refresh_s" || $2 == "anchor_load_data_s" || $2 == "original_refresh_s") { print }' "$results" >/dev/null
+for scale in $scales; do
+  m() { awk -F'\t' -v s="$scale" -v k="$1" '$1 == s && $2 == k { print $4 }' "$results" | median; }
+  printf '%s\t%s\t%s\t%s\t%s\n' "$scale" "$(m anchor_load_data_s)" "$(m segmentd_ingest_s)" "$(m original_refresh_s)" "$(m segmentd_refresh_s)"
+done >"$out/growth.tsv"
+if command -v gnuplot >/dev/null && [ "$smoke" = 0 ]; then
+  gnuplot <<GNUPLOT
+set terminal pngcairo size 900,540 noenhanced
+set output "$out/growth.png"
+set title "segmentd: seconds by dataset scale (median of $runs runs)"
+set logscale xy
+set xlabel "scale (1 = 99,441 orders)"
+set ylabel "seconds"
+set key top left
+set grid
+plot "$out/growth.tsv" using 1:2 with linespoints title "client LOAD DATA (anchor)", \
+     "" using 1:3 with linespoints title "segmentd ingest", \
+     "" using 1:4 with linespoints title "original CREATE TABLE AS refresh", \
+     "" using 1:5 with linespoints title "segmentd refresh"
+GNUPLOT
+fi
+rm -rf "$out"/data-* "$out/inbox"
+cat "$summary"
