@@ -163,7 +163,7 @@ std::string format_run_detail(const RunRecord& r) {
       if (!text("rejects_file").empty()) out << "    rejects: " << text("rejects_file") << "\n";
     }
   }
-  if (details.is_object() && details.contains("data_quality")) {
+  if (details.is_object() && details.contains("data_quality") && !details["data_quality"].empty()) {
     out << "data quality:\n";
     for (const auto& [name, n] : details["data_quality"].items()) out << "  " << name << ": " << n.dump() << "\n";
   }

@@ -67,7 +67,9 @@ std::size_t InboxTracker::settling() const {
   return settling_;
 }
 
-void InboxTracker::mark_complete(const std::string& name) { complete_.insert(name); }
+void InboxTracker::mark_complete(const std::string& name) {
+  complete_.insert(name);
+}
 
 void InboxTracker::forget(const fs::path& file) {
   seen_.erase(file.filename().string());

@@ -3,6 +3,7 @@
 // every file's outcome and a data-quality summary in its details.
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,9 @@ struct IngestRunOutcome {
 IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::path>& files,
                             const IngestOptions& options, const std::string& trigger, const RunIdentity& who);
 
-// Counts of rows that point at rows not (yet) loaded, as JSON. Drops can
-// arrive in any order, so these are reported, not refused.
-std::string data_quality_summary(DbSession& db);
+// Counts of rows that point at rows not (yet) loaded, as JSON, for the
+// references that involve any of `datasets` (the ones a run loaded). Drops
+// can arrive in any order, so these are reported, not refused.
+std::string data_quality_summary(DbSession& db, const std::set<std::string>& datasets);
 
 }  // namespace segmentd

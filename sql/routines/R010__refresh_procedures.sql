@@ -180,25 +180,28 @@ proc: BEGIN
   END IF;
   SET t_rfm = UTC_TIMESTAMP(6);
 
+  -- The rules are resolved once for each of the 125 possible (r, f, m)
+  -- combinations; customers then find theirs by primary key.
+  DELETE FROM rfm_segment_map;
+  INSERT INTO rfm_segment_map (r_score, f_score, m_score, segment_name)
+  SELECT r.n, f.n, m.n,
+         (SELECT ru.segment_name FROM rfm_segment_rules ru
+           WHERE r.n BETWEEN ru.r_min AND ru.r_max
+             AND f.n BETWEEN ru.f_min AND ru.f_max
+             AND m.n BETWEEN ru.m_min AND ru.m_max
+           ORDER BY ru.priority LIMIT 1)
+    FROM (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) AS r
+    CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) AS f
+    CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) AS m;
+
   INSERT INTO customer_segments_next
     (customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
      monetary, r_score, f_score, m_score, rfm_code, segment_name)
   SELECT s.customer_unique_id, s.first_purchase_date, s.last_purchase_date, s.recency_days,
-         s.frequency, s.monetary, s.r_score, s.f_score, s.m_score, s.rfm_code, codes.segment_name
+         s.frequency, s.monetary, s.r_score, s.f_score, s.m_score, s.rfm_code, mp.segment_name
     FROM customer_rfm_next s
-    -- The rules are resolved once for the 125 possible codes, not once per
-    -- customer; customers then join on their code.
-    LEFT JOIN (SELECT CONCAT(r.n, f.n, m.n) AS rfm_code,
-                      SUBSTRING_INDEX(GROUP_CONCAT(ru.segment_name ORDER BY ru.priority SEPARATOR '\n'), '\n', 1)
-                        AS segment_name
-                 FROM (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) AS r
-                 CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) AS f
-                 CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) AS m
-                 JOIN rfm_segment_rules ru
-                   ON r.n BETWEEN ru.r_min AND ru.r_max
-                  AND f.n BETWEEN ru.f_min AND ru.f_max
-                  AND m.n BETWEEN ru.m_min AND ru.m_max
-                GROUP BY r.n, f.n, m.n) AS codes ON codes.rfm_code = s.rfm_code;
+    LEFT JOIN rfm_segment_map mp
+      ON mp.r_score = s.r_score AND mp.f_score = s.f_score AND mp.m_score = s.m_score;
   SET v_customers = ROW_COUNT();
   SET t_segments = UTC_TIMESTAMP(6);
 
