@@ -40,7 +40,7 @@ trap cleanup EXIT
 client() { "$root/scripts/privdb.sh" client "$db" "$@"; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 results=$out/results.tsv
 printf 'scale\tmeasure\trun\tvalue\tunit\n' >"$results"
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
