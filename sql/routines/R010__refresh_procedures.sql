@@ -34,6 +34,9 @@ proc: BEGIN
   DECLARE v_counts      TEXT DEFAULT NULL;
   DECLARE v_err_no      INT DEFAULT 0;
   DECLARE v_err_text    TEXT DEFAULT NULL;
+  DECLARE v_sort_buffer BIGINT UNSIGNED DEFAULT @@SESSION.sort_buffer_size;
+  DECLARE v_tmp_table   BIGINT UNSIGNED DEFAULT @@SESSION.tmp_table_size;
+  DECLARE v_heap_table  BIGINT UNSIGNED DEFAULT @@SESSION.max_heap_table_size;
   DECLARE t_start, t_settings, t_orders, t_rfm, t_segments, t_history, t_swap DATETIME(6);
 
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
@@ -49,6 +52,8 @@ proc: BEGIN
              message = COALESCE(v_fail, CONCAT('error ', v_err_no, ': ', v_err_text))
        WHERE run_id = v_run_id;
     END IF;
+    SET SESSION sort_buffer_size = v_sort_buffer, tmp_table_size = v_tmp_table,
+                max_heap_table_size = v_heap_table;
     DO RELEASE_LOCK(v_lock);
     RESIGNAL;
   END;
@@ -120,9 +125,20 @@ proc: BEGIN
   END IF;
   SET t_settings = UTC_TIMESTAMP(6);
 
+  -- The GROUP BY and the three window sorts over all customers spill to
+  -- disk with the servers' small defaults (2 MB sort buffer, 16 MB
+  -- in-memory temporary tables), which made 10x data take twice as long.
+  -- Raised for this session only while building, restored afterwards.
+  SET SESSION sort_buffer_size = GREATEST(v_sort_buffer, 67108864),
+              tmp_table_size = GREATEST(v_tmp_table, 536870912),
+              max_heap_table_size = GREATEST(v_heap_table, 536870912);
+
   -- Build the new results beside the live ones.
   DROP TABLE IF EXISTS order_values_next, customer_rfm_next, customer_segments_next;
   CREATE TABLE order_values_next LIKE order_values;
+  -- Filled without its secondary index, which is then built in one sorted
+  -- pass: a third faster at 10x than maintaining it row by row.
+  ALTER TABLE order_values_next DROP INDEX ix_order_values_customer;
   CREATE TABLE customer_rfm_next LIKE customer_rfm;
   CREATE TABLE customer_segments_next LIKE customer_segments;
 
@@ -136,6 +152,7 @@ proc: BEGIN
     FROM orders o
     JOIN customers c ON c.customer_id = o.customer_id
    WHERE FIND_IN_SET(o.order_status, v_statuses) > 0;
+  ALTER TABLE order_values_next ADD INDEX ix_order_values_customer (customer_unique_id);
   IF v_as_of IS NULL THEN
     SELECT DATE(MAX(order_date)) INTO v_as_of FROM order_values_next;
   END IF;
@@ -242,6 +259,8 @@ proc: BEGIN
                           COALESCE(DATE_FORMAT(v_as_of, '%Y-%m-%d'), 'n/a'),
                           ' (', v_method, ', statuses ', v_statuses, ')')
    WHERE run_id = v_run_id;
+  SET SESSION sort_buffer_size = v_sort_buffer, tmp_table_size = v_tmp_table,
+              max_heap_table_size = v_heap_table;
   DO RELEASE_LOCK(v_lock);
   SELECT run_id, status, customers_segmented, message FROM pipeline_runs WHERE run_id = v_run_id;
 END $$
@@ -280,7 +299,7 @@ BEGIN
   IF v_seen_at IS NOT NULL AND v_seen_at >= UTC_TIMESTAMP(3) - INTERVAL v_healthy SECOND THEN
     SET v_reason = CONCAT('segmentd is running on ', COALESCE(v_host, '?'), ' (pid ', COALESCE(v_pid, '?'),
                           ', seen ', DATE_FORMAT(v_seen_at, '%Y-%m-%d %H:%i:%s'), ' UTC); fallback not needed');
-  ELSEIF v_last_at IS NOT NULL AND v_last_at >= UTC_TIMESTAMP(3) - INTERVAL v_days DAY THEN
+  ELSEIF v_last_at IS NOT NULL AND v_last_at > UTC_TIMESTAMP(3) - INTERVAL v_days DAY THEN
     SET v_reason = CONCAT('run ', v_last_run, ' succeeded at ', DATE_FORMAT(v_last_at, '%Y-%m-%d %H:%i:%s'),
                           ' UTC, within the last ', v_days, ' days; fallback not needed');
   END IF;
