@@ -43,6 +43,8 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 results=$out/results.tsv
 printf 'scale\tmeasure\trun\tvalue\tunit\n' >"$results"
+# measured SCALE MEASURE: the median of its runs.
+measured() { awk -F'\t' -v s="$1" -v k="$2" '$1 == s && $2 == k { print $4 }' "$results" | median; }
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -187,9 +189,8 @@ summary=$out/summary.md
   echo "| scale | rows | client LOAD DATA s | segmentd ingest s | ingest ratio (anchor/segmentd) | segmentd rows/s | original refresh s | segmentd refresh s | refresh ratio | end to end: nine at once s | end to end: last file s |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   for scale in $scales; do
-    m() { awk -F'\t' -v s="$scale" -v k="$1" '$1 == s && $2 == k { print $4 }' "$results" | median; }
-    rows=$(m rows_total) anchor=$(m anchor_load_data_s) ingest=$(m segmentd_ingest_s)
-    orig=$(m original_refresh_s) refresh=$(m segmentd_refresh_s) e2e=$(m end_to_end_s) e2e_last=$(m end_to_end_last_file_s)
+    rows=$(measured "$scale" rows_total) anchor=$(measured "$scale" anchor_load_data_s) ingest=$(measured "$scale" segmentd_ingest_s)
+    orig=$(measured "$scale" original_refresh_s) refresh=$(measured "$scale" segmentd_refresh_s) e2e=$(measured "$scale" end_to_end_s) e2e_last=$(measured "$scale" end_to_end_last_file_s)
     awk -v s="$scale" -v n="$rows" -v a="$anchor" -v i="$ingest" -v o="$orig" -v f="$refresh" -v e="${e2e:--}" -v l="${e2e_last:--}" 'BEGIN {
       printf "| %s | %d | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %s | %s |\n", s, n, a, i, a / i, n / i, o, f, f / o, e, l }'
   done
@@ -197,10 +198,8 @@ summary=$out/summary.md
   awk -F'\t' '$2 == "daemon_peak_rss_mb" { printf "daemon peak RSS during the %sx drop: %.1f MB\n", $1, $4 }
               $2 == "daemon_idle_cpu_s" { printf "daemon CPU while idle: %s s over %s s\n", $4, $3 }' "$results"
 } >"$summary"
-awk -F'\t' 'NR > 1 && ($2 == "segmentd_ingest_s" || $2 == "segmentd_refresh_s" || $2 == "anchor_load_data_s" || $2 == "original_refresh_s") { print }' "$results" >/dev/null
 for scale in $scales; do
-  m() { awk -F'\t' -v s="$scale" -v k="$1" '$1 == s && $2 == k { print $4 }' "$results" | median; }
-  printf '%s\t%s\t%s\t%s\t%s\n' "$scale" "$(m anchor_load_data_s)" "$(m segmentd_ingest_s)" "$(m original_refresh_s)" "$(m segmentd_refresh_s)"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$scale" "$(measured "$scale" anchor_load_data_s)" "$(measured "$scale" segmentd_ingest_s)" "$(measured "$scale" original_refresh_s)" "$(measured "$scale" segmentd_refresh_s)"
 done >"$out/growth.tsv"
 if command -v gnuplot >/dev/null && [ "$smoke" = 0 ]; then
   gnuplot <<GNUPLOT

@@ -24,6 +24,7 @@ struct DatabaseConfig {
   // up to 25% random jitter so several daemons do not retry in step.
   unsigned reconnect_initial_seconds = 1;
   unsigned reconnect_max_seconds = 60;
+  bool operator==(const DatabaseConfig&) const = default;
 };
 
 enum class LoadPath { Auto, LoadData, Insert };
@@ -59,7 +60,6 @@ struct FallbackEventConfig {
   std::string interval_unit = "DAY";  // MINUTE, HOUR or DAY (validated)
   std::string interval_text = "1d";
   unsigned stale_after_days = 1;
-  // The event also stands down while segmentd's heartbeat is this recent.
 };
 
 struct SegmentationConfig {

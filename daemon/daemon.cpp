@@ -22,6 +22,7 @@
 #include "cron_schedule.h"
 #include "daemon_db.h"
 #include "db_session.h"
+#include "durable_file.h"
 #include "errors.h"
 #include "exports.h"
 #include "inbox.h"
@@ -67,12 +68,6 @@ std::vector<NamedSchedule> build_schedules(const Config& config) {
   return out;
 }
 
-bool same_database(const DatabaseConfig& a, const DatabaseConfig& b) {
-  return a.host == b.host && a.port == b.port && a.socket == b.socket && a.user == b.user &&
-         a.password_file == b.password_file && a.password_env == b.password_env && a.database == b.database &&
-         a.connect_timeout_seconds == b.connect_timeout_seconds;
-}
-
 void prepare_folders(const InboxConfig& inbox) {
   for (const auto& dir : {inbox.path, inbox.processed, inbox.quarantine}) {
     std::error_code ec;
@@ -113,7 +108,6 @@ class Daemon {
         heartbeat_timer_(io_),
         watchdog_timer_(io_),
         schedule_timer_(io_),
-        settings_timer_(io_),
         rng_(std::random_device{}()),
         keep_running_(boost::asio::make_work_guard(io_)) {}
 
@@ -234,6 +228,20 @@ class Daemon {
   void pump() {
     if (busy_ || stopping_) return;
     if (!connected_) return;  // the reconnect timer calls back
+    if (settings_due_) {
+      settings_due_ = false;
+      const Config config = config_;
+      run_job<JobResult>(
+          [this, config] {
+            apply_segmentation_settings(*db_, config);
+            apply_fallback_event(*db_, config.fallback_event);
+            return JobResult{};
+          },
+          [](const JobResult& r) {
+            if (!r.error.empty()) log_event(spdlog::level::err, "config.apply_failed", {{"error", r.error}});
+          });
+      return;
+    }
     if (heartbeat_due_) {
       heartbeat_due_ = false;
       run_job<JobResult>(
@@ -288,6 +296,10 @@ class Daemon {
 
   void after_job() {
     if (stopping_) return finish_shutdown();
+    if (reconnect_due_) {
+      reconnect_due_ = false;
+      return start_connect();
+    }
     pump();
   }
 
@@ -369,6 +381,7 @@ class Daemon {
       return;
     }
     connected_ = true;
+    settings_due_ = false;  // the connect job applied them
     if (outage_started_) {
       const auto seconds =
           std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - *outage_started_).count();
@@ -611,7 +624,7 @@ class Daemon {
       } catch (const std::system_error& e) {
         log_event(spdlog::level::warn, "inbox.inotify_unavailable", {{"error", e.what()}});
       }
-      const bool database_changed = !same_database(config_.database, next.database);
+      const bool database_changed = config_.database != next.database;
       config_ = std::move(next);
       schedules_ = std::move(next_schedules);
       watch_ = std::move(next_watch);
@@ -639,45 +652,18 @@ class Daemon {
   }
 
   void apply_settings_after_reload() {
-    const Config config = config_;
-    pending_settings_ = [this, config] {
-      apply_segmentation_settings(*db_, config);
-      apply_fallback_event(*db_, config.fallback_event);
-      return JobResult{};
-    };
-    run_settings_when_idle();
-  }
-
-  void run_settings_when_idle() {
-    if (!pending_settings_) return;
-    if (busy_ || !connected_) {
-      // Picked up by the next pump after the current job / reconnect: the
-      // connect job applies settings anyway.
-      if (!connected_) pending_settings_ = nullptr;
-      settings_timer_.expires_after(std::chrono::milliseconds(200));
-      settings_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) run_settings_when_idle();
-      });
-      return;
-    }
-    auto work = std::move(pending_settings_);
-    pending_settings_ = nullptr;
-    run_job<JobResult>(work, [](const JobResult& r) {
-      if (!r.error.empty()) log_event(spdlog::level::err, "config.apply_failed", {{"error", r.error}});
-    });
+    settings_due_ = true;
+    pump();
   }
 
   void reconnect_after_reload() {
     connected_ = false;
+    // A running job finishes on the old session; the reconnect follows it.
     if (busy_) {
-      // The running job finishes on the old session; reconnect after it.
-      reconnect_timer_.expires_after(std::chrono::milliseconds(200));
-      reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) reconnect_after_reload();
-      });
-      return;
+      reconnect_due_ = true;
+    } else {
+      start_connect();
     }
-    start_connect();
   }
 
   void begin_shutdown(const std::string& why) {
@@ -688,8 +674,8 @@ class Daemon {
     log_event(
         spdlog::level::info, "daemon.stopping",
         {{"reason", why}, {"in_flight", busy_ ? "yes" : "no"}, {"waiting_files", std::to_string(pending_.size())}});
-    for (auto* t : {&rescan_timer_, &settle_timer_, &debounce_timer_, &reconnect_timer_, &heartbeat_timer_,
-                    &schedule_timer_, &settings_timer_}) {
+    for (auto* t :
+         {&rescan_timer_, &settle_timer_, &debounce_timer_, &reconnect_timer_, &heartbeat_timer_, &schedule_timer_}) {
       t->cancel();
     }
     watch_.reset();
@@ -728,7 +714,7 @@ class Daemon {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer rescan_timer_, settle_timer_, debounce_timer_, reconnect_timer_, heartbeat_timer_,
-      watchdog_timer_, schedule_timer_, settings_timer_;
+      watchdog_timer_, schedule_timer_;
   std::unique_ptr<InotifyWatch> watch_;
   std::unique_ptr<InboxTracker> tracker_;
   std::deque<fs::path> pending_;
@@ -736,9 +722,8 @@ class Daemon {
   std::map<std::string, unsigned> attempts_;
   std::optional<WantedRefresh> refresh_wanted_;
   SteadyClock::time_point refresh_due_{};
-  std::function<JobResult()> pending_settings_;
   bool busy_ = false, stopping_ = false, connected_ = false, ever_connected_ = false, heartbeat_due_ = false,
-       shutdown_posted_ = false;
+       shutdown_posted_ = false, settings_due_ = false, reconnect_due_ = false;
   std::optional<SteadyClock::time_point> outage_started_;
   unsigned reconnect_attempt_ = 0;
   std::chrono::microseconds watchdog_period_{0};
@@ -760,8 +745,8 @@ int run_daemon(const fs::path& config_path) {
   Config config = load_config(config_path);
   if (config.inbox.path.empty()) throw ConfigError(config_path.string() + ": inbox.path: required by `segmentd run`");
   setup_logging(level_of(config.logging.level));
-  // Signals must be blocked from the default action before any thread
-  // starts, so only the loop's signal_set sees them.
+  // The Daemon's signal_set is constructed before its worker thread, so
+  // SIGHUP/SIGTERM/SIGINT are routed to the loop from the start.
   Daemon daemon(config_path, std::move(config));
   return daemon.run();
 }

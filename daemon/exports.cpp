@@ -1,6 +1,5 @@
 #include "exports.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +7,7 @@
 #include <fstream>
 
 #include "db_session.h"
+#include "durable_file.h"
 #include "errors.h"
 #include "named_lock.h"
 
@@ -43,15 +43,6 @@ constexpr ExportSpec kExports[] = {
   throw UserError("export " + path.string() + ": " + what + ": " + std::strerror(errno));
 }
 
-// Makes the rename durable: data first, then the directory entry.
-void sync_path(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) fs_fail(path, "cannot open for sync");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) fs_fail(path, "fsync failed");
-}
-
 ExportedFile write_one(DbSession& db, const std::filesystem::path& dir, const ExportSpec& spec) {
   ExportedFile out;
   out.path = dir / spec.file;
@@ -82,7 +73,7 @@ ExportedFile write_one(DbSession& db, const std::filesystem::path& dir, const Ex
       fs_fail(temp, "write failed");
     }
   }
-  sync_path(temp, O_RDONLY);
+  fsync_path(temp);
   if (::rename(temp.c_str(), out.path.c_str()) != 0) {
     std::filesystem::remove(temp);
     fs_fail(out.path, "cannot rename into place");
@@ -110,8 +101,12 @@ std::vector<ExportedFile> write_exports(DbSession& db, const std::filesystem::pa
   // No refresh may swap the tables between the first and the last file.
   NamedLock lock(db, "refresh", 300);
   std::vector<ExportedFile> files;
-  for (const auto& spec : kExports) files.push_back(write_one(db, dir, spec));
-  sync_path(dir, O_RDONLY | O_DIRECTORY);
+  try {
+    for (const auto& spec : kExports) files.push_back(write_one(db, dir, spec));
+    fsync_path(dir);
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw UserError(std::string("export: ") + e.what());
+  }
   return files;
 }
 

@@ -1,12 +1,10 @@
 #include "inbox.h"
 
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <system_error>
 
 namespace segmentd {
@@ -23,41 +21,46 @@ bool is_ignored(const std::string& name, const std::vector<std::string>& pattern
 InboxTracker::InboxTracker(fs::path dir, std::vector<std::string> ignore, std::chrono::seconds settle)
     : dir_(std::move(dir)), ignore_(std::move(ignore)), settle_(settle) {}
 
-std::vector<fs::path> InboxTracker::scan(Clock::time_point now) {
-  struct Ready {
-    fs::file_time_type mtime;
-    fs::path path;
-  };
-  std::vector<Ready> ready;
-  std::map<std::string, Observation> still_there;
-  std::error_code ec;
-  settling_ = 0;
-  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+std::vector<InboxEntry> list_inbox(const fs::path& dir, const std::vector<std::string>& ignore, std::error_code& ec) {
+  std::vector<InboxEntry> out;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const auto& entry = *it;
-    const std::string name = entry.path().filename().string();
     // Subfolders (processed/, quarantine/) and symlinks are not drops.
     std::error_code type_ec;
     if (!entry.is_regular_file(type_ec) || entry.is_symlink(type_ec)) continue;
-    if (is_ignored(name, ignore_)) continue;
+    if (is_ignored(entry.path().filename().string(), ignore)) continue;
     std::error_code stat_ec;
-    const auto size = entry.file_size(stat_ec);
-    const auto mtime = entry.last_write_time(stat_ec);
-    if (stat_ec) continue;  // vanished between listing and stat
-    Observation obs{size, mtime, now};
-    if (auto old = seen_.find(name); old != seen_.end() && old->second.size == size && old->second.mtime == mtime) {
+    InboxEntry e{entry.path(), entry.file_size(stat_ec), {}};
+    if (!stat_ec) e.mtime = entry.last_write_time(stat_ec);
+    if (!stat_ec) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<fs::path> InboxTracker::scan(Clock::time_point now) {
+  std::vector<InboxEntry> ready;
+  std::map<std::string, Observation> still_there;
+  std::error_code ec;
+  settling_ = 0;
+  for (auto& entry : list_inbox(dir_, ignore_, ec)) {
+    const std::string name = entry.path.filename().string();
+    Observation obs{entry.size, entry.mtime, now};
+    if (auto old = seen_.find(name);
+        old != seen_.end() && old->second.size == entry.size && old->second.mtime == entry.mtime) {
       obs.stable_since = old->second.stable_since;
     }
     still_there[name] = obs;
     if (now - obs.stable_since >= settle_ || complete_.count(name)) {
-      ready.push_back({mtime, entry.path()});
+      ready.push_back(std::move(entry));
     } else {
       ++settling_;
     }
   }
   seen_ = std::move(still_there);
   std::erase_if(complete_, [this](const std::string& n) { return !seen_.count(n); });
-  std::sort(ready.begin(), ready.end(),
-            [](const Ready& a, const Ready& b) { return a.mtime != b.mtime ? a.mtime < b.mtime : a.path < b.path; });
+  std::sort(ready.begin(), ready.end(), [](const InboxEntry& a, const InboxEntry& b) {
+    return a.mtime != b.mtime ? a.mtime < b.mtime : a.path < b.path;
+  });
   std::vector<fs::path> out;
   for (auto& r : ready) out.push_back(std::move(r.path));
   return out;
@@ -99,22 +102,6 @@ fs::path move_into(const fs::path& file, const fs::path& dir) {
     fs::remove(file);
     return target;
   }
-}
-
-void write_file_atomically(const fs::path& path, const std::string& text) {
-  const fs::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp");
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw fs::filesystem_error("cannot write", temp, std::make_error_code(std::errc::io_error));
-  }
-  const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  fs::rename(temp, path);
 }
 
 }  // namespace segmentd

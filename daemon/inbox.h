@@ -17,6 +17,19 @@ namespace segmentd {
 // pattern such as ".*".
 bool is_ignored(const std::string& name, const std::vector<std::string>& patterns);
 
+// A file that may be a drop: a regular file (not a symlink or folder) whose
+// name no ignore pattern matches.
+struct InboxEntry {
+  std::filesystem::path path;
+  std::uintmax_t size = 0;
+  std::filesystem::file_time_type mtime;
+};
+
+// The folder's candidate files, in no particular order. `ec` reports a
+// folder that cannot be listed; files that vanish while listed are skipped.
+std::vector<InboxEntry> list_inbox(const std::filesystem::path& dir, const std::vector<std::string>& ignore,
+                                   std::error_code& ec);
+
 class InboxTracker {
  public:
   using Clock = std::chrono::steady_clock;
@@ -54,8 +67,5 @@ class InboxTracker {
 // is taken; never overwrites. Falls back to copy-and-remove across file
 // systems. Returns the destination. Throws std::filesystem::filesystem_error.
 std::filesystem::path move_into(const std::filesystem::path& file, const std::filesystem::path& dir);
-
-// Writes `text` to `path` atomically (temporary name, fsync, rename).
-void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace segmentd

@@ -103,7 +103,7 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
   nlohmann::json details = {{"files", file_list}, {"data_quality", nlohmann::json::parse(out.data_quality_json)}};
   // One file (every daemon run): say which and what happened to it.
   const std::string message = out.files.size() == 1 && interrupted == 0
-                                  ? out.files[0].name.substr(out.files[0].name.rfind('/') + 1) + ": " +
+                                  ? std::filesystem::path(out.files[0].name).filename().string() + ": " +
                                         out.files[0].status + ": " + out.files[0].message
                                   : std::to_string(files.size()) + " file(s): " + std::to_string(loaded) + " loaded, " +
                                         std::to_string(duplicate) + " duplicate, " + std::to_string(refused) +

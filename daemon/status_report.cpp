@@ -1,5 +1,6 @@
 #include "status_report.h"
 
+#include <algorithm>
 #include <ostream>
 
 #include "cli.h"
@@ -19,13 +20,10 @@ void print_inbox(const Config& config, std::ostream& out) {
     out << "inbox:           (inbox.path not set)\n";
     return;
   }
-  std::vector<std::string> waiting;
   std::error_code ec;
-  for (fs::directory_iterator it(config.inbox.path, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code type_ec;
-    if (!it->is_regular_file(type_ec)) continue;
-    const auto name = it->path().filename().string();
-    if (!is_ignored(name, config.inbox.ignore)) waiting.push_back(name);
+  std::vector<std::string> waiting;
+  for (const auto& entry : list_inbox(config.inbox.path, config.inbox.ignore, ec)) {
+    waiting.push_back(entry.path.filename().string());
   }
   std::sort(waiting.begin(), waiting.end());
   out << "inbox:           " << config.inbox.path.string();
