@@ -15,6 +15,7 @@
 #include "db_session.h"
 #include "errors.h"
 #include "field_validation.h"
+#include "key_fingerprints.h"
 #include "named_lock.h"
 #include "sha256.h"
 
@@ -23,6 +24,9 @@ namespace {
 
 constexpr const char* kStage = "segmentd_stage";
 constexpr std::size_t kInsertBatchRows = 1000;
+// Up to this many keys (8 bytes each: 32 MB) a file's keys are checked for
+// repeats in memory; larger files go through the staging table.
+constexpr std::size_t kMaxFingerprintedKeys = 4'000'000;
 
 // RAII for a file descriptor.
 class Fd {
@@ -323,7 +327,7 @@ class FileIngest {
 
     const LoadPath path = resolve_load_path(db_, options_.load_path);
     out_.load_path = path == LoadPath::LoadData ? "load_data" : "insert";
-    create_stage(d);
+    if (path == LoadPath::Insert) create_stage(d);
 
     std::unique_ptr<TempFile> tsv;
     std::ofstream tsv_out;
@@ -342,6 +346,14 @@ class FileIngest {
     std::uint64_t staged = 0;
     const std::size_t ncols = d.columns.size();
     std::vector<FieldCheck> checks(ncols);
+    std::vector<std::size_t> key_fields;  // CSV field of each key column
+    for (auto k : d.key) {
+      for (std::size_t c = 0; c < ncols; ++c) {
+        if (d.columns[c].column == k) key_fields.push_back(match.field_of_column[c]);
+      }
+    }
+    KeyFingerprints fingerprints(kMaxFingerprintedKeys);
+    std::string key_buf;
 
     try {
       while (reader.next(record)) {
@@ -377,6 +389,11 @@ class FileIngest {
           line_buf += std::to_string(record.line);
           line_buf += '\n';
           tsv_out.write(line_buf.data(), static_cast<std::streamsize>(line_buf.size()));
+          if (!key_fields.empty()) {
+            key_buf.clear();
+            for (auto f : key_fields) KeyFingerprints::append_part(key_buf, record.fields[f]);
+            fingerprints.add(key_buf);
+          }
         } else {
           for (std::size_t c = 0; c < ncols; ++c) {
             if (checks[c].is_null) {
@@ -399,23 +416,30 @@ class FileIngest {
     }
     if (batch_rows > 0) insert_batch(d, batch, batch_rows);
 
-    // A key-less dataset (geolocation) needs no duplicate check, so its
-    // normalised copy is loaded straight into the table inside the merge
-    // transaction instead of being staged and copied: half the server work.
-    const bool direct = d.key.empty() && path == LoadPath::LoadData && staged > 0;
-    if (out_.rows_rejected <= options_.max_rejected_rows && path == LoadPath::LoadData && staged > 0) {
+    // The normalised copy is loaded straight into the table, inside the
+    // merge transaction, when no key can repeat within the file: always for
+    // the key-less geolocation, and for keyed datasets when the in-memory
+    // fingerprints prove every key distinct. Otherwise it goes through the
+    // staging table, where the server finds and reports the repeats. The
+    // direct path halves the server's work.
+    const bool within_limit = out_.rows_rejected <= options_.max_rejected_rows;
+    const bool direct =
+        path == LoadPath::LoadData && staged > 0 && within_limit && (d.key.empty() || fingerprints.all_distinct());
+    out_.staged = !direct;
+    if (path == LoadPath::LoadData && !direct && within_limit) create_stage(d);
+    if (within_limit && path == LoadPath::LoadData && staged > 0) {
       tsv_out.close();
       if (!tsv_out) {
         out_.message = "cannot write scratch file " + tsv->path().string();
         return "failed";
       }
       if (!direct) {
-        db_.execute(load_statement(tsv->path(), kStage, column_list(d) + ", _line"));
+        db_.execute(load_statement(tsv->path(), kStage, column_list(d) + ", _line", false));
         if (!check_no_warnings("staging load")) return "failed";
       }
     }
 
-    if (out_.rows_rejected <= options_.max_rejected_rows && !d.key.empty()) find_duplicate_keys(d, rejects);
+    if (within_limit && !d.key.empty() && !direct) find_duplicate_keys(d, rejects);
 
     out_.rejects_file = rejects.commit();
     if (out_.rows_rejected > options_.max_rejected_rows) {
@@ -495,21 +519,25 @@ class FileIngest {
     }
   }
 
+  // `replace`: a row whose key exists replaces it (the same result as the
+  // staging path's ON DUPLICATE KEY UPDATE of every column). Without it,
+  // LOCAL makes the server skip such rows with a warning.
   static std::string load_statement(const std::filesystem::path& tsv, std::string_view table,
-                                    const std::string& columns) {
-    return "LOAD DATA LOCAL INFILE " + quoted_own_path(tsv) + " INTO TABLE " + std::string(table) +
+                                    const std::string& columns, bool replace) {
+    return "LOAD DATA LOCAL INFILE " + quoted_own_path(tsv) + (replace ? " REPLACE" : "") + " INTO TABLE " +
+           std::string(table) +
            " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (" + columns +
            ")";
   }
 
   // `direct_tsv`: load this normalised file into the table itself rather
-  // than copying from the staging table (key-less datasets only).
+  // than copying from the staging table (its keys are known to be distinct).
   void merge(const Dataset& d, const std::filesystem::path& direct_tsv) {
     const std::string cols = column_list(d);
     std::string sql = direct_tsv.empty() ? "INSERT INTO " + std::string(d.table) + " (" + cols + ") SELECT " + cols +
                                                " FROM " + kStage + " ORDER BY _line"
-                                         : load_statement(direct_tsv, d.table, cols + ", @line");
-    if (!d.key.empty()) {
+                                         : load_statement(direct_tsv, d.table, cols + ", @line", !d.key.empty());
+    if (!d.key.empty() && direct_tsv.empty()) {
       sql += " ON DUPLICATE KEY UPDATE ";
       bool first = true;
       for (const auto& c : d.columns) {

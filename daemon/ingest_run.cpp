@@ -90,6 +90,7 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                          {"rows_loaded", f.rows_loaded},
                          {"rows_rejected", f.rows_rejected},
                          {"load_path", f.load_path},
+                         {"staged", f.staged},
                          {"rejects_file", f.rejects_file.string()},
                          {"message", f.message}});
     out.files.push_back(std::move(f));

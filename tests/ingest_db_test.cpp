@@ -266,9 +266,30 @@ TEST(Ingest, SameContentTwiceIsADuplicateAndADeltaUpdatesRows) {
           t, "orders.csv",
           h + "o1,c1,delivered,2018-01-01 10:00:00,,,2018-01-05 12:00:00,\no3,c3,shipped,2018-01-03 10:00:00,,,,\n"));
   EXPECT_EQ(delta.status, "loaded") << delta.message;
+  EXPECT_FALSE(delta.staged);  // the direct load replaces existing keys
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(CONCAT(order_id, ':', order_status) ORDER BY order_id) FROM orders"),
             "o1:delivered,o2:shipped,o3:shipped");
   EXPECT_EQ(t.scalar("SELECT order_delivered_customer_date FROM orders WHERE order_id = 'o1'"), "2018-01-05 12:00:00");
+}
+
+// Repeated keys send a file through the staging table, where the server
+// finds them with the tables' own collation: trailing spaces do not count.
+TEST(Ingest, RepeatedKeysAreReportedAndTheRestMergedOnTheStagingPath) {
+  TestDatabase t;
+  t.migrate();
+  const std::string h = "product_category_name,product_category_name_english\n";
+  ASSERT_EQ(ingest(t, write_file(t, "base.csv", h + "beleza,beauty\ncasa,home\n")).status, "loaded");
+  const auto out =
+      ingest(t, write_file(t, "again.csv", h + "casa,house\nbeleza  ,beauty2\nbeleza,beauty3\nnovo,new\n"), 1);
+  EXPECT_EQ(out.status, "loaded") << out.message;
+  EXPECT_TRUE(out.staged);
+  EXPECT_EQ(out.rows_rejected, 1u);
+  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(CONCAT(product_category_name, '=', product_category_name_english) "
+                     "ORDER BY product_category_name) FROM product_category_name_translation"),
+            "beleza  =beauty2,casa=house,novo=new");
+  std::ifstream in(out.rejects_file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("4,\"duplicate key (beleza  ) within the file; first on line 3\""), std::string::npos) << text;
 }
 
 TEST(Ingest, GeolocationReplacesTheWholeTable) {
@@ -305,6 +326,9 @@ TEST(Ingest, BothLoadPathsGiveIdenticalTables) {
     EXPECT_EQ(y.status, "loaded") << f << y.message;
     EXPECT_EQ(x.load_path, "load_data");
     EXPECT_EQ(y.load_path, "insert");
+    // Generated keys are distinct, so LOAD DATA goes straight to the table.
+    EXPECT_FALSE(x.staged) << f;
+    EXPECT_TRUE(y.staged) << f;
   }
   // geolocation's surrogate keys are assigned in file order on both paths.
   EXPECT_EQ(fingerprint(a), fingerprint(b));
