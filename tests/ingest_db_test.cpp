@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "ingest_run.h"
@@ -132,6 +133,40 @@ TEST(Ingest, GeneratedOneXFilesLoadEveryRecord) {
   EXPECT_EQ(t.scalar("SELECT JSON_EXTRACT(details, '$.data_quality.orders_with_unknown_customer') FROM pipeline_runs"),
             "0");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM ingested_files WHERE status = 'loaded' AND run_id = 1"), "9");
+}
+
+// Each check counts the referencing rows whose parent is missing; a run
+// reports the checks whose child or parent dataset it loaded.
+TEST(Ingest, DataQualityCountsDanglingReferences) {
+  TestDatabase t;
+  t.migrate();
+  const std::string oh =
+      "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,order_delivered_carrier_date,order_"
+      "delivered_customer_date,order_estimated_delivery_date\n";
+  const std::string ih = "order_id,order_item_id,product_id,seller_id,shipping_limit_date,price,freight_value\n";
+  const auto orders = write_file(t, "o.csv", oh + "o1,c1,shipped,2018-01-01 10:00:00,,,,\n");
+  const auto items = write_file(t, "i.csv",
+                                ih + "o1,1,p1,s1,,1.00,1.00\no1,2,p2,s1,,1.00,1.00\no2,1,p2,s2,,1.00,1.00\n"
+                                     "o3,1,p1,s1,,1.00,1.00\no3,2,p1,s3,,1.00,1.00\n");
+  const auto products = write_file(t, "p.csv",
+                                   "product_id,product_category_name,product_name_lenght,product_description_lenght,"
+                                   "product_photos_qty,product_weight_g,product_length_cm,product_height_cm,"
+                                   "product_width_cm\np1,beleza,,,,,,,\n");
+  const auto sellers =
+      write_file(t, "s.csv", "seller_id,seller_zip_code_prefix,seller_city,seller_state\ns1,01001,sp,SP\n");
+  const auto run = run_ingest(t.db(), {orders, items, products, sellers}, IngestOptions{}, "cli", this_process());
+  ASSERT_TRUE(run.all_ok());
+  const auto quality = nlohmann::json::parse(run.data_quality_json);
+  EXPECT_EQ(quality.value("orders_with_unknown_customer", -1), 1);
+  EXPECT_EQ(quality.value("order_items_with_unknown_order", -1), 3);    // o2, o3 twice
+  EXPECT_EQ(quality.value("order_items_with_unknown_product", -1), 2);  // p2 twice
+  EXPECT_EQ(quality.value("order_items_with_unknown_seller", -1), 2);   // s2, s3
+  EXPECT_EQ(quality.value("reviews_with_unknown_order", -1), 0);        // its parent, orders, was loaded
+  // A run that loads none of a check's datasets does not run it.
+  const auto later = run_ingest(
+      t.db(), {write_file(t, "s2.csv", "seller_id,seller_zip_code_prefix,seller_city,seller_state\ns2,01001,sp,SP\n")},
+      IngestOptions{}, "cli", this_process());
+  EXPECT_EQ(later.data_quality_json, "{\"order_items_with_unknown_seller\":1}");
 }
 
 struct BadCase {

@@ -11,17 +11,18 @@ TEST(Migrate, CreatesEveryTableViewProcedureAndTheEvent) {
   TestDatabase t;
   const auto report = migrate(t.db(), false, "test");
   EXPECT_EQ(report.applied.size(), migration_files(embedded_sql_files()).size());
-  for (const char* table : {"customers", "orders", "order_items", "order_payments", "order_reviews", "products",
-                            "sellers", "geolocation", "product_category_name_translation", "order_values",
-                            "customer_rfm", "customer_segments", "customer_segment_history", "segmentation_settings",
-                            "rfm_segment_rules", "pipeline_runs", "schema_migrations"}) {
+  for (const char* table :
+       {"customers", "orders", "order_items", "order_payments", "order_reviews", "products", "sellers", "geolocation",
+        "product_category_name_translation", "order_values", "customer_segments", "customer_segment_history",
+        "segmentation_settings", "rfm_segment_rules", "pipeline_runs", "schema_migrations"}) {
     EXPECT_EQ(t.scalar(std::string("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
                                    "DATABASE() AND table_type = 'BASE TABLE' AND table_name = '") +
                        table + "'"),
               "1")
         << table;
   }
-  for (const char* view : {"vw_customer_segments", "vw_customer_rfm", "vw_segment_summary", "vw_segment_transitions"}) {
+  for (const char* view :
+       {"customer_rfm", "vw_customer_segments", "vw_customer_rfm", "vw_segment_summary", "vw_segment_transitions"}) {
     EXPECT_EQ(t.scalar(std::string("SELECT COUNT(*) FROM information_schema.views WHERE table_schema = DATABASE() "
                                    "AND table_name = '") +
                        view + "'"),

@@ -6,10 +6,17 @@ SELECT customer_unique_id, segment_name, r_score, f_score, m_score, rfm_code,
        monetary, recency_days, frequency, first_purchase_date, last_purchase_date
   FROM customer_segments;
 
+-- Scores without segment names, under the name the original used for its
+-- table. A view since V006: a refresh writes the scored customers once.
+CREATE OR REPLACE SQL SECURITY INVOKER VIEW customer_rfm AS
+SELECT customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
+       monetary, r_score, f_score, m_score, rfm_code
+  FROM customer_segments;
+
 CREATE OR REPLACE SQL SECURITY INVOKER VIEW vw_customer_rfm AS
 SELECT customer_unique_id, recency_days, frequency, monetary,
        r_score, f_score, m_score, rfm_code
-  FROM customer_rfm;
+  FROM customer_segments;
 
 CREATE OR REPLACE SQL SECURITY INVOKER VIEW vw_segment_summary AS
 SELECT segment_name,
