@@ -425,17 +425,19 @@ class FileIngest {
     const bool within_limit = out_.rows_rejected <= options_.max_rejected_rows;
     const bool direct =
         path == LoadPath::LoadData && staged > 0 && within_limit && (d.key.empty() || fingerprints.all_distinct());
-    out_.staged = !direct;
-    if (path == LoadPath::LoadData && !direct && within_limit) create_stage(d);
-    if (within_limit && path == LoadPath::LoadData && staged > 0) {
+    out_.staged = within_limit && !direct;
+    if (within_limit && path == LoadPath::LoadData) {
       tsv_out.close();
       if (!tsv_out) {
         out_.message = "cannot write scratch file " + tsv->path().string();
         return "failed";
       }
       if (!direct) {
-        db_.execute(load_statement(tsv->path(), kStage, column_list(d) + ", _line", false));
-        if (!check_no_warnings("staging load")) return "failed";
+        create_stage(d);
+        if (staged > 0) {
+          db_.execute(load_statement(tsv->path(), kStage, column_list(d) + ", _line", false));
+          if (!check_no_warnings("staging load")) return "failed";
+        }
       }
     }
 
