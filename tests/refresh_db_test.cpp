@@ -79,6 +79,50 @@ TEST(Refresh, FailedRefreshKeepsPreviousResultsAndRecordsWhy) {
             std::string::npos);
 }
 
+// The procedure raises buffer sizes and, on MariaDB, the join cache level
+// for its own statements; the caller's session must get its values back
+// whether the refresh succeeds or fails after raising them.
+TEST(Refresh, CallersSessionSettingsAreRestoredAfterSuccessAndAfterFailure) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 30);
+  const bool mariadb = t.scalar("SELECT VERSION() LIKE '%MariaDB%'") == "1";
+  t.db().execute("SET SESSION join_buffer_size = 1048576, sort_buffer_size = 1048576");
+  if (mariadb) t.db().execute("SET SESSION join_cache_level = 3, join_buffer_space_limit = 4194304");
+  const std::string settings_sql =
+      mariadb ? "SELECT CONCAT_WS('/', @@SESSION.join_buffer_size, @@SESSION.sort_buffer_size, "
+                "@@SESSION.join_cache_level, @@SESSION.join_buffer_space_limit)"
+              : "SELECT CONCAT_WS('/', @@SESSION.join_buffer_size, @@SESSION.sort_buffer_size)";
+  const std::string before = t.scalar(settings_sql);
+
+  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, "succeeded");
+  EXPECT_EQ(t.scalar(settings_sql), before);
+
+  // Fails while building order values (the join settings are raised): an
+  // items total beyond order_values' DECIMAL(14,2) is refused in strict mode.
+  for (int item = 1; item <= 101; ++item) {
+    t.db().update(
+        "INSERT INTO order_items (order_id, order_item_id, product_id, seller_id, price, freight_value) "
+        "VALUES ('o1000', ?, 'p', 's', 9999999999.99, 0)",
+        {static_cast<std::int64_t>(item)});
+  }
+  const auto overflow = run_refresh(t.db(), "cli", this_process());
+  EXPECT_EQ(overflow.status, "failed");
+  EXPECT_NE(overflow.message.find("items_total"), std::string::npos) << overflow.message;
+  EXPECT_EQ(t.scalar(settings_sql), before);
+  t.db().execute("DELETE FROM order_items");
+
+  // Fails at the history step, after the order values were built.
+  t.db().execute(
+      "CREATE TRIGGER test_history_fails BEFORE INSERT ON customer_segment_history FOR EACH ROW "
+      "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history refused by test'");
+  const auto failed = run_refresh(t.db(), "cli", this_process());
+  EXPECT_EQ(failed.status, "failed");
+  EXPECT_NE(failed.message.find("history refused by test"), std::string::npos) << failed.message;
+  EXPECT_EQ(t.scalar(settings_sql), before);
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segments"), "30");
+}
+
 TEST(Refresh, SecondCallerWhileLockIsHeldRecordsSkippedNamingTheHolder) {
   TestDatabase t;
   t.migrate();
