@@ -75,11 +75,16 @@ start() {
     fi
   fi
   free_port >"$dir/port"
+  # A private tmpdir too: a server deletes every #sql* file in its tmpdir
+  # when it starts, so two servers sharing /tmp break each other's on-disk
+  # temporary tables (seen: a benchmark's query failing when a test server
+  # started beside it).
+  mkdir -p "$dir/tmp"
   # Pinned explicitly rather than trusting defaults, which differ between
   # MariaDB and MySQL.
   "$server" --no-defaults --datadir="$dir/data" --socket="$sock" \
     --port="$(cat "$dir/port")" --bind-address=127.0.0.1 --user="$runas" \
-    --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
+    --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" --tmpdir="$dir/tmp" \
     --local-infile=1 --event-scheduler=ON \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
     --sql-mode=STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION \
