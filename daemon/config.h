@@ -45,7 +45,7 @@ struct InboxConfig {
 
 struct RefreshConfig {
   bool after_ingest = true;
-  unsigned debounce_seconds = 5;  // quiet time after the last loaded file
+  unsigned debounce_seconds = 5;  // no new file in the inbox for this long
 };
 
 struct ScheduleConfig {

@@ -163,6 +163,7 @@ class Daemon {
       if (queued_.count(name)) continue;
       queued_.insert(name);
       pending_.push_back(file);
+      last_arrival_ = SteadyClock::now();
       log_event(spdlog::level::info, "inbox.file_ready", {{"file", name}});
     }
     if (tracker_->settling() > 0) {
@@ -220,7 +221,10 @@ class Daemon {
     if (!refresh_wanted_ || refresh_wanted_->debounced) {
       refresh_wanted_ = WantedRefresh{trigger, started_by, debounced};
     }
-    if (debounced) refresh_due_ = SteadyClock::now() + std::chrono::seconds(config_.refresh.debounce_seconds);
+    // Counted from the newest file's arrival, not from the end of its load:
+    // the quiet time is there to gather a batch into one refresh, and once
+    // every file that arrived is loaded, waiting longer gathers nothing.
+    if (debounced) refresh_due_ = last_arrival_ + std::chrono::seconds(config_.refresh.debounce_seconds);
     pump();
   }
 
@@ -722,6 +726,7 @@ class Daemon {
   std::map<std::string, unsigned> attempts_;
   std::optional<WantedRefresh> refresh_wanted_;
   SteadyClock::time_point refresh_due_{};
+  SteadyClock::time_point last_arrival_{};  // newest file ready in the inbox
   bool busy_ = false, stopping_ = false, connected_ = false, ever_connected_ = false, heartbeat_due_ = false,
        shutdown_posted_ = false, settings_due_ = false, reconnect_due_ = false;
   std::optional<SteadyClock::time_point> outage_started_;
