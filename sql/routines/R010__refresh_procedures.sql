@@ -10,6 +10,43 @@
 
 DELIMITER $$
 
+-- Raises (p_raise) or restores this session's join settings for the one
+-- statement that hash-joins customers. MariaDB hash-joins only from
+-- join_cache_level 3 and caps the join buffer with join_buffer_space_limit;
+-- both exist only on MariaDB, and naming them in a statement would stop the
+-- procedure from being created on MySQL, so they are set through prepared
+-- statements of constant text. The caller's values wait in user variables;
+-- restoring twice, or without raising, does nothing.
+DROP PROCEDURE IF EXISTS segmentd_hash_join_settings $$
+CREATE PROCEDURE segmentd_hash_join_settings(IN p_raise BOOLEAN)
+  CONTAINS SQL
+  COMMENT 'Raises or restores the session join settings around the refresh hash join'
+BEGIN
+  IF p_raise AND @segmentd_join_buffer IS NULL THEN
+    SET @segmentd_join_buffer = @@SESSION.join_buffer_size;
+    SET SESSION join_buffer_size = GREATEST(@@SESSION.join_buffer_size, 268435456);
+    IF VERSION() LIKE '%MariaDB%' THEN
+      PREPARE raise_join FROM
+        'SET @segmentd_join_cache_level = @@SESSION.join_cache_level,
+             @segmentd_join_space = @@SESSION.join_buffer_space_limit,
+             SESSION join_cache_level = 4,
+             SESSION join_buffer_space_limit = GREATEST(@@SESSION.join_buffer_space_limit, 1073741824)';
+      EXECUTE raise_join;
+      DEALLOCATE PREPARE raise_join;
+    END IF;
+  ELSEIF NOT p_raise AND @segmentd_join_buffer IS NOT NULL THEN
+    SET SESSION join_buffer_size = @segmentd_join_buffer;
+    IF VERSION() LIKE '%MariaDB%' THEN
+      PREPARE restore_join FROM
+        'SET SESSION join_cache_level = @segmentd_join_cache_level,
+             SESSION join_buffer_space_limit = @segmentd_join_space';
+      EXECUTE restore_join;
+      DEALLOCATE PREPARE restore_join;
+    END IF;
+    SET @segmentd_join_buffer = NULL;
+  END IF;
+END $$
+
 DROP PROCEDURE IF EXISTS segmentd_refresh_run $$
 CREATE PROCEDURE segmentd_refresh_run(
   IN p_trigger    VARCHAR(16),
@@ -37,11 +74,6 @@ proc: BEGIN
   DECLARE v_sort_buffer BIGINT UNSIGNED DEFAULT @@SESSION.sort_buffer_size;
   DECLARE v_tmp_table   BIGINT UNSIGNED DEFAULT @@SESSION.tmp_table_size;
   DECLARE v_heap_table  BIGINT UNSIGNED DEFAULT @@SESSION.max_heap_table_size;
-  DECLARE v_join_buffer BIGINT UNSIGNED DEFAULT @@SESSION.join_buffer_size;
-  -- join_cache_level exists only on MariaDB; naming it in a statement would
-  -- stop the procedure from being created on MySQL, so it is set and
-  -- restored through prepared statements of constant text.
-  DECLARE v_mariadb     BOOLEAN DEFAULT VERSION() LIKE '%MariaDB%';
   DECLARE t_start, t_settings, t_orders, t_segments, t_rfm, t_history, t_swap DATETIME(6);
 
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
@@ -58,19 +90,15 @@ proc: BEGIN
        WHERE run_id = v_run_id;
     END IF;
     SET SESSION sort_buffer_size = v_sort_buffer, tmp_table_size = v_tmp_table,
-                max_heap_table_size = v_heap_table, join_buffer_size = v_join_buffer;
-    IF v_mariadb AND @segmentd_join_cache_level IS NOT NULL THEN
-      PREPARE restore_join FROM 'SET SESSION join_cache_level = @segmentd_join_cache_level,
-                                      SESSION join_buffer_space_limit = @segmentd_join_space';
-      EXECUTE restore_join;
-      DEALLOCATE PREPARE restore_join;
-    END IF;
+                max_heap_table_size = v_heap_table;
+    CALL segmentd_hash_join_settings(FALSE);
     DO RELEASE_LOCK(v_lock);
     RESIGNAL;
   END;
 
   SET t_start = UTC_TIMESTAMP(6);
-  SET @segmentd_join_cache_level = NULL;
+  -- Only if this session's previous refresh was killed inside its hash join.
+  CALL segmentd_hash_join_settings(FALSE);
 
   -- One refresh at a time, whoever calls; a second caller does not wait.
   IF COALESCE(GET_LOCK(v_lock, 0), 0) <> 1 THEN
@@ -162,19 +190,10 @@ proc: BEGIN
   -- table outgrows the CPU cache. Instead all customers are put in a hash
   -- table first (the covering (customer_unique_id, customer_id) index, read
   -- in one scan) and each order probes it as it streams past: at 10x the
-  -- step took 12-15 s instead of 14-19 s, the same at 1x. MariaDB hash-joins
-  -- only from join_cache_level 3; MySQL 8 hash-joins where no index serves
-  -- the join, which the NO_INDEX hint arranges (not run here: no MySQL).
-  SET SESSION join_buffer_size = GREATEST(v_join_buffer, 268435456);
-  IF v_mariadb THEN
-    PREPARE raise_join FROM
-      'SET @segmentd_join_cache_level = @@SESSION.join_cache_level,
-           @segmentd_join_space = @@SESSION.join_buffer_space_limit,
-           SESSION join_cache_level = 4,
-           SESSION join_buffer_space_limit = GREATEST(@@SESSION.join_buffer_space_limit, 1073741824)';
-    EXECUTE raise_join;
-    DEALLOCATE PREPARE raise_join;
-  END IF;
+  -- step took 12-15 s instead of 14-19 s, the same at 1x. MySQL 8
+  -- hash-joins where no index serves the join, which the NO_INDEX hint
+  -- arranges (not run here: no MySQL).
+  CALL segmentd_hash_join_settings(TRUE);
   INSERT INTO order_values_next
     (order_id, customer_id, customer_unique_id, order_status, order_date, items_total, payments_total)
   SELECT /*+ NO_INDEX(o ix_orders_customer) */
@@ -184,14 +203,7 @@ proc: BEGIN
     FROM customers c
     STRAIGHT_JOIN orders o ON o.customer_id = c.customer_id
    WHERE FIND_IN_SET(o.order_status, v_statuses) > 0;
-  IF v_mariadb THEN
-    PREPARE restore_join FROM 'SET SESSION join_cache_level = @segmentd_join_cache_level,
-                                      SESSION join_buffer_space_limit = @segmentd_join_space';
-    EXECUTE restore_join;
-    DEALLOCATE PREPARE restore_join;
-    SET @segmentd_join_cache_level = NULL;
-  END IF;
-  SET SESSION join_buffer_size = v_join_buffer;
+  CALL segmentd_hash_join_settings(FALSE);
   -- Covering: the per-customer GROUP BY below reads just this index, in
   -- order, instead of fetching each order's row (2.5x faster at 10x).
   ALTER TABLE order_values_next
