@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 #include "datasets.h"
 #include "db_session.h"
 #include "errors.h"
+#include "external_sort.h"
 #include "field_validation.h"
 #include "key_fingerprints.h"
 #include "named_lock.h"
@@ -27,6 +29,20 @@ constexpr std::size_t kInsertBatchRows = 1000;
 // Up to this many keys (8 bytes each: 32 MB) a file's keys are checked for
 // repeats in memory; larger files go through the staging table.
 constexpr std::size_t kMaxFingerprintedKeys = 4'000'000;
+// Appends one key column's value to a sort key that orders rows as the
+// table's primary key does: numbers by value (8 bytes, big-endian), text by
+// its bytes (the key columns are ascii_bin or utf8mb4_bin), each part ended
+// so that a shorter value sorts first. Only speed depends on this order.
+void append_sort_part(std::string& key, ColumnType type, std::string_view value) {
+  if (type == ColumnType::UInt) {
+    std::uint64_t n = 0;
+    std::from_chars(value.data(), value.data() + value.size(), n);
+    for (int shift = 56; shift >= 0; shift -= 8) key += static_cast<char>((n >> shift) & 0xff);
+  } else {
+    key.append(value);
+    key += '\0';
+  }
+}
 
 // RAII for a file descriptor.
 class Fd {
@@ -347,13 +363,24 @@ class FileIngest {
     const std::size_t ncols = d.columns.size();
     std::vector<FieldCheck> checks(ncols);
     std::vector<std::size_t> key_fields;  // CSV field of each key column
+    std::vector<ColumnType> key_types;
     for (auto k : d.key) {
       for (std::size_t c = 0; c < ncols; ++c) {
-        if (d.columns[c].column == k) key_fields.push_back(match.field_of_column[c]);
+        if (d.columns[c].column == k) {
+          key_fields.push_back(match.field_of_column[c]);
+          key_types.push_back(d.columns[c].type);
+        }
       }
     }
     KeyFingerprints fingerprints(kMaxFingerprintedKeys);
     std::string key_buf;
+    std::string sort_key;
+    // A keyed file is loaded in primary-key order; geolocation, whose rows
+    // are numbered as they come, in file order.
+    std::unique_ptr<ExternalSorter> sorter;
+    if (tsv && !key_fields.empty()) {
+      sorter = std::make_unique<ExternalSorter>(tsv->path().string() + ".sort", options_.sort_memory);
+    }
 
     try {
       while (reader.next(record)) {
@@ -388,11 +415,17 @@ class FileIngest {
           }
           line_buf += std::to_string(record.line);
           line_buf += '\n';
-          tsv_out.write(line_buf.data(), static_cast<std::streamsize>(line_buf.size()));
-          if (!key_fields.empty()) {
+          if (sorter) {
             key_buf.clear();
-            for (auto f : key_fields) KeyFingerprints::append_part(key_buf, record.fields[f]);
+            sort_key.clear();
+            for (std::size_t k = 0; k < key_fields.size(); ++k) {
+              KeyFingerprints::append_part(key_buf, record.fields[key_fields[k]]);
+              append_sort_part(sort_key, key_types[k], record.fields[key_fields[k]]);
+            }
             fingerprints.add(key_buf);
+            sorter->add(sort_key, line_buf);
+          } else {
+            tsv_out.write(line_buf.data(), static_cast<std::streamsize>(line_buf.size()));
           }
         } else {
           for (std::size_t c = 0; c < ncols; ++c) {
@@ -427,6 +460,14 @@ class FileIngest {
         path == LoadPath::LoadData && staged > 0 && within_limit && (d.key.empty() || fingerprints.all_distinct());
     out_.staged = within_limit && !direct;
     if (within_limit && path == LoadPath::LoadData) {
+      if (sorter) {
+        try {
+          sorter->write_sorted(tsv_out);
+        } catch (const std::runtime_error& e) {
+          out_.message = e.what();
+          return "failed";
+        }
+      }
       tsv_out.close();
       if (!tsv_out) {
         out_.message = "cannot write scratch file " + tsv->path().string();
@@ -477,9 +518,12 @@ class FileIngest {
     std::string key_list;
     for (auto k : d.key) key_list += (key_list.empty() ? "" : ", ") + std::string(k);
     db_.execute("SET SESSION group_concat_max_len = 1048576");
-    DbResult r = db_.query(std::string("SELECT CONCAT_WS(', ', ") + key_list +
-                               "), MIN(_line), GROUP_CONCAT(_line ORDER BY _line) FROM " + kStage + " GROUP BY " +
-                               key_list + " HAVING COUNT(*) > 1 LIMIT ?",
+    // The key is shown as written on its first line (repeats may differ in
+    // trailing spaces), whatever the order of the staged rows.
+    DbResult r = db_.query(std::string("SELECT SUBSTRING_INDEX(GROUP_CONCAT(CONCAT_WS(', ', ") + key_list +
+                               ") ORDER BY _line SEPARATOR '\\n'), '\\n', 1), MIN(_line), "
+                               "GROUP_CONCAT(_line ORDER BY _line) FROM " +
+                               kStage + " GROUP BY " + key_list + " HAVING COUNT(*) > 1 LIMIT ?",
                            {static_cast<std::int64_t>(options_.max_rejected_rows) + 2});
     if (r.rows.empty()) return;
     std::map<std::uint64_t, std::string> duplicate_lines;  // line -> reason

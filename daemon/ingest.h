@@ -23,6 +23,9 @@ struct IngestOptions {
   std::filesystem::path rejects_dir;
   // Scratch space for the normalised copy LOAD DATA reads.
   std::filesystem::path temp_dir = std::filesystem::temp_directory_path();
+  // Memory for putting a keyed file in primary-key order before loading it;
+  // a larger file is sorted in batches written to temp_dir.
+  std::size_t sort_memory = 8u << 20;
   // When set and true, the file is abandoned before its transaction commits
   // (outcome "interrupted"; nothing applied, no ledger row).
   const std::atomic<bool>* cancel = nullptr;

@@ -307,6 +307,41 @@ TEST(Ingest, SameContentTwiceIsADuplicateAndADeltaUpdatesRows) {
   EXPECT_EQ(t.scalar("SELECT order_delivered_customer_date FROM orders WHERE order_id = 'o1'"), "2018-01-05 12:00:00");
 }
 
+// A keyed file is put in primary-key order before it is loaded; beyond the
+// sort memory it is sorted in batches on disk and merged. Every row must
+// arrive exactly as in the file, and no scratch file may be left behind.
+TEST(Ingest, AFileSortedInManyBatchesLoadsExactlyAndLeavesNoScratch) {
+  TestDatabase t;
+  t.migrate();
+  std::string csv = "order_id,payment_sequential,payment_type,payment_installments,payment_value\n";
+  std::vector<std::string> rows;
+  for (int i = 0; i < 3000; ++i) {
+    // Keys out of order, several payments per order, sequence 10 before 9.
+    const std::string order = "o" + std::to_string(i * 7 % 1000);
+    const int seq = 10 - i / 1000;
+    rows.push_back(order + "," + std::to_string(seq) + ",boleto,1," + std::to_string(i) + ".50");
+  }
+  for (const auto& r : rows) csv += r + "\n";
+  const auto scratch = t.scratch() / "sort-scratch";
+  std::filesystem::create_directories(scratch);
+  IngestOptions o;
+  o.temp_dir = scratch;
+  o.sort_memory = 8192;  // dozens of batches
+  const auto out = ingest_file(t.db(), write_file(t, "payments.csv", csv), o, std::nullopt);
+  ASSERT_EQ(out.status, "loaded") << out.message;
+  EXPECT_FALSE(out.staged);
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM order_payments"), "3000");
+  // Row i is order o(i*7 mod 1000), sequence 10 - i/1000, value i.50.
+  EXPECT_EQ(t.scalar("SELECT payment_value FROM order_payments WHERE order_id = 'o7' AND payment_sequential = 10"),
+            "1.50");
+  EXPECT_EQ(t.scalar("SELECT payment_value FROM order_payments WHERE order_id = 'o7' AND payment_sequential = 9"),
+            "1001.50");
+  EXPECT_EQ(t.scalar("SELECT payment_value FROM order_payments WHERE order_id = 'o3' AND payment_sequential = 8"),
+            "2429.50");
+  EXPECT_EQ(t.scalar("SELECT SUM(payment_value) FROM order_payments"), "4500000.00");
+  EXPECT_TRUE(std::filesystem::is_empty(scratch));
+}
+
 // Repeated keys send a file through the staging table, where the server
 // finds them with the tables' own collation: trailing spaces do not count.
 TEST(Ingest, RepeatedKeysAreReportedAndTheRestMergedOnTheStagingPath) {

@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "migrations.h"
+#include "sql_script.h"
 #include "test_database.h"
 
 namespace segmentd::test {
@@ -58,6 +59,29 @@ TEST(Migrate, SecondRunAppliesNothingAndKeepsData) {
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customers"), "1");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM rfm_segment_rules"), "6");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM segmentation_settings"), "1");
+}
+
+// V007's covering indexes are added by a statement chosen at run time, so
+// that the file can be run again from the client (README "Manual install").
+TEST(Migrate, OrderValueIndexesAreAddedOnceAndTheFileCanRunAgain) {
+  TestDatabase t;
+  migrate(t.db(), false, "test");
+  const std::string columns =
+      "SELECT GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM information_schema.statistics "
+      "WHERE table_schema = DATABASE() AND index_name = ";
+  EXPECT_EQ(t.scalar(columns + "'ix_order_items_value'"), "order_id,price,freight_value");
+  EXPECT_EQ(t.scalar(columns + "'ix_order_payments_value'"), "order_id,payment_value");
+  const EmbeddedFile* v007 = nullptr;
+  for (const auto& f : embedded_sql_files()) {
+    if (f.path == "migrations/V007__order_value_covering_indexes.sql") v007 = &f;
+  }
+  ASSERT_NE(v007, nullptr);
+  for (const auto& statement : split_sql_script(v007->content, std::string(v007->path))) {
+    t.db().execute(statement.text);
+  }
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() "
+                     "AND index_name IN ('ix_order_items_value', 'ix_order_payments_value')"),
+            "5");
 }
 
 TEST(Migrate, DryRunListsPendingWorkWithoutChangingTheDatabase) {

@@ -1,0 +1,108 @@
+#include "external_sort.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace segmentd {
+namespace {
+
+class ExternalSortTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("segmentd-sort-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::size_t files_left() const {
+    return static_cast<std::size_t>(
+        std::distance(std::filesystem::directory_iterator(dir_), std::filesystem::directory_iterator()));
+  }
+  std::filesystem::path dir_;
+};
+
+// Keys in a shuffled order, each record naming its key and the order it
+// was added in.
+std::vector<std::pair<std::string, std::string>> shuffled_records(int n) {
+  std::vector<std::pair<std::string, std::string>> records;
+  for (int i = 0; i < n; ++i) {
+    const std::string key = "k" + std::to_string(i * 7919 % n);
+    records.emplace_back(key, key + " #" + std::to_string(i) + "\n");
+  }
+  std::shuffle(records.begin(), records.end(), std::mt19937(42));
+  return records;
+}
+
+std::string expected_order(std::vector<std::pair<std::string, std::string>> records) {
+  std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out;
+  for (const auto& r : records) out += r.second;
+  return out;
+}
+
+TEST_F(ExternalSortTest, SortsInMemoryWhenEverythingFits) {
+  ExternalSorter sorter(dir_ / "run", 1 << 20);
+  const auto records = shuffled_records(1000);
+  for (const auto& [k, r] : records) sorter.add(k, r);
+  std::ostringstream out;
+  sorter.write_sorted(out);
+  EXPECT_EQ(sorter.runs_written(), 0u);
+  EXPECT_EQ(out.str(), expected_order(records));
+  EXPECT_EQ(files_left(), 0u);
+}
+
+TEST_F(ExternalSortTest, MergesRunsWhenTheBudgetIsExceededAndRemovesThem) {
+  ExternalSorter sorter(dir_ / "run", 4096);  // about 100 records a run
+  const auto records = shuffled_records(5000);
+  for (const auto& [k, r] : records) sorter.add(k, r);
+  EXPECT_GT(files_left(), 10u);
+  std::ostringstream out;
+  sorter.write_sorted(out);
+  EXPECT_EQ(out.str(), expected_order(records));
+  EXPECT_EQ(files_left(), 0u);
+}
+
+TEST_F(ExternalSortTest, EqualKeysKeepTheOrderTheyWereAddedInAcrossRuns) {
+  ExternalSorter sorter(dir_ / "run", 256);
+  std::string expected;
+  for (int i = 0; i < 200; ++i) {
+    const std::string key = i % 2 ? "b" : "a";
+    const std::string record = key + std::to_string(i) + ";";
+    sorter.add(key, record);
+  }
+  for (int i = 0; i < 200; i += 2) expected += "a" + std::to_string(i) + ";";
+  for (int i = 1; i < 200; i += 2) expected += "b" + std::to_string(i) + ";";
+  std::ostringstream out;
+  sorter.write_sorted(out);
+  EXPECT_EQ(out.str(), expected);
+}
+
+TEST_F(ExternalSortTest, KeysCompareAsBytesSoAShorterPrefixComesFirst) {
+  ExternalSorter sorter(dir_ / "run", 1 << 20);
+  sorter.add(std::string("ab\0", 3), "ab,");
+  sorter.add(std::string("a\0", 2), "a,");
+  sorter.add(std::string("\xff", 1), "high,");
+  sorter.add(std::string("a\0\x01", 3), "a1,");
+  std::ostringstream out;
+  sorter.write_sorted(out);
+  EXPECT_EQ(out.str(), "a,a1,ab,high,");
+}
+
+TEST_F(ExternalSortTest, RunFilesAreRemovedWhenTheSorterIsDroppedUnfinished) {
+  {
+    ExternalSorter sorter(dir_ / "run", 1024);
+    for (const auto& [k, r] : shuffled_records(2000)) sorter.add(k, r);
+    EXPECT_GT(files_left(), 0u);
+  }
+  EXPECT_EQ(files_left(), 0u);
+}
+
+}  // namespace
+}  // namespace segmentd
