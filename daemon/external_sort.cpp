@@ -5,7 +5,6 @@
 #include <cstring>
 #include <fstream>
 #include <queue>
-#include <stdexcept>
 
 namespace segmentd {
 namespace {
@@ -23,13 +22,13 @@ class RunReader {
   explicit RunReader(const std::filesystem::path& path) : buffer_(1 << 16) {
     in_.rdbuf()->pubsetbuf(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     in_.open(path, std::ios::binary);
-    if (!in_) throw std::runtime_error("cannot read sort run " + path.string());
+    if (!in_) throw ExternalSortError("cannot read sort run " + path.string());
   }
   // False at the end of the run.
   bool next() {
     unsigned char sizes[8];
     if (!in_.read(reinterpret_cast<char*>(sizes), 8)) {
-      if (in_.gcount() != 0) throw std::runtime_error("sort run ends inside a record");
+      if (in_.gcount() != 0) throw ExternalSortError("sort run ends inside a record");
       return false;
     }
     const auto u32 = [&](int at) {
@@ -40,7 +39,7 @@ class RunReader {
     record.resize(u32(4));
     if (!in_.read(key.data(), static_cast<std::streamsize>(key.size())) ||
         !in_.read(record.data(), static_cast<std::streamsize>(record.size()))) {
-      throw std::runtime_error("sort run ends inside a record");
+      throw ExternalSortError("sort run ends inside a record");
     }
     return true;
   }
@@ -89,7 +88,7 @@ void ExternalSorter::spill() {
     out.write(arena_.data() + e.offset, static_cast<std::streamsize>(e.key_size + e.record_size));
   }
   out.close();
-  if (!out) throw std::runtime_error("cannot write sort run " + path.string());
+  if (!out) throw ExternalSortError("cannot write sort run " + path.string());
   arena_.clear();
   entries_.clear();
 }

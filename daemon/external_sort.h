@@ -4,11 +4,19 @@
 #include <filesystem>
 #include <memory>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace segmentd {
+
+// A batch file could not be written or read back (disk full, scratch
+// directory gone): the file being loaded fails, nothing of it is applied.
+class ExternalSortError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // Puts records in key order within a fixed memory budget.
 //
@@ -31,8 +39,9 @@ class ExternalSorter {
   // which they were added.
   void add(std::string_view key, std::string_view record);
 
-  // Writes every record added, in key order, then forgets them. Throws
-  // std::runtime_error when a run file cannot be written or read.
+  // Writes every record added, in key order, then forgets them.
+  // add() and write_sorted() throw ExternalSortError when a batch file
+  // cannot be written or read.
   void write_sorted(std::ostream& out);
 
   std::size_t runs_written() const { return runs_.size(); }

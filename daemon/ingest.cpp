@@ -219,6 +219,10 @@ class FileIngest {
       if (e.connection_lost()) throw;
       out_.message = std::string("database error: ") + e.what();
       return finish_unloaded("failed");
+    } catch (const ExternalSortError& e) {
+      drop_stage();
+      out_.message = e.what();
+      return finish_unloaded("failed");
     } catch (const IngestInterrupted&) {
       drop_stage();
       out_.status = "interrupted";
@@ -463,7 +467,7 @@ class FileIngest {
       if (sorter) {
         try {
           sorter->write_sorted(tsv_out);
-        } catch (const std::runtime_error& e) {
+        } catch (const ExternalSortError& e) {
           out_.message = e.what();
           return "failed";
         }

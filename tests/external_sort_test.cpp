@@ -104,5 +104,16 @@ TEST_F(ExternalSortTest, RunFilesAreRemovedWhenTheSorterIsDroppedUnfinished) {
   EXPECT_EQ(files_left(), 0u);
 }
 
+TEST_F(ExternalSortTest, ABatchThatCannotBeWrittenIsAnErrorNamingTheFile) {
+  ExternalSorter sorter(dir_ / "missing-dir" / "run", 64);
+  sorter.add("a", "first record, fills the batch\n");
+  try {
+    sorter.add("b", "second record, forces a batch file\n");
+    FAIL() << "expected an error";
+  } catch (const ExternalSortError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing-dir/run.0"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace segmentd
