@@ -29,6 +29,7 @@ constexpr std::size_t kInsertBatchRows = 1000;
 // Up to this many keys (8 bytes each: 32 MB) a file's keys are checked for
 // repeats in memory; larger files go through the staging table.
 constexpr std::size_t kMaxFingerprintedKeys = 4'000'000;
+
 // Appends one key column's value to a sort key that orders rows as the
 // table's primary key does: numbers by value (8 bytes, big-endian), text by
 // its bytes (the key columns are ascii_bin or utf8mb4_bin), each part ended
