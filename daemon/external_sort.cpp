@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <fstream>
+#include <memory>
 #include <queue>
 
 namespace segmentd {
@@ -93,23 +93,26 @@ void ExternalSorter::spill() {
   entries_.clear();
 }
 
-void ExternalSorter::write_sorted(std::ostream& out) {
+bool ExternalSorter::write_sorted(std::ostream& out) {
+  bool distinct = true;
   if (runs_.empty()) {
     sort_batch();
-    for (const auto& e : entries_) {
-      const auto r = record_of(e);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (i > 0 && key_of(entries_[i]) == key_of(entries_[i - 1])) distinct = false;
+      const auto r = record_of(entries_[i]);
       out.write(r.data(), static_cast<std::streamsize>(r.size()));
     }
   } else {
     if (!entries_.empty()) spill();
-    merge_runs(out);
+    distinct = merge_runs(out);
   }
   arena_.clear();
   entries_.clear();
   remove_runs();
+  return distinct;
 }
 
-void ExternalSorter::merge_runs(std::ostream& out) {
+bool ExternalSorter::merge_runs(std::ostream& out) {
   std::vector<std::unique_ptr<RunReader>> readers;
   for (const auto& path : runs_) readers.push_back(std::make_unique<RunReader>(path));
   // Smallest key first; on equal keys the earlier run, which holds the
@@ -122,12 +125,19 @@ void ExternalSorter::merge_runs(std::ostream& out) {
   for (std::size_t i = 0; i < readers.size(); ++i) {
     if (readers[i]->next()) heap.push(i);
   }
+  bool distinct = true;
+  std::string previous;
+  bool first = true;
   while (!heap.empty()) {
     const std::size_t i = heap.top();
     heap.pop();
+    if (!first && readers[i]->key == previous) distinct = false;
+    first = false;
+    previous = readers[i]->key;
     out.write(readers[i]->record.data(), static_cast<std::streamsize>(readers[i]->record.size()));
     if (readers[i]->next()) heap.push(i);
   }
+  return distinct;
 }
 
 void ExternalSorter::remove_runs() {

@@ -2,7 +2,6 @@
 
 #include <cstddef>
 #include <filesystem>
-#include <memory>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -39,10 +38,11 @@ class ExternalSorter {
   // which they were added.
   void add(std::string_view key, std::string_view record);
 
-  // Writes every record added, in key order, then forgets them.
+  // Writes every record added, in key order, then forgets them. Returns
+  // whether all keys were distinct (equal keys end up next to each other).
   // add() and write_sorted() throw ExternalSortError when a batch file
   // cannot be written or read.
-  void write_sorted(std::ostream& out);
+  bool write_sorted(std::ostream& out);
 
   std::size_t runs_written() const { return runs_.size(); }
 
@@ -56,7 +56,7 @@ class ExternalSorter {
   std::string_view record_of(const Entry& e) const { return {arena_.data() + e.offset + e.key_size, e.record_size}; }
   void sort_batch();
   void spill();
-  void merge_runs(std::ostream& out);
+  bool merge_runs(std::ostream& out);
   void remove_runs();
 
   std::filesystem::path run_prefix_;

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -17,34 +16,15 @@
 #include "errors.h"
 #include "external_sort.h"
 #include "field_validation.h"
-#include "key_fingerprints.h"
 #include "named_lock.h"
 #include "sha256.h"
+#include "sort_key.h"
 
 namespace segmentd {
 namespace {
 
 constexpr const char* kStage = "segmentd_stage";
 constexpr std::size_t kInsertBatchRows = 1000;
-// Up to this many keys (8 bytes each: 32 MB) a file's keys are checked for
-// repeats in memory; larger files go through the staging table.
-constexpr std::size_t kMaxFingerprintedKeys = 4'000'000;
-
-// Appends one key column's value to a sort key that orders rows as the
-// table's primary key does: numbers by value (8 bytes, big-endian), text by
-// its bytes (the key columns are ascii_bin or utf8mb4_bin), each part ended
-// so that a shorter value sorts first. Only speed depends on this order.
-void append_sort_part(std::string& key, ColumnType type, std::string_view value) {
-  if (type == ColumnType::UInt) {
-    std::uint64_t n = 0;
-    std::from_chars(value.data(), value.data() + value.size(), n);
-    for (int shift = 56; shift >= 0; shift -= 8) key += static_cast<char>((n >> shift) & 0xff);
-  } else {
-    key.append(value);
-    key += '\0';
-  }
-}
-
 // RAII for a file descriptor.
 class Fd {
  public:
@@ -377,10 +357,9 @@ class FileIngest {
         }
       }
     }
-    KeyFingerprints fingerprints(kMaxFingerprintedKeys);
-    std::string key_buf;
     std::string sort_key;
-    // A keyed file is loaded in primary-key order; geolocation, whose rows
+    // A keyed file is loaded in primary-key order, which also brings any
+    // key repeated within the file next to itself; geolocation, whose rows
     // are numbered as they come, in file order.
     std::unique_ptr<ExternalSorter> sorter;
     if (tsv && !key_fields.empty()) {
@@ -421,13 +400,10 @@ class FileIngest {
           line_buf += std::to_string(record.line);
           line_buf += '\n';
           if (sorter) {
-            key_buf.clear();
             sort_key.clear();
             for (std::size_t k = 0; k < key_fields.size(); ++k) {
-              KeyFingerprints::append_part(key_buf, record.fields[key_fields[k]]);
-              append_sort_part(sort_key, key_types[k], record.fields[key_fields[k]]);
+              append_sort_key_part(sort_key, key_types[k], record.fields[key_fields[k]]);
             }
-            fingerprints.add(key_buf);
             sorter->add(sort_key, line_buf);
           } else {
             tsv_out.write(line_buf.data(), static_cast<std::streamsize>(line_buf.size()));
@@ -455,24 +431,24 @@ class FileIngest {
     if (batch_rows > 0) insert_batch(d, batch, batch_rows);
 
     // The normalised copy is loaded straight into the table, inside the
-    // merge transaction, when no key can repeat within the file: always for
-    // the key-less geolocation, and for keyed datasets when the in-memory
-    // fingerprints prove every key distinct. Otherwise it goes through the
-    // staging table, where the server finds and reports the repeats. The
-    // direct path halves the server's work.
+    // merge transaction, when no key repeats within the file: always for
+    // the key-less geolocation, and for keyed datasets when the sorted keys
+    // hold no two equal neighbours. Otherwise it goes through the staging
+    // table, where the server finds and reports the repeats. The direct
+    // path halves the server's work.
     const bool within_limit = out_.rows_rejected <= options_.max_rejected_rows;
-    const bool direct =
-        path == LoadPath::LoadData && staged > 0 && within_limit && (d.key.empty() || fingerprints.all_distinct());
+    bool keys_distinct = true;
+    if (within_limit && sorter) {
+      try {
+        keys_distinct = sorter->write_sorted(tsv_out);
+      } catch (const ExternalSortError& e) {
+        out_.message = e.what();
+        return "failed";
+      }
+    }
+    const bool direct = path == LoadPath::LoadData && staged > 0 && within_limit && keys_distinct;
     out_.staged = within_limit && !direct;
     if (within_limit && path == LoadPath::LoadData) {
-      if (sorter) {
-        try {
-          sorter->write_sorted(tsv_out);
-        } catch (const ExternalSortError& e) {
-          out_.message = e.what();
-          return "failed";
-        }
-      }
       tsv_out.close();
       if (!tsv_out) {
         out_.message = "cannot write scratch file " + tsv->path().string();

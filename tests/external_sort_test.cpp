@@ -104,6 +104,21 @@ TEST_F(ExternalSortTest, RunFilesAreRemovedWhenTheSorterIsDroppedUnfinished) {
   EXPECT_EQ(files_left(), 0u);
 }
 
+TEST_F(ExternalSortTest, ReportsWhetherAnyKeyRepeatsInMemoryAndAcrossBatches) {
+  for (std::size_t budget : {std::size_t{1} << 20, std::size_t{256}}) {
+    ExternalSorter distinct(dir_ / "run", budget);
+    ExternalSorter repeated(dir_ / "other", budget);
+    for (int i = 0; i < 500; ++i) {
+      distinct.add("k" + std::to_string(i), "r\n");
+      repeated.add("k" + std::to_string(i), "r\n");
+    }
+    repeated.add("k7", "again\n");  // far from its twin, in a later batch
+    std::ostringstream out;
+    EXPECT_TRUE(distinct.write_sorted(out)) << budget;
+    EXPECT_FALSE(repeated.write_sorted(out)) << budget;
+  }
+}
+
 TEST_F(ExternalSortTest, ABatchThatCannotBeWrittenIsAnErrorNamingTheFile) {
   ExternalSorter sorter(dir_ / "missing-dir" / "run", 64);
   sorter.add("a", "first record, fills the batch\n");

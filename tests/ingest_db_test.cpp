@@ -362,6 +362,21 @@ TEST(Ingest, RepeatedKeysAreReportedAndTheRestMergedOnTheStagingPath) {
   EXPECT_NE(text.find("4,\"duplicate key (beleza  ) within the file; first on line 3\""), std::string::npos) << text;
 }
 
+// The database reads "01" and "1" as the same payment_sequential, so a file
+// holding both repeats a key: it must be reported, not silently replaced.
+TEST(Ingest, NumericKeysRepeatByValue) {
+  TestDatabase t;
+  t.migrate();
+  const std::string h = "order_id,payment_sequential,payment_type,payment_installments,payment_value\n";
+  const auto out =
+      ingest(t, write_file(t, "p.csv", h + "o1,1,boleto,1,10.00\no2,1,boleto,1,5.00\no1,01,voucher,1,3.00\n"), 1);
+  EXPECT_EQ(out.status, "loaded") << out.message;
+  EXPECT_TRUE(out.staged);
+  EXPECT_EQ(out.rows_rejected, 1u);
+  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(CONCAT(order_id, ':', payment_value) ORDER BY order_id) FROM order_payments"),
+            "o1:10.00,o2:5.00");
+}
+
 TEST(Ingest, GeolocationReplacesTheWholeTable) {
   TestDatabase t;
   t.migrate();
