@@ -2,23 +2,25 @@
 # segmentd benchmarks, side by side in one run, on a private database this
 # script starts. See BENCHMARKS.md for what each figure means.
 #
-#   bench/run.sh [--scales "1 10"] [--runs 3] [--idle 60] [--out DIR] [--smoke]
+#   bench/run.sh [--scales "1 10"] [--runs 3] [--refresh-runs 5] [--idle 60] [--out DIR] [--smoke]
 #   --scales   dataset scales (1 = 99,441 orders); add 100 when you have time
 #   --runs     runs per measurement; the median is reported
+#   --refresh-runs  runs of segmentd refresh per scale (short, so more of them)
 #   --idle     seconds of idle daemon CPU measurement
 #   --out      results folder (default bench/results/<UTC date-time>)
 #   --smoke    tiny scale, one run: checks the harness works (a ctest test)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-scales="1 10" runs=3 idle=60 out="" smoke=0
+scales="1 10" runs=3 refresh_runs=5 idle=60 out="" smoke=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --scales) scales=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --refresh-runs) refresh_runs=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    --smoke) smoke=1; scales=0.01 runs=1 idle=2; shift ;;
-    *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    --smoke) smoke=1; scales=0.01 runs=1 refresh_runs=1 idle=2; shift ;;
+    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
@@ -102,11 +104,16 @@ for scale in $scales; do
     log "scale $scale run $r: segmentd ingest ${t}s"
   done
 
-  for ((r = 1; r <= runs; r++)); do
+  for ((r = 1; r <= refresh_runs; r++)); do
     t0=$(now)
     "$bin" --config "$out/ingest.yaml" refresh >/dev/null
     t=$(elapsed "$t0" "$(now)")
     record "$scale" segmentd_refresh_s "$r" "$t" s
+    # The procedure's own timing of each step, for the growth of each.
+    for step in order_values rfm_segments history; do
+      record "$scale" "refresh_${step}_s" "$r" "$(client -N -B ingest -e "SELECT JSON_EXTRACT(step_timings, '\$.${step}_ms') / 1000
+        FROM pipeline_runs WHERE kind = 'refresh' ORDER BY run_id DESC LIMIT 1")" s
+    done
     log "scale $scale run $r: segmentd refresh ${t}s"
   done
 
@@ -195,6 +202,19 @@ summary=$out/summary.md
       printf "| %s | %d | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %s | %s |\n", s, n, a, i, a / i, n / i, o, f, f / o, e, l }'
   done
   echo
+  prev=""
+  for scale in $scales; do
+    if [ -n "$prev" ]; then
+      printf 'segmentd refresh growth, %sx over %sx: %s' "$scale" "$prev" \
+        "$(awk -v a="$(measured "$prev" segmentd_refresh_s)" -v b="$(measured "$scale" segmentd_refresh_s)" 'BEGIN { printf "%.1fx", b / a }')"
+      for step in order_values rfm_segments history; do
+        awk -v n="$step" -v a="$(measured "$prev" "refresh_${step}_s")" -v b="$(measured "$scale" "refresh_${step}_s")" \
+          'BEGIN { if (a > 0) printf "; %s %.1fx", n, b / a }'
+      done
+      echo
+    fi
+    prev=$scale
+  done
   awk -F'\t' '$2 == "daemon_peak_rss_mb" { printf "daemon peak RSS during the %sx drop: %.1f MB\n", $1, $4 }
               $2 == "daemon_idle_cpu_s" { printf "daemon CPU while idle: %s s over %s s\n", $4, $3 }' "$results"
 } >"$summary"
@@ -205,7 +225,7 @@ if command -v gnuplot >/dev/null && [ "$smoke" = 0 ]; then
   gnuplot <<GNUPLOT
 set terminal pngcairo size 900,540 noenhanced
 set output "$out/growth.png"
-set title "segmentd: seconds by dataset scale (median of $runs runs)"
+set title "segmentd: seconds by dataset scale (median of $runs runs, segmentd refresh of $refresh_runs)"
 set logscale xy
 set xlabel "scale (1 = 99,441 orders)"
 set ylabel "seconds"
