@@ -6,21 +6,24 @@
 #   --scales   dataset scales (1 = 99,441 orders); add 100 when you have time
 #   --runs     runs per measurement; the median is reported
 #   --refresh-runs  runs of segmentd refresh per scale (short, so more of them)
+#   --second-pool   also time the refreshes with the server's buffer pool
+#                   resized to this many MB (e.g. 2048), then put back
 #   --idle     seconds of idle daemon CPU measurement
 #   --out      results folder (default bench/results/<UTC date-time>)
 #   --smoke    tiny scale, one run: checks the harness works (a ctest test)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-scales="1 10" runs=3 refresh_runs=5 idle=60 out="" smoke=0
+scales="1 10" runs=3 refresh_runs=5 second_pool="" idle=60 out="" smoke=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --scales) scales=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --refresh-runs) refresh_runs=$2; shift 2 ;;
+    --second-pool) second_pool=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --smoke) smoke=1; scales=0.01 runs=1 refresh_runs=1 idle=2; shift ;;
-    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
@@ -49,6 +52,20 @@ printf 'scale\tmeasure\trun\tvalue\tunit\n' >"$results"
 measured() { awk -F'\t' -v s="$1" -v k="$2" '$1 == s && $2 == k { print $4 }' "$results" | median; }
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# buffer_pool MB: resize the server's buffer pool online and wait until done.
+buffer_pool() {
+  client -e "SET GLOBAL innodb_buffer_pool_size = $(($1 * 1048576))"
+  local i status
+  for ((i = 0; i < 1200; i++)); do
+    status=$(client -N -B -e "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_resize_status'" | cut -f2)
+    [ "$(client -N -B -e 'SELECT @@innodb_buffer_pool_size DIV 1048576')" = "$1" ] &&
+      ! grep -qi "resizing\|withdraw\|allocat" <<<"$status" && return 0
+    sleep 0.1
+  done
+  echo "buffer pool resize to $1 MB did not finish: $status" >&2
+  exit 1
+}
 
 fresh_database() {  # fresh_database NAME [extra yaml]
   client -e "DROP DATABASE IF EXISTS \`$1\`; CREATE DATABASE \`$1\`"
@@ -116,6 +133,20 @@ for scale in $scales; do
     done
     log "scale $scale run $r: segmentd refresh ${t}s"
   done
+
+  # The same refreshes with a buffer pool that holds what they touch.
+  if [ -n "$second_pool" ]; then
+    main_pool=$(client -N -B -e 'SELECT @@innodb_buffer_pool_size DIV 1048576')
+    buffer_pool "$second_pool"
+    for ((r = 1; r <= refresh_runs; r++)); do
+      t0=$(now)
+      "$bin" --config "$out/ingest.yaml" refresh >/dev/null
+      t=$(elapsed "$t0" "$(now)")
+      record "$scale" segmentd_refresh_second_pool_s "$r" "$t" s
+      log "scale $scale run $r: segmentd refresh with a ${second_pool} MB pool ${t}s"
+    done
+    buffer_pool "$main_pool"
+  fi
 
   # The original's approach on key-less raw tables in the same database.
   client ingest <"$root/bench/baseline_raw_tables.sql"
@@ -212,6 +243,9 @@ summary=$out/summary.md
           'BEGIN { if (a > 0) printf "; %s %.1fx", n, b / a }'
       done
       echo
+      [ -n "$second_pool" ] && awk -v a="$(measured "$prev" segmentd_refresh_second_pool_s)" \
+        -v b="$(measured "$scale" segmentd_refresh_second_pool_s)" -v p="$second_pool" -v s="$scale" -v q="$prev" \
+        'BEGIN { printf "segmentd refresh growth, %sx over %sx, with a %s MB buffer pool: %.1fx (%.2f s / %.2f s)\n", s, q, p, b / a, b, a }'
     fi
     prev=$scale
   done
