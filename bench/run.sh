@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     --idle) idle=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --smoke) smoke=1; scales=0.01 runs=1 refresh_runs=1 idle=2; shift ;;
-    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
@@ -52,6 +52,19 @@ printf 'scale\tmeasure\trun\tvalue\tunit\n' >"$results"
 measured() { awk -F'\t' -v s="$1" -v k="$2" '$1 == s && $2 == k { print $4 }' "$results" | median; }
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# The refresh steps whose own timings (pipeline_runs.step_timings) are kept.
+steps="order_values rfm_segments history"
+
+# timed_refresh SCALE MEASURE RUN: one segmentd refresh, its seconds recorded.
+timed_refresh() {
+  local t0 t
+  t0=$(now)
+  "$bin" --config "$out/ingest.yaml" refresh >/dev/null
+  t=$(elapsed "$t0" "$(now)")
+  record "$1" "$2" "$3" "$t" s
+  log "scale $1 run $3: $2 ${t}s"
+}
 
 # buffer_pool MB: resize the server's buffer pool online and wait until done.
 buffer_pool() {
@@ -122,16 +135,14 @@ for scale in $scales; do
   done
 
   for ((r = 1; r <= refresh_runs; r++)); do
-    t0=$(now)
-    "$bin" --config "$out/ingest.yaml" refresh >/dev/null
-    t=$(elapsed "$t0" "$(now)")
-    record "$scale" segmentd_refresh_s "$r" "$t" s
+    timed_refresh "$scale" segmentd_refresh_s "$r"
     # The procedure's own timing of each step, for the growth of each.
-    for step in order_values rfm_segments history; do
-      record "$scale" "refresh_${step}_s" "$r" "$(client -N -B ingest -e "SELECT JSON_EXTRACT(step_timings, '\$.${step}_ms') / 1000
-        FROM pipeline_runs WHERE kind = 'refresh' ORDER BY run_id DESC LIMIT 1")" s
-    done
-    log "scale $scale run $r: segmentd refresh ${t}s"
+    columns=""
+    for step in $steps; do columns+="${columns:+, }JSON_EXTRACT(step_timings, '\$.${step}_ms') / 1000"; done
+    read -r -a seconds <<<"$(client -N -B ingest -e "SELECT $columns FROM pipeline_runs
+      WHERE kind = 'refresh' ORDER BY run_id DESC LIMIT 1")"
+    i=0
+    for step in $steps; do record "$scale" "refresh_${step}_s" "$r" "${seconds[i++]}" s; done
   done
 
   # The same refreshes with a buffer pool that holds what they touch.
@@ -143,11 +154,7 @@ for scale in $scales; do
     # disk filling it.
     "$bin" --config "$out/ingest.yaml" refresh >/dev/null
     for ((r = 1; r <= refresh_runs; r++)); do
-      t0=$(now)
-      "$bin" --config "$out/ingest.yaml" refresh >/dev/null
-      t=$(elapsed "$t0" "$(now)")
-      record "$scale" segmentd_refresh_second_pool_s "$r" "$t" s
-      log "scale $scale run $r: segmentd refresh with a ${second_pool} MB pool ${t}s"
+      timed_refresh "$scale" segmentd_refresh_second_pool_s "$r"
     done
     buffer_pool "$main_pool"
   fi
@@ -242,14 +249,16 @@ summary=$out/summary.md
     if [ -n "$prev" ]; then
       printf 'segmentd refresh growth, %sx over %sx: %s' "$scale" "$prev" \
         "$(awk -v a="$(measured "$prev" segmentd_refresh_s)" -v b="$(measured "$scale" segmentd_refresh_s)" 'BEGIN { printf "%.1fx", b / a }')"
-      for step in order_values rfm_segments history; do
+      for step in $steps; do
         awk -v n="$step" -v a="$(measured "$prev" "refresh_${step}_s")" -v b="$(measured "$scale" "refresh_${step}_s")" \
           'BEGIN { if (a > 0) printf "; %s %.1fx", n, b / a }'
       done
       echo
-      [ -n "$second_pool" ] && awk -v a="$(measured "$prev" segmentd_refresh_second_pool_s)" \
-        -v b="$(measured "$scale" segmentd_refresh_second_pool_s)" -v p="$second_pool" -v s="$scale" -v q="$prev" \
-        'BEGIN { printf "segmentd refresh growth, %sx over %sx, with a %s MB buffer pool: %.1fx (%.2f s / %.2f s)\n", s, q, p, b / a, b, a }'
+      if [ -n "$second_pool" ]; then
+        awk -v a="$(measured "$prev" segmentd_refresh_second_pool_s)" \
+          -v b="$(measured "$scale" segmentd_refresh_second_pool_s)" -v p="$second_pool" -v s="$scale" -v q="$prev" \
+          'BEGIN { printf "segmentd refresh growth, %sx over %sx, with a %s MB buffer pool: %.1fx (%.2f s / %.2f s)\n", s, q, p, b / a, b, a }'
+      fi
     fi
     prev=$scale
   done
