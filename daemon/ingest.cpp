@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 
+#include "bulk_load.h"
 #include "csv_reader.h"
 #include "datasets.h"
 #include "db_session.h"
@@ -561,9 +562,8 @@ class FileIngest {
   // than copying from the staging table (its keys are known to be distinct).
   void merge(const Dataset& d, const std::filesystem::path& direct_tsv) {
     const std::string cols = column_list(d);
-    std::string sql = direct_tsv.empty() ? "INSERT INTO " + std::string(d.table) + " (" + cols + ") SELECT " + cols +
-                                               " FROM " + kStage + " ORDER BY _line"
-                                         : load_statement(direct_tsv, d.table, cols + ", @line", !d.key.empty());
+    const std::string table(d.table);
+    std::string sql = "INSERT INTO " + table + " (" + cols + ") SELECT " + cols + " FROM " + kStage + " ORDER BY _line";
     if (!d.key.empty() && direct_tsv.empty()) {
       sql += " ON DUPLICATE KEY UPDATE ";
       bool first = true;
@@ -572,13 +572,26 @@ class FileIngest {
         first = false;
       }
     }
+    const bool bulk_capable = !direct_tsv.empty() && !d.key.empty() &&
+                              bulk_loads_empty_tables(db_.query("SELECT VERSION()").rows.at(0).at(0).value_or(""));
     throw_if_cancelled();
     db_.execute("START TRANSACTION");
     try {
       // A geolocation file has no natural key: it replaces the whole table.
-      if (d.key.empty()) db_.execute("DELETE FROM " + std::string(d.table));
-      db_.execute(sql);
+      if (d.key.empty()) db_.execute("DELETE FROM " + table);
+      std::optional<BulkLoadSession> bulk;
+      if (!direct_tsv.empty()) {
+        // An empty table has nothing to replace, and a load without REPLACE
+        // is one the server can build the indexes of in bulk (bulk_load.h).
+        const bool into_empty = !d.key.empty() && db_.query("SELECT 1 FROM " + table + " LIMIT 1").rows.empty();
+        if (into_empty && bulk_capable) bulk.emplace(db_);
+        db_.execute(load_statement(direct_tsv, d.table, cols + ", @line", !d.key.empty() && !into_empty));
+      } else {
+        db_.execute(sql);
+      }
       if (!check_no_warnings("merge")) throw DbError(out_.message, 0, "HY000");
+      out_.bulk = bulk.has_value();
+      bulk.reset();
       out_.rows_loaded = out_.rows_read - out_.rows_rejected;
       out_.status = "loaded";
       out_.message = std::to_string(out_.rows_loaded) + " row(s) loaded into " + std::string(d.table) +
@@ -592,6 +605,7 @@ class FileIngest {
       }
       out_.status.clear();
       out_.rows_loaded = 0;
+      out_.bulk = false;
       throw;
     }
   }

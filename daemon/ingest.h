@@ -44,6 +44,7 @@ struct FileOutcome {
   std::uint64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
   std::string load_path;  // load_data or insert
   bool staged = false;    // applied through the staging table (repeated keys possible)
+  bool bulk = false;      // loaded into an empty table, its indexes built in bulk (bulk_load.h)
   std::string message;
   std::filesystem::path rejects_file;  // empty when no row was rejected
   std::uint64_t ledger_id = 0;

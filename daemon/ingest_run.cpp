@@ -91,6 +91,7 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                {"rows_read", std::to_string(f.rows_read)},
                {"rows_loaded", std::to_string(f.rows_loaded)},
                {"rows_rejected", std::to_string(f.rows_rejected)},
+               {"bulk", f.bulk ? "yes" : "no"},
                {"message", f.message}});
     file_list.push_back({{"ledger_id", f.ledger_id},
                          {"file", f.name},
@@ -102,6 +103,7 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                          {"rows_rejected", f.rows_rejected},
                          {"load_path", f.load_path},
                          {"staged", f.staged},
+                         {"bulk", f.bulk},
                          {"rejects_file", f.rejects_file.string()},
                          {"message", f.message}});
     out.files.push_back(std::move(f));

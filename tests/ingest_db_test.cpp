@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "bulk_load.h"
 #include "ingest_run.h"
 #include "test_database.h"
 
@@ -305,6 +306,48 @@ TEST(Ingest, SameContentTwiceIsADuplicateAndADeltaUpdatesRows) {
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(CONCAT(order_id, ':', order_status) ORDER BY order_id) FROM orders"),
             "o1:delivered,o2:shipped,o3:shipped");
   EXPECT_EQ(t.scalar("SELECT order_delivered_customer_date FROM orders WHERE order_id = 'o1'"), "2018-01-05 12:00:00");
+}
+
+bool server_bulk_loads(TestDatabase& t) {
+  return bulk_loads_empty_tables(t.scalar("SELECT VERSION()"));
+}
+
+// The first file of a dataset goes into an empty table: without REPLACE, and
+// where the server can, with its indexes built in bulk. A later file
+// replaces rows as before, and the session's checks are back on after both.
+TEST(Ingest, AnEmptyTableIsLoadedInBulkAndLaterFilesReplaceRows) {
+  TestDatabase t;
+  t.migrate();
+  const std::string h = "order_id,payment_sequential,payment_type,payment_installments,payment_value\n";
+  const auto first = ingest(t, write_file(t, "p1.csv", h + "o2,1,boleto,1,20.00\no1,1,voucher,1,10.00\n"));
+  ASSERT_EQ(first.status, "loaded") << first.message;
+  EXPECT_EQ(first.bulk, server_bulk_loads(t));
+  EXPECT_EQ(t.scalar("SELECT CONCAT(@@SESSION.unique_checks + 0, @@SESSION.foreign_key_checks + 0)"), "11");
+  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(order_id, '=', payment_value ORDER BY order_id) FROM order_payments"),
+            "o1=10.00,o2=20.00");
+  const auto delta = ingest(t, write_file(t, "p2.csv", h + "o2,1,boleto,1,25.00\no3,1,boleto,1,30.00\n"));
+  ASSERT_EQ(delta.status, "loaded") << delta.message;
+  EXPECT_FALSE(delta.bulk);
+  EXPECT_EQ(t.scalar("SELECT CONCAT(@@SESSION.unique_checks + 0, @@SESSION.foreign_key_checks + 0)"), "11");
+  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(order_id, '=', payment_value ORDER BY order_id) FROM order_payments"),
+            "o1=10.00,o2=25.00,o3=30.00");
+}
+
+TEST(Ingest, AFailedLoadIntoAnEmptyTableAppliesNothingAndRestoresTheSession) {
+  TestDatabase t;
+  t.migrate();
+  t.db().execute(
+      "CREATE TRIGGER test_payment_refused BEFORE INSERT ON order_payments FOR EACH ROW "
+      "IF NEW.order_id = 'o3' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'payment refused by test'; END IF");
+  const std::string h = "order_id,payment_sequential,payment_type,payment_installments,payment_value\n";
+  const auto out =
+      ingest(t, write_file(t, "p.csv", h + "o1,1,boleto,1,1.00\no2,1,boleto,1,2.00\no3,1,boleto,1,3.00\n"));
+  EXPECT_EQ(out.status, "failed");
+  EXPECT_NE(out.message.find("payment refused by test"), std::string::npos) << out.message;
+  EXPECT_FALSE(out.bulk);
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM order_payments"), "0");
+  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(status) FROM ingested_files"), "failed");
+  EXPECT_EQ(t.scalar("SELECT CONCAT(@@SESSION.unique_checks + 0, @@SESSION.foreign_key_checks + 0)"), "11");
 }
 
 // A keyed file is put in primary-key order before it is loaded; beyond the
