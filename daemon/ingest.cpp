@@ -572,18 +572,20 @@ class FileIngest {
         first = false;
       }
     }
-    const bool bulk_capable = !direct_tsv.empty() && !d.key.empty() &&
-                              bulk_loads_empty_tables(db_.query("SELECT VERSION()").rows.at(0).at(0).value_or(""));
+    const bool bulk_capable =
+        !direct_tsv.empty() && bulk_loads_empty_tables(db_.query("SELECT VERSION()").rows.at(0).at(0).value_or(""));
     throw_if_cancelled();
     db_.execute("START TRANSACTION");
     try {
+      // An empty table has nothing to replace, and a load without REPLACE
+      // is one the server can build the indexes of in bulk (bulk_load.h).
+      const bool into_empty = db_.query("SELECT 1 FROM " + table + " LIMIT 1").rows.empty();
       // A geolocation file has no natural key: it replaces the whole table.
-      if (d.key.empty()) db_.execute("DELETE FROM " + table);
+      // Skipped when there is nothing to delete, because rows deleted in this
+      // transaction would keep the table from counting as empty for a bulk load.
+      if (d.key.empty() && !into_empty) db_.execute("DELETE FROM " + table);
       std::optional<BulkLoadSession> bulk;
       if (!direct_tsv.empty()) {
-        // An empty table has nothing to replace, and a load without REPLACE
-        // is one the server can build the indexes of in bulk (bulk_load.h).
-        const bool into_empty = !d.key.empty() && db_.query("SELECT 1 FROM " + table + " LIMIT 1").rows.empty();
         if (into_empty && bulk_capable) bulk.emplace(db_);
         db_.execute(load_statement(direct_tsv, d.table, cols + ", @line", !d.key.empty() && !into_empty));
       } else {
