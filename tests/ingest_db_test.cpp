@@ -312,6 +312,12 @@ bool server_bulk_loads(TestDatabase& t) {
   return bulk_loads_empty_tables(t.scalar("SELECT VERSION()"));
 }
 
+// "11" when the session that loaded has unique_checks and foreign_key_checks
+// back on, as every load must leave them.
+std::string session_checks(TestDatabase& t) {
+  return t.scalar("SELECT CONCAT(@@SESSION.unique_checks + 0, @@SESSION.foreign_key_checks + 0)");
+}
+
 // The first file of a dataset goes into an empty table: without REPLACE, and
 // where the server can, with its indexes built in bulk. A later file
 // replaces rows as before, and the session's checks are back on after both.
@@ -322,13 +328,13 @@ TEST(Ingest, AnEmptyTableIsLoadedInBulkAndLaterFilesReplaceRows) {
   const auto first = ingest(t, write_file(t, "p1.csv", h + "o2,1,boleto,1,20.00\no1,1,voucher,1,10.00\n"));
   ASSERT_EQ(first.status, "loaded") << first.message;
   EXPECT_EQ(first.bulk, server_bulk_loads(t));
-  EXPECT_EQ(t.scalar("SELECT CONCAT(@@SESSION.unique_checks + 0, @@SESSION.foreign_key_checks + 0)"), "11");
+  EXPECT_EQ(session_checks(t), "11");
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(order_id, '=', payment_value ORDER BY order_id) FROM order_payments"),
             "o1=10.00,o2=20.00");
   const auto delta = ingest(t, write_file(t, "p2.csv", h + "o2,1,boleto,1,25.00\no3,1,boleto,1,30.00\n"));
   ASSERT_EQ(delta.status, "loaded") << delta.message;
   EXPECT_FALSE(delta.bulk);
-  EXPECT_EQ(t.scalar("SELECT CONCAT(@@SESSION.unique_checks + 0, @@SESSION.foreign_key_checks + 0)"), "11");
+  EXPECT_EQ(session_checks(t), "11");
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(order_id, '=', payment_value ORDER BY order_id) FROM order_payments"),
             "o1=10.00,o2=25.00,o3=30.00");
 }
@@ -350,7 +356,7 @@ TEST(Ingest, AGeolocationFileIntoAnEmptyTableIsLoadedInBulkAndLaterOnesReplaceIt
   const auto next = ingest(t, write_file(t, "g2.csv", h + "20000,-22.9,-43.2,rio de janeiro,RJ\n"));
   ASSERT_EQ(next.status, "loaded") << next.message;
   EXPECT_FALSE(next.bulk);
-  EXPECT_EQ(t.scalar("SELECT CONCAT(@@SESSION.unique_checks + 0, @@SESSION.foreign_key_checks + 0)"), "11");
+  EXPECT_EQ(session_checks(t), "11");
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(geolocation_zip_code_prefix) FROM geolocation"), "20000");
 }
 
@@ -368,7 +374,7 @@ TEST(Ingest, AFailedLoadIntoAnEmptyTableAppliesNothingAndRestoresTheSession) {
   EXPECT_FALSE(out.bulk);
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM order_payments"), "0");
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(status) FROM ingested_files"), "failed");
-  EXPECT_EQ(t.scalar("SELECT CONCAT(@@SESSION.unique_checks + 0, @@SESSION.foreign_key_checks + 0)"), "11");
+  EXPECT_EQ(session_checks(t), "11");
 }
 
 // A keyed file is put in primary-key order before it is loaded; beyond the
