@@ -61,25 +61,26 @@ start() {
   local server; server=$(server_bin)
   local runas; runas=$(id -un)
   if is_running; then print_env; return; fi
+  # A private tmpdir, for the install's bootstrap server too: a server
+  # deletes every #sql* file in its tmpdir when it starts, so two servers
+  # sharing /tmp break each other's on-disk temporary tables (seen: a
+  # benchmark's query failing when a test server started beside it, and an
+  # install failing when another install started beside it).
+  mkdir -p "$dir/tmp"
   if [ ! -d "$dir/data/mysql" ]; then
     mkdir -p "$dir/data"
     if [[ $(basename "$server") == mariadbd ]]; then
-      mariadb-install-db --no-defaults --datadir="$dir/data" \
+      mariadb-install-db --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" \
         --auth-root-authentication-method=normal --user="$runas" \
         --skip-test-db >"$dir/install.log" 2>&1 \
         || { cat "$dir/install.log" >&2; exit 1; }
     else
       "$server" --no-defaults --initialize-insecure --datadir="$dir/data" \
-        --user="$runas" >"$dir/install.log" 2>&1 \
+        --tmpdir="$dir/tmp" --user="$runas" >"$dir/install.log" 2>&1 \
         || { cat "$dir/install.log" >&2; exit 1; }
     fi
   fi
   free_port >"$dir/port"
-  # A private tmpdir too: a server deletes every #sql* file in its tmpdir
-  # when it starts, so two servers sharing /tmp break each other's on-disk
-  # temporary tables (seen: a benchmark's query failing when a test server
-  # started beside it).
-  mkdir -p "$dir/tmp"
   # Pinned explicitly rather than trusting defaults, which differ between
   # MariaDB and MySQL.
   "$server" --no-defaults --datadir="$dir/data" --socket="$sock" \
