@@ -195,7 +195,7 @@ TEST(GeneratedData, OneXRefreshMatchesAnIndependentImplementationForEveryCustome
   ASSERT_EQ(t.scalar("SELECT COUNT(*) FROM orders"), "99441");
 
   const auto out = run_refresh(t.db(), "cli", this_process());
-  ASSERT_EQ(out.status, "succeeded") << out.message;
+  ASSERT_EQ(to_string(out.status), "succeeded") << out.message;
   EXPECT_GT(out.customers, 90000u);
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segments WHERE segment_name NOT IN ('Champions', "
                      "'Loyal Customers', 'Potential Loyalists', 'New Customers', 'At-Risk Customers', "
@@ -209,7 +209,7 @@ TEST(GeneratedData, OneXRefreshMatchesAnIndependentImplementationForEveryCustome
   compare_with_database(t.db(), independent_model(dir, false));
 
   t.db().execute("UPDATE segmentation_settings SET scoring_method = 'quantile'");
-  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, "succeeded");
+  ASSERT_EQ(to_string(run_refresh(t.db(), "cli", this_process()).status), "succeeded");
   compare_with_database(t.db(), independent_model(dir, true));
 }
 

@@ -103,7 +103,7 @@ TEST(ModelFixture, NtileScoresAndSegmentsMatchHandComputation) {
   t.migrate();
   load_fixture(t.db());
   const auto out = run_refresh(t.db(), "cli", this_process());
-  ASSERT_EQ(out.status, "succeeded") << out.message;
+  ASSERT_EQ(to_string(out.status), "succeeded") << out.message;
   EXPECT_EQ(out.customers, 7u);
   // 7 customers in 5 tiles: sizes 2,2,1,1,1.
   // R by recency desc, id: uf ua | ud ub | uc | ue | ug
@@ -132,7 +132,7 @@ TEST(ModelFixture, QuantileScoresGiveTiesEqualScores) {
   load_fixture(t.db());
   t.db().execute("UPDATE segmentation_settings SET scoring_method = 'quantile'");
   const auto out = run_refresh(t.db(), "cli", this_process());
-  ASSERT_EQ(out.status, "succeeded") << out.message;
+  ASSERT_EQ(to_string(out.status), "succeeded") << out.message;
   // score = 1 + LEAST(4, FLOOR(5 * (rank - 1) / 6)).
   // R by -recency: uf 1, ua 2, ud 3, ub 4, uc 4, ue 6, ug 6 -> 1 1 2 3 3 5 5
   // F: six at frequency 1 share rank 1 -> 1; ub rank 7 -> 5
@@ -153,7 +153,7 @@ TEST(ModelFixture, FixedAsOfDateAndStatusListAreHonoured) {
   load_fixture(t.db());
   t.db().execute("UPDATE segmentation_settings SET as_of = '2018-07-01', counted_statuses = 'delivered, canceled'");
   const auto out = run_refresh(t.db(), "cli", this_process());
-  ASSERT_EQ(out.status, "succeeded") << out.message;
+  ASSERT_EQ(to_string(out.status), "succeeded") << out.message;
   // o3 (shipped) no longer counts, o5 (canceled, 500.00) now does.
   EXPECT_EQ(t.scalar("SELECT CONCAT(frequency,'/',monetary,'/',recency_days) FROM customer_segments "
                      "WHERE customer_unique_id='ub'"),

@@ -36,7 +36,7 @@ TEST(Refresh, RulesThatLeaveCombinationsUnmatchedAreRefusedByName) {
   // Potential F2-3, Lost R1-2): exactly 311..315 are left.
   t.db().execute("UPDATE rfm_segment_rules SET r_max = 2 WHERE segment_name = 'At-Risk Customers'");
   const auto out = run_refresh(t.db(), "cli", this_process());
-  EXPECT_EQ(out.status, "failed");
+  EXPECT_EQ(to_string(out.status), "failed");
   EXPECT_NE(out.message.find("311, 312, 313, 314, 315"), std::string::npos) << out.message;
   EXPECT_NE(out.message.find("rfm_segment_rules"), std::string::npos) << out.message;
   EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs WHERE run_id = " + std::to_string(out.run_id)), "failed");
@@ -56,7 +56,7 @@ TEST(Refresh, FailedRefreshKeepsPreviousResultsAndRecordsWhy) {
   TestDatabase t;
   t.migrate();
   load_customers(t.db(), 50);
-  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, "succeeded");
+  ASSERT_EQ(to_string(run_refresh(t.db(), "cli", this_process()).status), "succeeded");
   const std::string before = t.scalar(
       "SELECT CONCAT(COUNT(*), ':', SUM(monetary), ':', GROUP_CONCAT(segment_name ORDER BY customer_unique_id)) "
       "FROM customer_segments");
@@ -64,7 +64,7 @@ TEST(Refresh, FailedRefreshKeepsPreviousResultsAndRecordsWhy) {
   t.db().execute("UPDATE rfm_segment_rules SET r_min = 2 WHERE segment_name = 'At-Risk Customers'");
   t.db().execute("UPDATE order_payments SET payment_value = payment_value + 1");
   const auto out = run_refresh(t.db(), "cli", this_process());
-  EXPECT_EQ(out.status, "failed");
+  EXPECT_EQ(to_string(out.status), "failed");
   EXPECT_EQ(t.scalar("SELECT CONCAT(COUNT(*), ':', SUM(monetary), ':', GROUP_CONCAT(segment_name ORDER BY "
                      "customer_unique_id)) FROM customer_segments"),
             before);
@@ -95,7 +95,7 @@ TEST(Refresh, CallersSessionSettingsAreRestoredAfterSuccessAndAfterFailure) {
               : "SELECT CONCAT_WS('/', @@SESSION.join_buffer_size, @@SESSION.sort_buffer_size)";
   const std::string before = t.scalar(settings_sql);
 
-  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, "succeeded");
+  ASSERT_EQ(to_string(run_refresh(t.db(), "cli", this_process()).status), "succeeded");
   EXPECT_EQ(t.scalar(settings_sql), before);
 
   // Fails while building order values (the join settings are raised): an
@@ -107,7 +107,7 @@ TEST(Refresh, CallersSessionSettingsAreRestoredAfterSuccessAndAfterFailure) {
         {static_cast<std::int64_t>(item)});
   }
   const auto overflow = run_refresh(t.db(), "cli", this_process());
-  EXPECT_EQ(overflow.status, "failed");
+  EXPECT_EQ(to_string(overflow.status), "failed");
   EXPECT_NE(overflow.message.find("items_total"), std::string::npos) << overflow.message;
   EXPECT_EQ(t.scalar(settings_sql), before);
   t.db().execute("DELETE FROM order_items");
@@ -117,7 +117,7 @@ TEST(Refresh, CallersSessionSettingsAreRestoredAfterSuccessAndAfterFailure) {
       "CREATE TRIGGER test_history_fails BEFORE INSERT ON customer_segment_history FOR EACH ROW "
       "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history refused by test'");
   const auto failed = run_refresh(t.db(), "cli", this_process());
-  EXPECT_EQ(failed.status, "failed");
+  EXPECT_EQ(to_string(failed.status), "failed");
   EXPECT_NE(failed.message.find("history refused by test"), std::string::npos) << failed.message;
   EXPECT_EQ(t.scalar(settings_sql), before);
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segments"), "30");
@@ -136,12 +136,12 @@ TEST(Refresh, SecondCallerWhileLockIsHeldRecordsSkippedNamingTheHolder) {
   ASSERT_EQ(holder->query("SELECT GET_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64), 0)").rows[0][0], "1");
 
   const auto out = run_refresh(t.db(), "cli", this_process());
-  EXPECT_EQ(out.status, "skipped");
+  EXPECT_EQ(to_string(out.status), "skipped");
   EXPECT_NE(out.message.find("run " + holder_run), std::string::npos) << out.message;
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segments"), "0");
 
   holder->query("SELECT RELEASE_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64))");
-  EXPECT_EQ(run_refresh(t.db(), "cli", this_process()).status, "succeeded");
+  EXPECT_EQ(to_string(run_refresh(t.db(), "cli", this_process()).status), "succeeded");
 }
 
 TEST(Refresh, ConcurrentRefreshesNeverOverlap) {
@@ -155,8 +155,8 @@ TEST(Refresh, ConcurrentRefreshesNeverOverlap) {
       auto db = t.connect();
       for (int k = 0; k < 3; ++k) {
         const auto out = run_refresh(*db, "cli", this_process());
-        (out.status == "succeeded" ? succeeded : skipped)++;
-        EXPECT_NE(out.status, "failed") << out.message;
+        (out.status == RunStatus::Succeeded ? succeeded : skipped)++;
+        EXPECT_NE(to_string(out.status), "failed") << out.message;
       }
     });
   }
@@ -175,7 +175,7 @@ TEST(Refresh, ReadersDuringRefreshNeverSeeAnEmptyTableOrAnError) {
   TestDatabase t;
   t.migrate();
   load_customers(t.db(), 4000);
-  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, "succeeded");
+  ASSERT_EQ(to_string(run_refresh(t.db(), "cli", this_process()).status), "succeeded");
   std::atomic<bool> stop{false};
   std::atomic<int> reads{0}, bad{0};
   std::string first_problem;
@@ -195,7 +195,7 @@ TEST(Refresh, ReadersDuringRefreshNeverSeeAnEmptyTableOrAnError) {
     }
   });
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(run_refresh(t.db(), "cli", this_process()).status, "succeeded");
+    EXPECT_EQ(to_string(run_refresh(t.db(), "cli", this_process()).status), "succeeded");
   }
   stop = true;
   reader.join();
@@ -225,7 +225,7 @@ TEST(Refresh, EventWrapperSkipsWhileRecentRunsSucceedAndRefreshesWhenStale) {
   TestDatabase t;
   t.migrate();
   load_customers(t.db(), 5);
-  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, "succeeded");
+  ASSERT_EQ(to_string(run_refresh(t.db(), "cli", this_process()).status), "succeeded");
   t.db().call("CALL refresh_customer_segments_event()");
   EXPECT_EQ(t.scalar("SELECT CONCAT(`trigger`, '/', status) FROM pipeline_runs ORDER BY run_id DESC LIMIT 1"),
             "event/skipped");
@@ -251,11 +251,11 @@ TEST(Refresh, TransitionsViewCountsMovesBetweenTheLastTwoSuccessfulRuns) {
   TestDatabase t;
   t.migrate();
   load_customers(t.db(), 30);
-  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, "succeeded");
+  ASSERT_EQ(to_string(run_refresh(t.db(), "cli", this_process()).status), "succeeded");
   EXPECT_EQ(t.scalar("SELECT SUM(customers) FROM vw_segment_transitions WHERE from_segment = '(new)'"), "30");
   t.db().execute("UPDATE order_payments SET payment_value = 1000 WHERE order_id = 'o1000'");
   t.db().execute("DELETE FROM orders WHERE order_id = 'o1001'");
-  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, "succeeded");
+  ASSERT_EQ(to_string(run_refresh(t.db(), "cli", this_process()).status), "succeeded");
   EXPECT_EQ(t.scalar("SELECT SUM(customers) FROM vw_segment_transitions WHERE to_segment <> '(gone)'"), "29");
   EXPECT_EQ(t.scalar("SELECT SUM(customers) FROM vw_segment_transitions WHERE to_segment = '(gone)'"), "1");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM vw_segment_transitions WHERE from_segment = '(new)'"), "0");

@@ -74,26 +74,44 @@ proc: BEGIN
   DECLARE v_sort_buffer BIGINT UNSIGNED DEFAULT @@SESSION.sort_buffer_size;
   DECLARE v_tmp_table   BIGINT UNSIGNED DEFAULT @@SESSION.tmp_table_size;
   DECLARE v_heap_table  BIGINT UNSIGNED DEFAULT @@SESSION.max_heap_table_size;
+  -- Set once the new results are live. From then on the run has succeeded,
+  -- whatever fails after (the results sent to a client that went away): the
+  -- handler records success instead of undoing history it cannot undo.
+  DECLARE v_swapped     BOOLEAN DEFAULT FALSE;
   DECLARE t_start, t_settings, t_orders, t_segments, t_rfm, t_history, t_swap DATETIME(6);
 
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
     GET DIAGNOSTICS CONDITION 1 v_err_no = MYSQL_ERRNO, v_err_text = MESSAGE_TEXT;
-    DROP TABLE IF EXISTS order_values_next, customer_segments_next;
-    IF v_run_id IS NOT NULL THEN
-      DELETE FROM customer_segment_history WHERE run_id = v_run_id;
-      UPDATE pipeline_runs
-         SET status = 'failed',
-             finished_at = UTC_TIMESTAMP(3),
-             duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000,
-             message = COALESCE(v_fail, CONCAT('error ', v_err_no, ': ', v_err_text))
-       WHERE run_id = v_run_id;
-    END IF;
     SET SESSION sort_buffer_size = v_sort_buffer, tmp_table_size = v_tmp_table,
                 max_heap_table_size = v_heap_table;
     CALL segmentd_hash_join_settings(FALSE);
-    DO RELEASE_LOCK(v_lock);
-    RESIGNAL;
+    IF v_swapped THEN
+      UPDATE pipeline_runs
+         SET status = 'succeeded',
+             finished_at = COALESCE(finished_at, UTC_TIMESTAMP(3)),
+             duration_ms = COALESCE(duration_ms,
+                                    TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000),
+             customers_segmented = COALESCE(customers_segmented, v_customers),
+             message = CONCAT(COALESCE(message, CONCAT('segmented ', v_customers, ' customers')),
+                              '; after the swap: error ', v_err_no, ': ', v_err_text)
+       WHERE run_id = v_run_id;
+      DROP TABLE IF EXISTS order_values_old, customer_segments_old;
+      DO RELEASE_LOCK(v_lock);
+    ELSE
+      DROP TABLE IF EXISTS order_values_next, customer_segments_next;
+      IF v_run_id IS NOT NULL THEN
+        DELETE FROM customer_segment_history WHERE run_id = v_run_id;
+        UPDATE pipeline_runs
+           SET status = 'failed',
+               finished_at = UTC_TIMESTAMP(3),
+               duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000,
+               message = COALESCE(v_fail, CONCAT('error ', v_err_no, ': ', v_err_text))
+         WHERE run_id = v_run_id;
+      END IF;
+      DO RELEASE_LOCK(v_lock);
+      RESIGNAL;
+    END IF;
   END;
 
   SET t_start = UTC_TIMESTAMP(6);
@@ -180,8 +198,16 @@ proc: BEGIN
   -- pass: a third faster at 10x than maintaining it row by row.
   ALTER TABLE order_values_next DROP INDEX ix_order_values_customer;
   CREATE TABLE customer_segments_next LIKE customer_segments;
-  -- Likewise for the per-segment index (0.5-1 s less at 10x).
-  ALTER TABLE customer_segments_next DROP INDEX ix_customer_segments_segment;
+  -- Likewise for the per-segment index (0.5-1 s less at 10x). The comment
+  -- names the run, so once swapped in, the live table says which run built
+  -- it: a run whose session died between the swap and its success row is
+  -- recognised as succeeded (abandon_orphaned_runs), not as abandoned. The
+  -- statement is constant text and a number this procedure generated.
+  SET @segmentd_swap_ddl = CONCAT('ALTER TABLE customer_segments_next DROP INDEX ix_customer_segments_segment, ',
+                                  'COMMENT = ''segmentd run ', v_run_id, '''');
+  PREPARE mark_next FROM @segmentd_swap_ddl;
+  EXECUTE mark_next;
+  DEALLOCATE PREPARE mark_next;
 
   -- Orders are read in primary-key order, so the correlated sums walk the
   -- (order_id, ...) primary keys of items and payments in the same order and
@@ -236,53 +262,41 @@ proc: BEGIN
 
   SET t_segments = UTC_TIMESTAMP(6);
 
-  IF v_method = 'ntile' THEN
-    INSERT INTO customer_segments_next
-      (customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
-       monetary, r_score, f_score, m_score, rfm_code, segment_name)
-    SELECT scored.customer_unique_id, scored.first_purchase_date, scored.last_purchase_date,
-           scored.recency_days, scored.frequency, scored.monetary, scored.r, scored.f, scored.m,
-           CONCAT(scored.r, scored.f, scored.m), mp.segment_name
-      FROM (SELECT a.*,
-                   NTILE(5) OVER (ORDER BY recency_days DESC, customer_unique_id ASC) AS r,
-                   NTILE(5) OVER (ORDER BY frequency ASC, monetary ASC, customer_unique_id ASC) AS f,
-                   NTILE(5) OVER (ORDER BY monetary ASC, customer_unique_id ASC) AS m
-              FROM (SELECT customer_unique_id,
-                           MIN(order_date) AS first_purchase_date,
-                           MAX(order_date) AS last_purchase_date,
-                           DATEDIFF(v_as_of, MAX(order_date)) AS recency_days,
-                           COUNT(DISTINCT order_id) AS frequency,
-                           ROUND(SUM(order_value), 2) AS monetary
-                      FROM order_values_next
-                     GROUP BY customer_unique_id) AS a) AS scored
-      LEFT JOIN rfm_segment_map mp
-        ON mp.r_score = scored.r AND mp.f_score = scored.f AND mp.m_score = scored.m
-     ORDER BY scored.customer_unique_id;
-    SET v_customers = ROW_COUNT();
-  ELSE
-    INSERT INTO customer_segments_next
-      (customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
-       monetary, r_score, f_score, m_score, rfm_code, segment_name)
-    SELECT scored.customer_unique_id, scored.first_purchase_date, scored.last_purchase_date,
-           scored.recency_days, scored.frequency, scored.monetary, scored.r, scored.f, scored.m,
-           CONCAT(scored.r, scored.f, scored.m), mp.segment_name
-      FROM (SELECT a.*,
-                   1 + LEAST(4, FLOOR(5 * PERCENT_RANK() OVER (ORDER BY -recency_days ASC))) AS r,
-                   1 + LEAST(4, FLOOR(5 * PERCENT_RANK() OVER (ORDER BY frequency ASC))) AS f,
-                   1 + LEAST(4, FLOOR(5 * PERCENT_RANK() OVER (ORDER BY monetary ASC))) AS m
-              FROM (SELECT customer_unique_id,
-                           MIN(order_date) AS first_purchase_date,
-                           MAX(order_date) AS last_purchase_date,
-                           DATEDIFF(v_as_of, MAX(order_date)) AS recency_days,
-                           COUNT(DISTINCT order_id) AS frequency,
-                           ROUND(SUM(order_value), 2) AS monetary
-                      FROM order_values_next
-                     GROUP BY customer_unique_id) AS a) AS scored
-      LEFT JOIN rfm_segment_map mp
-        ON mp.r_score = scored.r AND mp.f_score = scored.f AND mp.m_score = scored.m
-     ORDER BY scored.customer_unique_id;
-    SET v_customers = ROW_COUNT();
-  END IF;
+  -- One statement for both scoring methods; only the three score
+  -- expressions differ, chosen from constant text. as_of travels in a user
+  -- variable because a prepared statement cannot see the procedure's own.
+  SET @segmentd_as_of = v_as_of;
+  SET @segmentd_scoring = CONCAT(
+    'INSERT INTO customer_segments_next
+       (customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
+        monetary, r_score, f_score, m_score, rfm_code, segment_name)
+     SELECT scored.customer_unique_id, scored.first_purchase_date, scored.last_purchase_date,
+            scored.recency_days, scored.frequency, scored.monetary, scored.r, scored.f, scored.m,
+            CONCAT(scored.r, scored.f, scored.m), mp.segment_name
+       FROM (SELECT a.*, ',
+    IF(v_method = 'ntile',
+       'NTILE(5) OVER (ORDER BY recency_days DESC, customer_unique_id ASC) AS r,
+        NTILE(5) OVER (ORDER BY frequency ASC, monetary ASC, customer_unique_id ASC) AS f,
+        NTILE(5) OVER (ORDER BY monetary ASC, customer_unique_id ASC) AS m',
+       '1 + LEAST(4, FLOOR(5 * PERCENT_RANK() OVER (ORDER BY -recency_days ASC))) AS r,
+        1 + LEAST(4, FLOOR(5 * PERCENT_RANK() OVER (ORDER BY frequency ASC))) AS f,
+        1 + LEAST(4, FLOOR(5 * PERCENT_RANK() OVER (ORDER BY monetary ASC))) AS m'),
+    '  FROM (SELECT customer_unique_id,
+                    MIN(order_date) AS first_purchase_date,
+                    MAX(order_date) AS last_purchase_date,
+                    DATEDIFF(@segmentd_as_of, MAX(order_date)) AS recency_days,
+                    COUNT(DISTINCT order_id) AS frequency,
+                    ROUND(SUM(order_value), 2) AS monetary
+               FROM order_values_next
+              GROUP BY customer_unique_id) AS a) AS scored
+       LEFT JOIN rfm_segment_map mp
+         ON mp.r_score = scored.r AND mp.f_score = scored.f AND mp.m_score = scored.m
+      ORDER BY scored.customer_unique_id');
+  PREPARE score_customers FROM @segmentd_scoring;
+  EXECUTE score_customers;
+  SET v_customers = ROW_COUNT();
+  DEALLOCATE PREPARE score_customers;
+  SET @segmentd_scoring = NULL, @segmentd_swap_ddl = NULL;
   ALTER TABLE customer_segments_next ADD INDEX ix_customer_segments_segment (segment_name);
   SET t_rfm = UTC_TIMESTAMP(6);
 
@@ -302,7 +316,7 @@ proc: BEGIN
   RENAME TABLE order_values TO order_values_old, order_values_next TO order_values,
                customer_segments TO customer_segments_old,
                customer_segments_next TO customer_segments;
-  DROP TABLE order_values_old, customer_segments_old;
+  SET v_swapped = TRUE;
   SET t_swap = UTC_TIMESTAMP(6);
 
   UPDATE pipeline_runs
@@ -323,6 +337,7 @@ proc: BEGIN
                           COALESCE(DATE_FORMAT(v_as_of, '%Y-%m-%d'), 'n/a'),
                           ' (', v_method, ', statuses ', v_statuses, ')')
    WHERE run_id = v_run_id;
+  DROP TABLE order_values_old, customer_segments_old;
   SET SESSION sort_buffer_size = v_sort_buffer, tmp_table_size = v_tmp_table,
               max_heap_table_size = v_heap_table;
   DO RELEASE_LOCK(v_lock);

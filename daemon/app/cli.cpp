@@ -1,0 +1,230 @@
+#include "cli.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "config.h"
+#include "cron_schedule.h"
+#include "daemon_db.h"
+#include "daemon.h"
+#include "db_session.h"
+#include "errors.h"
+#include "exports.h"
+#include "history.h"
+#include "ingest_run.h"
+#include "log_event.h"
+#include "migrations.h"
+#include "refresh.h"
+#include "run_identity.h"
+#include "status_report.h"
+#include "version.h"
+
+namespace segmentd {
+namespace {
+
+struct Options {
+  std::string config_path = kDefaultConfigPath;
+  bool dry_run = false;
+  unsigned limit = 20;
+  std::string status;
+  std::uint64_t run_id = 0;
+  bool json = false;
+  bool verbose = false;
+  std::vector<std::string> files;
+  std::string from;
+  unsigned count = 5;
+  std::string dir;
+};
+
+std::unique_ptr<DbSession> open_database(const Config& config) {
+  auto db = connect_database(config.database);
+  log_event(spdlog::level::debug, "db.connected", {{"endpoint", describe_endpoint(config.database)}});
+  return db;
+}
+
+int cmd_migrate(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  const MigrateReport report = migrate(*db, o.dry_run, std::string("segmentd ") + kVersion);
+  // The routines create the event only when missing; its schedule and
+  // state are the config's.
+  if (!o.dry_run) apply_fallback_event(*db, config.fallback_event);
+  const char* verb = o.dry_run ? "would apply" : "applied";
+  for (const auto& m : report.applied) std::cout << verb << " " << m << "\n";
+  if (report.applied.empty()) std::cout << "schema is current: no migrations pending\n";
+  for (const auto& r : report.routines) {
+    std::cout << (o.dry_run ? "would re-create " : "re-created ") << r << "\n";
+  }
+  log_event(
+      spdlog::level::info, o.dry_run ? "migrate.planned" : "migrate.finished",
+      {{"migrations", std::to_string(report.applied.size())}, {"routines", std::to_string(report.routines.size())}});
+  return kExitOk;
+}
+
+int cmd_refresh(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  require_current_schema(*db);
+  log_event(spdlog::level::info, "refresh.started", {{"trigger", "cli"}});
+  const RefreshOutcome out = run_refresh(*db, "cli", this_process());
+  log_event(out.status == RunStatus::Failed ? spdlog::level::err : spdlog::level::info, "refresh.finished",
+            {{"run_id", std::to_string(out.run_id)},
+             {"status", to_string(out.status)},
+             {"customers", std::to_string(out.customers)},
+             {"message", out.message}});
+  std::cout << "run " << out.run_id << " " << to_string(out.status) << ": " << out.message << "\n";
+  if (out.status == RunStatus::Succeeded) return kExitOk;
+  if (out.status == RunStatus::Skipped) return kExitSkipped;
+  return kExitFailure;
+}
+
+int cmd_ingest(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  require_current_schema(*db);
+  IngestOptions options;
+  options.max_rejected_rows = config.ingest.max_rejected_rows;
+  options.load_path = config.ingest.load_path;
+  std::vector<std::filesystem::path> paths(o.files.begin(), o.files.end());
+  const IngestRunOutcome out = run_ingest(*db, paths, options, "cli", this_process());
+  for (const auto& f : out.files) {
+    std::cout << to_string(f.status) << "\t" << f.name << "\t" << (f.dataset.empty() ? "-" : f.dataset) << "\t" << f.message
+              << (f.rejects_file.empty() ? "" : " (rejects: " + f.rejects_file.string() + ")") << "\n";
+  }
+  std::cout << "run " << out.run_id << ": data quality " << out.data_quality_json << "\n";
+  return out.all_ok() ? kExitOk : kExitFailure;
+}
+
+int cmd_history(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  HistoryQuery q;
+  q.limit = o.limit;
+  if (!o.status.empty()) q.status = o.status;
+  if (o.run_id != 0) q.run_id = o.run_id;
+  const auto runs = fetch_runs(*db, q);
+  if (o.run_id != 0 && !o.json && !runs.empty()) {
+    std::cout << format_run_detail(runs.front());
+  } else {
+    std::cout << (o.json ? format_runs_json(runs) : format_runs_table(runs));
+  }
+  if (o.run_id != 0 && runs.empty()) {
+    std::cerr << "segmentd: no run " << o.run_id << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int cmd_check_config(const Options& o) {
+  const Config config = load_config(o.config_path);
+  std::cout << "config OK: " << o.config_path << "\n";
+  if (config.inbox.path.empty()) std::cout << "note: inbox.path is not set; `segmentd run` needs it\n";
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  print_schedule(config, now, 3, std::cout);
+  return kExitOk;
+}
+
+int cmd_schedule(const Options& o) {
+  const Config config = load_config(o.config_path);
+  SysSeconds from = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (!o.from.empty()) {
+    try {
+      from = parse_iso_instant(o.from);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "segmentd: --from: " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
+  print_schedule(config, from, o.count, std::cout);
+  return kExitOk;
+}
+
+int cmd_status(const Options& o) {
+  return print_status(load_config(o.config_path), std::cout);
+}
+
+int cmd_export(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  require_current_schema(*db);
+  const ExportSet set = write_exports(*db, o.dir, config.exports.keep_sets);
+  for (const auto& f : set.files) std::cout << f.rows << "\t" << f.path.string() << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int segmentd_main(int argc, char** argv) {
+  CLI::App app{"segmentd: keeps a MySQL database's RFM customer segmentation fresh"};
+  app.require_subcommand(1);
+  Options o;
+  app.add_option("-c,--config", o.config_path, "YAML config file")->capture_default_str();
+  app.add_flag("-v,--verbose", o.verbose, "Log debug events");
+
+  auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the schema; re-create procedures, views, event");
+  migrate_cmd->add_flag("--dry-run", o.dry_run, "List what would run without changing anything");
+  auto* refresh_cmd = app.add_subcommand("refresh", "Recompute the customer segments now (trigger 'cli')");
+  auto* ingest_cmd = app.add_subcommand("ingest", "Validate and load Olist CSV files in place (trigger 'cli')");
+  ingest_cmd->add_option("files", o.files, "CSV files")->required();
+  auto* history_cmd = app.add_subcommand("history", "Show recorded runs from pipeline_runs");
+  history_cmd->add_option("--limit", o.limit, "Most recent N runs")
+      ->check(CLI::Range(1u, 100000u))
+      ->capture_default_str();
+  history_cmd->add_option("--status", o.status, "Only runs with this status")
+      ->check(CLI::IsMember({"running", "succeeded", "failed", "skipped", "abandoned"}));
+  history_cmd->add_option("--run", o.run_id, "Only this run");
+  history_cmd->add_flag("--json", o.json, "JSON instead of a table");
+  auto* run_cmd = app.add_subcommand("run", "Run the service: watch the inbox, refresh after drops and on schedules");
+  auto* check_cmd = app.add_subcommand("check-config", "Validate the config and print each schedule's next fire times");
+  auto* schedule_cmd =
+      app.add_subcommand("schedule", "Print the next fire times of every schedule (reads only the config)");
+  schedule_cmd->add_option("--from", o.from, "Start instant, ISO 8601 with Z or offset (default: now)");
+  schedule_cmd->add_option("--count", o.count, "Fire times per schedule")
+      ->check(CLI::Range(1u, 10000u))
+      ->capture_default_str();
+  auto* status_cmd = app.add_subcommand("status", "Database, event scheduler, last runs, next runs, inbox");
+  auto* export_cmd = app.add_subcommand("export", "Write the five CSV deliverables into DIR");
+  export_cmd->add_option("dir", o.dir, "Output folder")->required();
+  auto* version_cmd = app.add_subcommand("version", "Print the version");
+  for (auto* sub : app.get_subcommands({})) sub->fallthrough();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  setup_logging(o.verbose ? spdlog::level::debug : spdlog::level::info);
+
+  try {
+    if (*version_cmd) {
+      std::cout << "segmentd " << kVersion << "\n";
+      return kExitOk;
+    }
+    if (*migrate_cmd) return cmd_migrate(o);
+    if (*refresh_cmd) return cmd_refresh(o);
+    if (*history_cmd) return cmd_history(o);
+    if (*ingest_cmd) return cmd_ingest(o);
+    if (*run_cmd) return run_daemon(o.config_path, o.verbose);
+    if (*check_cmd) return cmd_check_config(o);
+    if (*schedule_cmd) return cmd_schedule(o);
+    if (*status_cmd) return cmd_status(o);
+    if (*export_cmd) return cmd_export(o);
+  } catch (const ConfigError& e) {
+    std::cerr << "segmentd: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const DbError& e) {
+    std::cerr << "segmentd: database error " << e.code() << ": " << e.what() << "\n";
+    return e.connection_lost() ? kExitUnavailable : kExitFailure;
+  } catch (const Error& e) {
+    // UserError, IoError, CsvError, LockBusy, FatalError: a plain reason.
+    std::cerr << "segmentd: " << e.what() << "\n";
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    // Not expected; still a message and an exit status, never terminate().
+    std::cerr << "segmentd: internal error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return kExitUsage;
+}
+
+}  // namespace segmentd

@@ -1,0 +1,269 @@
+#include "config.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "cron_schedule.h"
+#include "errors.h"
+#include "yaml_section.h"
+
+namespace segmentd {
+namespace {
+
+// YYYY-MM-DD naming a day that exists (not 2024-13-45 or 2023-02-29).
+bool is_calendar_date(const std::string& text) {
+  if (!std::regex_match(text, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}"))) return false;
+  const std::chrono::year_month_day day{std::chrono::year{std::stoi(text.substr(0, 4))},
+                                        std::chrono::month{static_cast<unsigned>(std::stoi(text.substr(5, 2)))},
+                                        std::chrono::day{static_cast<unsigned>(std::stoi(text.substr(8, 2)))}};
+  return day.ok();
+}
+
+DatabaseConfig read_database(YamlSection section) {
+  DatabaseConfig db;
+  section.read("host", db.host);
+  section.read("port", db.port, 1, 65535);
+  section.read("socket", db.socket);
+  section.read("user", db.user);
+  section.read("password_file", db.password_file);
+  section.read("password_env", db.password_env);
+  section.read("database", db.database);
+  section.read("connect_timeout_seconds", db.connect_timeout_seconds, 1, 3600);
+  section.read("reconnect_initial_seconds", db.reconnect_initial_seconds, 1, 3600);
+  section.read("reconnect_max_seconds", db.reconnect_max_seconds, 1, 86400);
+  section.read("read_timeout_seconds", db.read_timeout_seconds, 1, 86400);
+  section.read("write_timeout_seconds", db.write_timeout_seconds, 1, 86400);
+  if (section.has("password")) {
+    section.fail("password", "passwords do not belong in the config; use password_file or password_env");
+  }
+  section.finish();
+  if (db.user.empty()) section.fail("user", "must not be empty");
+  if (db.database.empty()) section.fail("database", "must not be empty");
+  if (!db.password_file.empty() && !db.password_env.empty()) {
+    section.fail("password_env", "set password_file or password_env, not both");
+  }
+  if (db.reconnect_max_seconds < db.reconnect_initial_seconds) {
+    section.fail("reconnect_max_seconds", "must not be less than reconnect_initial_seconds");
+  }
+  return db;
+}
+
+IngestConfig read_ingest(YamlSection section) {
+  IngestConfig ingest;
+  section.read("max_rejected_rows", ingest.max_rejected_rows, 0, 1000000000);
+  section.read("allow_empty_replace", ingest.allow_empty_replace);
+  std::string path = "auto";
+  section.read("load_path", path);
+  if (path == "auto") {
+    ingest.load_path = LoadPath::Auto;
+  } else if (path == "load_data") {
+    ingest.load_path = LoadPath::LoadData;
+  } else if (path == "insert") {
+    ingest.load_path = LoadPath::Insert;
+  } else {
+    section.fail("load_path", "must be auto, load_data or insert, got \"" + path + "\"");
+  }
+  section.finish();
+  return ingest;
+}
+
+InboxConfig read_inbox(YamlSection section) {
+  InboxConfig inbox;
+  std::string path, processed, quarantine;
+  section.read("path", path);
+  section.read("processed", processed);
+  section.read("quarantine", quarantine);
+  section.read("settle_seconds", inbox.settle_seconds, 0, 86400);
+  section.read("rescan_seconds", inbox.rescan_seconds, 1, 86400);
+  section.read("ignore", inbox.ignore);
+  section.finish();
+  inbox.path = path;
+  if (!path.empty() && inbox.path.is_relative()) section.fail("path", "must be an absolute path");
+  inbox.processed = processed;
+  inbox.quarantine = quarantine;
+  if (processed.empty() && !path.empty()) inbox.processed = inbox.path / "processed";
+  if (quarantine.empty() && !path.empty()) inbox.quarantine = inbox.path / "quarantine";
+  if (!processed.empty() && inbox.processed.is_relative()) section.fail("processed", "must be an absolute path");
+  if (!quarantine.empty() && inbox.quarantine.is_relative()) section.fail("quarantine", "must be an absolute path");
+  if (!path.empty() && inbox.processed == inbox.quarantine) {
+    section.fail("quarantine", "must differ from inbox.processed");
+  }
+  if (!path.empty() && (inbox.processed == inbox.path || inbox.quarantine == inbox.path)) {
+    section.fail(inbox.processed == inbox.path ? "processed" : "quarantine", "must differ from inbox.path");
+  }
+  for (const auto& pattern : inbox.ignore) {
+    if (pattern.empty()) section.fail("ignore", "patterns must not be empty");
+  }
+  return inbox;
+}
+
+RefreshConfig read_refresh(YamlSection section) {
+  RefreshConfig refresh;
+  section.read("after_ingest", refresh.after_ingest);
+  section.read("debounce_seconds", refresh.debounce_seconds, 0, 86400);
+  section.finish();
+  return refresh;
+}
+
+std::vector<ScheduleConfig> read_schedules(YamlSection& top, std::vector<ScheduleConfig> defaults) {
+  bool present = false;
+  auto items = top.sections("schedules", present);
+  if (!present) return defaults;
+  std::vector<ScheduleConfig> out;
+  std::set<std::string> names;
+  for (auto& item : items) {
+    ScheduleConfig s;
+    item.read("name", s.name);
+    item.read("cron", s.cron);
+    item.read("timezone", s.timezone);
+    item.finish();
+    if (s.name.empty()) item.fail("name", "missing required key");
+    if (!std::regex_match(s.name, std::regex("[A-Za-z0-9_.-]{1,64}"))) {
+      item.fail("name", "use 1-64 letters, digits, '_', '.' or '-'");
+    }
+    if (!names.insert(s.name).second) item.fail("name", "duplicate schedule name \"" + s.name + "\"");
+    if (s.cron.empty()) item.fail("cron", "missing required key");
+    try {
+      parse_cron(s.cron);
+    } catch (const std::invalid_argument& e) {
+      item.fail("cron", e.what());
+    }
+    try {
+      CronSchedule probe(s.cron, s.timezone);
+      if (!probe.next_after(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))) {
+        item.fail("cron", "\"" + s.cron + "\" never fires");
+      }
+    } catch (const std::invalid_argument& e) {
+      item.fail("timezone", e.what());
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+FallbackEventConfig read_fallback_event(YamlSection section) {
+  FallbackEventConfig event;
+  section.read("enabled", event.enabled);
+  section.read("interval", event.interval_text);
+  section.read("stale_after_days", event.stale_after_days, 0, 3650);
+  section.finish();
+  std::smatch m;
+  if (!std::regex_match(event.interval_text, m, std::regex("([1-9][0-9]{0,4})([mhd])"))) {
+    section.fail("interval",
+                 "expected a number with m, h or d (e.g. 30m, 6h, 1d), got \"" + event.interval_text + "\"");
+  }
+  event.interval_amount = static_cast<unsigned>(std::stoul(m[1].str()));
+  const char unit = m[2].str()[0];
+  event.interval_unit = unit == 'm' ? "MINUTE" : unit == 'h' ? "HOUR" : "DAY";
+  return event;
+}
+
+SegmentationConfig read_segmentation(YamlSection section) {
+  SegmentationConfig seg;
+  section.read("as_of", seg.as_of);
+  section.read("counted_statuses", seg.counted_statuses);
+  section.read("scoring_method", seg.scoring_method);
+  section.finish();
+  if (seg.as_of != "data" && seg.as_of != "now" && !is_calendar_date(seg.as_of)) {
+    section.fail("as_of", "must be data, now or a date YYYY-MM-DD, got \"" + seg.as_of + "\"");
+  }
+  if (seg.counted_statuses.empty()) section.fail("counted_statuses", "must list at least one order status");
+  std::size_t length = 0;
+  for (const auto& s : seg.counted_statuses) {
+    if (!std::regex_match(s, std::regex("[a-z_]{1,20}"))) {
+      section.fail("counted_statuses", "\"" + s + "\" is not an order status (lower-case letters and _)");
+    }
+    length += s.size() + 1;
+  }
+  if (length > 255) section.fail("counted_statuses", "list is longer than 255 characters");
+  if (seg.scoring_method != "ntile" && seg.scoring_method != "quantile") {
+    section.fail("scoring_method", "must be ntile or quantile, got \"" + seg.scoring_method + "\"");
+  }
+  return seg;
+}
+
+ExportsConfig read_exports(YamlSection section) {
+  ExportsConfig exports;
+  std::string dir;
+  section.read("dir", dir);
+  section.read("keep_sets", exports.keep_sets, 1, 1000);
+  section.finish();
+  exports.dir = dir;
+  if (!dir.empty() && exports.dir.is_relative()) section.fail("dir", "must be an absolute path");
+  return exports;
+}
+
+LoggingConfig read_logging(YamlSection section) {
+  LoggingConfig logging;
+  section.read("level", logging.level);
+  section.finish();
+  if (logging.level != "debug" && logging.level != "info" && logging.level != "warn" && logging.level != "error") {
+    section.fail("level", "must be debug, info, warn or error, got \"" + logging.level + "\"");
+  }
+  return logging;
+}
+
+Config from_root(const YAML::Node& root, const std::string& name) {
+  Config config;
+  config.source = name;
+  YamlSection top(root, "", name);
+  if (!top.has("database")) top.fail("database", "missing required section");
+  config.database = read_database(top.section("database"));
+  config.inbox = read_inbox(top.section("inbox"));
+  config.ingest = read_ingest(top.section("ingest"));
+  config.refresh = read_refresh(top.section("refresh"));
+  config.schedules = read_schedules(top, config.schedules);
+  config.fallback_event = read_fallback_event(top.section("fallback_event"));
+  config.segmentation = read_segmentation(top.section("segmentation"));
+  config.exports = read_exports(top.section("exports"));
+  config.logging = read_logging(top.section("logging"));
+  top.finish();
+  return config;
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& name) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(position(name, e.mark) + "invalid YAML: " + e.msg);
+  }
+}
+
+}  // namespace
+
+Config parse_config(const std::string& text, const std::string& name) {
+  return from_root(parse_yaml(text, name), name);
+}
+
+Config load_config(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path.string() + ": cannot read config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path.string());
+}
+
+std::string resolve_password(const DatabaseConfig& db) {
+  if (!db.password_file.empty()) {
+    std::ifstream in(db.password_file, std::ios::binary);
+    if (!in) throw ConfigError("database.password_file: cannot read " + db.password_file);
+    std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Files written by `echo` end with a newline that is not part of the secret.
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    return secret;
+  }
+  if (!db.password_env.empty()) {
+    const char* value = std::getenv(db.password_env.c_str());
+    if (value == nullptr) {
+      throw ConfigError("database.password_env: environment variable " + db.password_env + " is not set");
+    }
+    return value;
+  }
+  return "";
+}
+
+}  // namespace segmentd

@@ -1,0 +1,110 @@
+#pragma once
+// The YAML configuration. Every key is checked in one pass; unknown keys and
+// wrong types are errors that name file:line:column and the key.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace segmentd {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/segmentd/segmentd.yaml";
+
+struct DatabaseConfig {
+  std::string host = "localhost";
+  unsigned port = 3306;
+  std::string socket;  // when set, used instead of host/port
+  std::string user = "segmentd";
+  std::string password_file;
+  std::string password_env;
+  std::string database = "segmentd";
+  unsigned connect_timeout_seconds = 10;
+  // Reconnect delays grow from the initial to the maximum, doubling, with
+  // up to 25% random jitter so several daemons do not retry in step.
+  unsigned reconnect_initial_seconds = 1;
+  unsigned reconnect_max_seconds = 60;
+  // A statement that sends or returns nothing for this long fails with a
+  // lost connection instead of hanging the worker (a refresh at 100x runs
+  // minutes, so the read side is generous).
+  unsigned read_timeout_seconds = 3600;
+  unsigned write_timeout_seconds = 600;
+  bool operator==(const DatabaseConfig&) const = default;
+};
+
+enum class LoadPath { Auto, LoadData, Insert };
+
+struct IngestConfig {
+  unsigned max_rejected_rows = 0;  // above it a file is refused whole
+  LoadPath load_path = LoadPath::Auto;
+  // A file that replaces a whole table (geolocation) but has no data rows
+  // is refused unless this is set: a header-only export would empty it.
+  bool allow_empty_replace = false;
+};
+
+struct InboxConfig {
+  std::filesystem::path path;        // required by `segmentd run`
+  std::filesystem::path processed;   // default <path>/processed
+  std::filesystem::path quarantine;  // default <path>/quarantine
+  unsigned settle_seconds = 3;       // size and mtime unchanged this long
+  unsigned rescan_seconds = 60;      // full scan, for mounts inotify misses
+  std::vector<std::string> ignore = {".*", "*.part", "*.tmp", "*.swp", "*~"};
+};
+
+struct RefreshConfig {
+  bool after_ingest = true;
+  unsigned debounce_seconds = 5;  // no new file in the inbox for this long
+};
+
+struct ScheduleConfig {
+  std::string name;
+  std::string cron;
+  std::string timezone = "UTC";
+};
+
+struct FallbackEventConfig {
+  bool enabled = true;
+  unsigned interval_amount = 1;
+  std::string interval_unit = "DAY";  // MINUTE, HOUR or DAY (validated)
+  std::string interval_text = "1d";
+  unsigned stale_after_days = 1;
+};
+
+struct SegmentationConfig {
+  std::string as_of = "data";  // data, now or YYYY-MM-DD
+  std::vector<std::string> counted_statuses = {"delivered", "shipped"};
+  std::string scoring_method = "ntile";
+};
+
+struct ExportsConfig {
+  std::filesystem::path dir;  // empty: no exports after refresh
+  unsigned keep_sets = 2;     // published sets kept (exports.h)
+};
+
+struct LoggingConfig {
+  std::string level = "info";
+};
+
+struct Config {
+  std::filesystem::path source;  // file it was read from
+  DatabaseConfig database;
+  InboxConfig inbox;
+  IngestConfig ingest;
+  RefreshConfig refresh;
+  std::vector<ScheduleConfig> schedules = {{"daily", "@daily", "UTC"}};
+  FallbackEventConfig fallback_event;
+  SegmentationConfig segmentation;
+  ExportsConfig exports;
+  LoggingConfig logging;
+};
+
+// Reads and validates a config file. Throws ConfigError.
+Config load_config(const std::filesystem::path& path);
+// Same, from text (tests); `name` is used in messages.
+Config parse_config(const std::string& text, const std::string& name);
+
+// Resolves the password from password_file or password_env. Throws
+// ConfigError naming the source (never the secret) when it cannot be read.
+std::string resolve_password(const DatabaseConfig& db);
+
+}  // namespace segmentd

@@ -1,0 +1,749 @@
+#include "ingest.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include "bulk_load.h"
+#include "csv_reader.h"
+#include "durable_file.h"
+#include "datasets.h"
+#include "db_session.h"
+#include "errors.h"
+#include "external_sort.h"
+#include "field_validation.h"
+#include "named_lock.h"
+#include "private_file.h"
+#include "sha256.h"
+#include "sort_key.h"
+#include "text.h"
+#include "transaction.h"
+
+namespace segmentd {
+namespace {
+
+constexpr const char* kStage = "segmentd_stage";
+// Text columns of the ledger: names are escaped (lossless) and bounded by
+// original_name's size (V008); messages stay far below TEXT's 64 KiB.
+constexpr std::size_t kMaxNameBytes = 8192;
+constexpr std::size_t kMaxMessageBytes = 4096;
+
+// The ledger's statements; the rest of ingest's SQL is built from the
+// dataset tables (datasets.cpp), never from input.
+namespace sql {
+constexpr const char* kFindLoadedBySha =
+    "SELECT id, original_name FROM ingested_files WHERE sha256 = ? AND status = 'loaded' ORDER BY id LIMIT 1";
+constexpr const char* kInsertLedger =
+    "INSERT INTO ingested_files (original_name, sha256, size_bytes, dataset, rows_read, rows_loaded, "
+    "rows_rejected, status, load_path, run_id, started_at, finished_at, message) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?)";
+}  // namespace sql
+constexpr std::size_t kInsertBatchRows = 1000;
+// RAII for a file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// A scratch file removed on destruction unless released.
+class TempFile {
+ public:
+  explicit TempFile(std::filesystem::path path) : path_(std::move(path)) {}
+  ~TempFile() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove(path_, ec);
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string sql_type(const ColumnSpec& c) {
+  switch (c.type) {
+    case ColumnType::Id:
+      return "VARCHAR(" + std::to_string(c.size) + ") CHARACTER SET ascii COLLATE ascii_bin";
+    case ColumnType::Text:
+      return c.size > 16383 ? "TEXT" : "VARCHAR(" + std::to_string(c.size) + ")";
+    case ColumnType::UInt:
+      return "BIGINT UNSIGNED";
+    case ColumnType::Decimal:
+      return "DECIMAL(" + std::to_string(c.size) + ",2)";
+    case ColumnType::DateTime:
+      return "DATETIME";
+    case ColumnType::Double:
+      return "DOUBLE";
+  }
+  return "TEXT";
+}
+
+std::string column_list(const Dataset& d) {
+  std::string out;
+  for (const auto& c : d.columns) out += (out.empty() ? "" : ", ") + std::string(c.column);
+  return out;
+}
+
+// Escapes a value for LOAD DATA's default format (tab-separated, backslash
+// escapes, \N for NULL).
+void append_tsv(std::string& out, std::string_view v) {
+  for (char c : v) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+// The quoted literal of a path segmentd created itself (never an input name).
+std::string quoted_own_path(const std::filesystem::path& p) {
+  std::string out = "'";
+  for (char c : p.string()) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+// Writes the rejects file as CSV: line, reason, record.
+class RejectsWriter {
+ public:
+  explicit RejectsWriter(std::filesystem::path final_path)
+      : final_(std::move(final_path)), temp_(final_.parent_path() / scratch_name(kAtomicTempPrefix, ".rejects")) {}
+  ~RejectsWriter() {
+    if (out_.is_open()) {
+      out_.close();
+      std::error_code ec;
+      std::filesystem::remove(temp_, ec);
+    }
+  }
+  RejectsWriter(const RejectsWriter&) = delete;
+  RejectsWriter& operator=(const RejectsWriter&) = delete;
+
+  void add(std::uint64_t line, const std::string& reason, const std::string& raw) {
+    if (!out_.is_open()) {
+      try {
+        create_private_file(temp_);  // rejected rows are customer data
+      } catch (const IoError&) {
+        failed_ = true;
+        return;
+      }
+      out_.open(temp_, std::ios::binary | std::ios::trunc);
+      if (!out_) {
+        failed_ = true;
+        return;
+      }
+      out_ << "line,reason,record\n";
+    }
+    out_ << line << ',' << quote(reason) << ',' << quote(raw) << '\n';
+  }
+  // Publishes the file; returns its path, or empty when nothing was rejected.
+  std::filesystem::path commit() {
+    if (!out_.is_open()) return {};
+    out_.close();
+    std::error_code ec;
+    std::filesystem::rename(temp_, final_, ec);
+    if (ec) return {};
+    return final_;
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  static std::string quote(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out + "\"";
+  }
+  std::filesystem::path final_;
+  std::filesystem::path temp_;
+  std::ofstream out_;
+  bool failed_ = false;
+};
+
+struct Reject {
+  std::uint64_t line;
+  std::string reason;
+};
+
+class FileIngest {
+ public:
+  FileIngest(DbSession& db, const std::filesystem::path& path, const IngestOptions& options,
+             std::optional<std::uint64_t> run_id)
+      : db_(db), path_(path), options_(options), run_id_(run_id) {
+    out_.name = bounded_text(path.string(), kMaxNameBytes);
+  }
+
+  FileOutcome run() {
+    try {
+      if (!open_regular_file()) return finish_unloaded(FileStatus::Failed);
+      if (!hash_file()) return finish_unloaded(FileStatus::Failed);
+      if (find_duplicate()) return finish_unloaded(FileStatus::Duplicate);
+      const FileStatus status = stage_and_merge();
+      drop_stage();
+      if (status != FileStatus::Loaded) return finish_unloaded(status);
+      return out_;
+    } catch (const DbError& e) {
+      drop_stage();
+      if (e.connection_lost()) throw;
+      // A warning treated as an error already says what it is.
+      out_.message = e.code() == server_error::kWarningAsError
+                         ? std::string(e.what())
+                         : std::string("database error ") + std::to_string(e.code()) + ": " + e.what();
+      return finish_unloaded(FileStatus::Failed, e.category());
+    } catch (const ExternalSortError& e) {
+      // Scratch space (full, gone): not the file's fault; worth a retry.
+      drop_stage();
+      out_.message = e.what();
+      return finish_unloaded(FileStatus::Failed, ErrorCategory::Transient);
+    } catch (const IoError& e) {
+      drop_stage();
+      out_.message = e.what();
+      const int n = e.error_number();
+      const bool passes = n == ENOSPC || n == EDQUOT || n == EMFILE || n == ENFILE || n == ENOMEM;
+      return finish_unloaded(FileStatus::Failed, passes ? ErrorCategory::Transient : ErrorCategory::Permanent);
+    } catch (const IngestInterrupted&) {
+      drop_stage();
+      out_.status = FileStatus::Interrupted;
+      out_.rows_loaded = 0;
+      out_.message = "interrupted by shutdown before commit; nothing applied";
+      return out_;
+    }
+  }
+
+ private:
+  bool open_regular_file() {
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) != 0) {
+      out_.message = "cannot read: " + std::string(std::strerror(errno));
+      return false;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      out_.message = "is a symbolic link; only regular files are read";
+      return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      out_.message = std::string("is not a regular file (") +
+                     (S_ISDIR(st.st_mode)    ? "a directory"
+                      : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                             : "a device or socket") +
+                     ")";
+      return false;
+    }
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+      out_.message = "cannot read: " + std::string(std::strerror(errno));
+      return false;
+    }
+    fd_ = std::make_unique<Fd>(fd);
+    struct stat fst {};
+    if (::fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode) || fst.st_ino != st.st_ino) {
+      out_.message = "changed while being opened; not read";
+      return false;
+    }
+    out_.size = static_cast<std::uint64_t>(fst.st_size);
+    return true;
+  }
+
+  bool hash_file() {
+    Sha256 sha;
+    std::string buf(1 << 20, '\0');
+    std::uint64_t total = 0;
+    while (true) {
+      const ssize_t n = ::pread(fd_->get(), buf.data(), buf.size(), static_cast<off_t>(total));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        out_.message = "cannot read: " + std::string(std::strerror(errno));
+        return false;
+      }
+      if (n == 0) break;
+      sha.update(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+      total += static_cast<std::uint64_t>(n);
+    }
+    out_.sha256 = sha.hex_digest();
+    out_.size = total;
+    return true;
+  }
+
+  bool find_duplicate() {
+    DbResult r = db_.query(sql::kFindLoadedBySha, {out_.sha256});
+    if (r.rows.empty()) return false;
+    out_.message = "same content as ingested file #" + r.rows[0][0].value_or("?") + " (" + r.rows[0][1].value_or("") +
+                   "); nothing changed";
+    return true;
+  }
+
+  std::filesystem::path rejects_path() const {
+    const auto dir = options_.rejects_dir.empty() ? path_.parent_path() : options_.rejects_dir;
+    return dir / (path_.filename().string() + ".rejects.csv");
+  }
+
+  void create_stage(const Dataset& d) {
+    drop_stage();
+    std::string ddl = std::string("CREATE TEMPORARY TABLE ") + kStage + " (";
+    for (const auto& c : d.columns) ddl += std::string(c.column) + " " + sql_type(c) + " NULL, ";
+    ddl += "_line BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+    db_.execute(ddl);
+    stage_exists_ = true;
+  }
+
+  void drop_stage() {
+    if (!stage_exists_) return;
+    stage_exists_ = false;
+    try {
+      db_.execute(std::string("DROP TEMPORARY TABLE IF EXISTS ") + kStage);
+    } catch (const DbError&) {
+      // Gone with the session anyway.
+    }
+  }
+
+  // A file in another encoding (a UTF-16 export from a spreadsheet) or not
+  // text at all is named as such, instead of as a header that matches no
+  // dataset with a message full of NUL bytes.
+  bool encoding_is_usable() {
+    char head[4] = {};
+    const ssize_t n = ::pread(fd_->get(), head, sizeof head, 0);
+    const auto b = [&](int i) { return static_cast<unsigned char>(head[i]); };
+    if (n >= 2 && ((b(0) == 0xFF && b(1) == 0xFE) || (b(0) == 0xFE && b(1) == 0xFF))) {
+      out_.message = "line 1: is UTF-16 (byte-order mark " + std::string(b(0) == 0xFF ? "FF FE" : "FE FF") +
+                     "); save the file as UTF-8";
+      return false;
+    }
+    if (n >= 2 && (head[0] == '\0' || head[1] == '\0')) {
+      out_.message = "line 1: contains NUL bytes: not a UTF-8 text file (UTF-16 without a byte-order mark?)";
+      return false;
+    }
+    return true;
+  }
+
+  FileStatus stage_and_merge() {
+    if (::lseek(fd_->get(), 0, SEEK_SET) != 0) {
+      out_.message = "cannot rewind: " + std::string(std::strerror(errno));
+      return FileStatus::Failed;
+    }
+    if (!encoding_is_usable()) return FileStatus::Rejected;
+    CsvReader reader(fd_->get());
+    CsvRecord record;
+    HeaderMatch match;
+    try {
+      if (!reader.next(record)) {
+        out_.message = "is empty: no header line";
+        return FileStatus::Rejected;
+      }
+      match = recognise_header(record.fields);
+    } catch (const CsvError& e) {
+      out_.message = std::string("header: ") + e.what();
+      return FileStatus::Rejected;
+    } catch (const UserError& e) {
+      out_.message = std::string("line 1: ") + e.what();
+      return FileStatus::Rejected;
+    }
+    const Dataset& d = *match.dataset;
+    out_.dataset = std::string(d.name);
+    const std::size_t header_fields = record.fields.size();
+
+    const LoadPath path = resolve_load_path(db_, options_.load_path);
+    out_.load_path = path == LoadPath::LoadData ? "load_data" : "insert";
+    if (path == LoadPath::Insert) create_stage(d);
+
+    std::unique_ptr<TempFile> tsv;
+    std::ofstream tsv_out;
+    if (path == LoadPath::LoadData) {
+      tsv = std::make_unique<TempFile>(options_.temp_dir / scratch_name(kStagePrefix, ".tsv"));
+      create_private_file(tsv->path());  // the normalised copy is customer data
+      tsv_out.open(tsv->path(), std::ios::binary | std::ios::trunc);
+      if (!tsv_out) {
+        throw IoError("cannot write scratch file in " + options_.temp_dir.string() + ": " + std::strerror(errno), errno);
+      }
+    }
+    RejectsWriter rejects(rejects_path());
+    std::string line_buf;
+    std::vector<DbParam> batch;
+    std::size_t batch_rows = 0;
+    std::uint64_t staged = 0;
+    const std::size_t ncols = d.columns.size();
+    std::vector<FieldCheck> checks(ncols);
+    std::vector<std::size_t> key_fields;  // CSV field of each key column
+    std::vector<ColumnType> key_types;
+    for (auto k : d.key) {
+      for (std::size_t c = 0; c < ncols; ++c) {
+        if (d.columns[c].column == k) {
+          key_fields.push_back(match.field_of_column[c]);
+          key_types.push_back(d.columns[c].type);
+        }
+      }
+    }
+    std::string sort_key;
+    // A keyed file is loaded in primary-key order, which also brings any
+    // key repeated within the file next to itself; geolocation, whose rows
+    // are numbered as they come, in file order.
+    std::unique_ptr<ExternalSorter> sorter;
+    if (tsv && !key_fields.empty()) {
+      sorter = std::make_unique<ExternalSorter>(tsv->path().string() + ".sort", options_.sort_memory);
+    }
+
+    try {
+      while (reader.next(record)) {
+        if ((++out_.rows_read & 4095) == 0) throw_if_cancelled();
+        std::string reason;
+        if (record.fields.size() != header_fields) {
+          reason =
+              "expected " + std::to_string(header_fields) + " fields, found " + std::to_string(record.fields.size());
+        } else {
+          for (std::size_t c = 0; c < ncols && reason.empty(); ++c) {
+            checks[c] = check_field(d.columns[c], record.fields[match.field_of_column[c]]);
+            if (!checks[c].ok) reason = checks[c].error;
+          }
+        }
+        if (!reason.empty()) {
+          ++out_.rows_rejected;
+          if (first_reject_.empty()) first_reject_ = "line " + std::to_string(record.line) + ": " + reason;
+          rejects.add(record.line, reason, record.raw);
+          continue;
+        }
+        if (out_.rows_rejected > options_.max_rejected_rows) continue;  // refused anyway; keep counting
+        ++staged;
+        if (path == LoadPath::LoadData) {
+          line_buf.clear();
+          for (std::size_t c = 0; c < ncols; ++c) {
+            if (checks[c].is_null) {
+              line_buf += "\\N";
+            } else {
+              append_tsv(line_buf, record.fields[match.field_of_column[c]]);
+            }
+            line_buf += '\t';
+          }
+          line_buf += std::to_string(record.line);
+          line_buf += '\n';
+          if (sorter) {
+            sort_key.clear();
+            for (std::size_t k = 0; k < key_fields.size(); ++k) {
+              append_sort_key_part(sort_key, key_types[k], record.fields[key_fields[k]]);
+            }
+            sorter->add(sort_key, line_buf);
+          } else {
+            tsv_out.write(line_buf.data(), static_cast<std::streamsize>(line_buf.size()));
+          }
+        } else {
+          for (std::size_t c = 0; c < ncols; ++c) {
+            if (checks[c].is_null) {
+              batch.emplace_back(nullptr);
+            } else {
+              batch.emplace_back(std::move(record.fields[match.field_of_column[c]]));
+            }
+          }
+          batch.emplace_back(static_cast<std::int64_t>(record.line));
+          if (++batch_rows == kInsertBatchRows) {
+            insert_batch(d, batch, batch_rows);
+            batch.clear();
+            batch_rows = 0;
+          }
+        }
+      }
+    } catch (const CsvError& e) {
+      out_.message = e.what();
+      return FileStatus::Rejected;
+    }
+    if (batch_rows > 0) insert_batch(d, batch, batch_rows);
+
+    // The normalised copy is loaded straight into the table, inside the
+    // merge transaction, when no key repeats within the file: always for
+    // the key-less geolocation, and for keyed datasets when the sorted keys
+    // hold no two equal neighbours. Otherwise it goes through the staging
+    // table, where the server finds and reports the repeats. The direct
+    // path halves the server's work.
+    const bool within_limit = out_.rows_rejected <= options_.max_rejected_rows;
+    bool keys_distinct = true;
+    if (within_limit && sorter) {
+      try {
+        keys_distinct = sorter->write_sorted(tsv_out);
+      } catch (const ExternalSortError& e) {
+        out_.message = e.what();
+        return FileStatus::Failed;
+      }
+    }
+    const bool direct = path == LoadPath::LoadData && staged > 0 && within_limit && keys_distinct;
+    out_.staged = within_limit && !direct;
+    if (within_limit && path == LoadPath::LoadData) {
+      tsv_out.close();
+      if (!tsv_out) {
+        throw IoError("cannot write scratch file " + tsv->path().string() + ": " + std::strerror(errno), errno);
+      }
+      if (!direct) {
+        create_stage(d);
+        if (staged > 0) {
+          db_.execute(load_statement(tsv->path(), kStage, column_list(d) + ", _line", false));
+          if (!check_no_warnings("staging load")) return FileStatus::Failed;
+        }
+      }
+    }
+
+    if (within_limit && !d.key.empty() && !direct) find_duplicate_keys(d, rejects);
+
+    out_.rejects_file = rejects.commit();
+    if (out_.rows_rejected > options_.max_rejected_rows) {
+      out_.message = std::to_string(out_.rows_rejected) + " row(s) rejected, more than ingest.max_rejected_rows=" +
+                     std::to_string(options_.max_rejected_rows) + "; nothing loaded. First: " + first_reject_;
+      return FileStatus::Rejected;
+    }
+    if (d.key.empty() && out_.rows_read == out_.rows_rejected && !options_.allow_empty_replace &&
+        !db_.query(std::string("SELECT 1 FROM ") + std::string(d.table) + " LIMIT 1").rows.empty()) {
+      out_.message = "has no data rows; loading it would empty " + std::string(d.table) +
+                     " (it replaces the whole table). Refused; set ingest.allow_empty_replace to allow it";
+      return FileStatus::Rejected;
+    }
+    merge(d, direct ? tsv->path() : std::filesystem::path());
+    return FileStatus::Loaded;
+  }
+
+  void insert_batch(const Dataset& d, const std::vector<DbParam>& values, std::size_t rows) {
+    std::string sql = std::string("INSERT INTO ") + kStage + " (" + column_list(d) + ", _line) VALUES ";
+    std::string one = "(";
+    for (std::size_t c = 0; c <= d.columns.size(); ++c) one += c == 0 ? "?" : ", ?";
+    one += ")";
+    for (std::size_t r = 0; r < rows; ++r) sql += (r == 0 ? "" : ", ") + one;
+    db_.update(sql, values);
+    if (!check_no_warnings("staging insert")) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
+  }
+
+  bool check_no_warnings(const std::string& step) {
+    auto w = db_.warnings();
+    // 1287: "'VALUES function' is deprecated" on MySQL 8 — about our SQL, not the data.
+    std::erase_if(w, [](const std::string& s) { return s.rfind("1287:", 0) == 0; });
+    if (w.empty()) return true;
+    out_.message = "the server warned during the " + step + " (treated as an error): " + w.front();
+    if (w.size() > 1) out_.message += " (and " + std::to_string(w.size() - 1) + " more)";
+    return false;
+  }
+
+  void find_duplicate_keys(const Dataset& d, RejectsWriter& rejects) {
+    std::string key_list;
+    for (auto k : d.key) key_list += (key_list.empty() ? "" : ", ") + std::string(k);
+    db_.execute("SET SESSION group_concat_max_len = 1048576");
+    // The key is shown as written on its first line (repeats may differ in
+    // trailing spaces), whatever the order of the staged rows.
+    DbResult r = db_.query(std::string("SELECT SUBSTRING_INDEX(GROUP_CONCAT(CONCAT_WS(', ', ") + key_list +
+                               ") ORDER BY _line SEPARATOR '\\n'), '\\n', 1), MIN(_line), "
+                               "GROUP_CONCAT(_line ORDER BY _line) FROM " +
+                               kStage + " GROUP BY " + key_list + " HAVING COUNT(*) > 1 LIMIT ?",
+                           {static_cast<std::int64_t>(options_.max_rejected_rows) + 2});
+    if (r.rows.empty()) return;
+    std::map<std::uint64_t, std::string> duplicate_lines;  // line -> reason
+    for (const auto& row : r.rows) {
+      const std::string first = row[1].value_or("?");
+      std::string lines = row[2].value_or("");
+      std::size_t start = 0;
+      bool skipped_first = false;
+      while (start <= lines.size()) {
+        const auto comma = lines.find(',', start);
+        const std::string n = lines.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!n.empty()) {
+          if (skipped_first) {
+            duplicate_lines[std::stoull(n)] =
+                "duplicate key (" + row[0].value_or("") + ") within the file; first on line " + first;
+          }
+          skipped_first = true;
+        }
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+    for (const auto& [line, reason] : duplicate_lines) {
+      ++out_.rows_rejected;
+      db_.update(std::string("DELETE FROM ") + kStage + " WHERE _line = ?", {static_cast<std::int64_t>(line)});
+      if (first_reject_.empty()) first_reject_ = "line " + std::to_string(line) + ": " + reason;
+    }
+    // The raw records come from a second read of just those lines.
+    if (::lseek(fd_->get(), 0, SEEK_SET) == 0) {
+      CsvReader again(fd_->get());
+      CsvRecord rec;
+      try {
+        while (again.next(rec)) {
+          auto it = duplicate_lines.find(rec.line);
+          if (it != duplicate_lines.end()) rejects.add(rec.line, it->second, rec.raw);
+        }
+      } catch (const CsvError&) {
+      }
+    }
+  }
+
+  // `replace`: a row whose key exists replaces it (the same result as the
+  // staging path's ON DUPLICATE KEY UPDATE of every column). Without it,
+  // LOCAL makes the server skip such rows with a warning.
+  static std::string load_statement(const std::filesystem::path& tsv, std::string_view table,
+                                    const std::string& columns, bool replace) {
+    return "LOAD DATA LOCAL INFILE " + quoted_own_path(tsv) + (replace ? " REPLACE" : "") + " INTO TABLE " +
+           std::string(table) +
+           " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (" + columns +
+           ")";
+  }
+
+  // `direct_tsv`: load this normalised file into the table itself rather
+  // than copying from the staging table (its keys are known to be distinct).
+  void merge(const Dataset& d, const std::filesystem::path& direct_tsv) {
+    const std::string cols = column_list(d);
+    const std::string table(d.table);
+    std::string sql = "INSERT INTO " + table + " (" + cols + ") SELECT " + cols + " FROM " + kStage + " ORDER BY _line";
+    if (!d.key.empty() && direct_tsv.empty()) {
+      sql += " ON DUPLICATE KEY UPDATE ";
+      bool first = true;
+      for (const auto& c : d.columns) {
+        sql += (first ? "" : ", ") + std::string(c.column) + " = VALUES(" + std::string(c.column) + ")";
+        first = false;
+      }
+    }
+    const bool bulk_capable =
+        !direct_tsv.empty() && bulk_loads_empty_tables(query_value(db_, "SELECT VERSION()").value_or(""));
+    throw_if_cancelled();
+    Transaction transaction(db_);
+    try {
+      // An empty table has nothing to replace, and a load without REPLACE
+      // is one the server can build the indexes of in bulk (bulk_load.h).
+      const bool into_empty = db_.query("SELECT 1 FROM " + table + " LIMIT 1").rows.empty();
+      // A geolocation file has no natural key: it replaces the whole table.
+      // Skipped when there is nothing to delete, because rows deleted in this
+      // transaction would keep the table from counting as empty for a bulk load.
+      if (d.key.empty() && !into_empty) db_.execute("DELETE FROM " + table);
+      std::optional<BulkLoadSession> bulk;
+      if (!direct_tsv.empty()) {
+        if (into_empty && bulk_capable) bulk.emplace(db_);
+        db_.execute(load_statement(direct_tsv, d.table, cols + ", @line", !d.key.empty() && !into_empty));
+      } else {
+        db_.execute(sql);
+      }
+      if (!check_no_warnings("merge")) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
+      out_.bulk = bulk.has_value();
+      bulk.reset();
+      out_.rows_loaded = out_.rows_read - out_.rows_rejected;
+      out_.status = FileStatus::Loaded;
+      out_.message = std::to_string(out_.rows_loaded) + " row(s) loaded into " + std::string(d.table) +
+                     (out_.rows_rejected ? ", " + std::to_string(out_.rows_rejected) + " rejected" : "");
+      insert_ledger();
+      transaction.commit();
+    } catch (...) {
+      out_.status = FileStatus::Failed;
+      out_.rows_loaded = 0;
+      out_.bulk = false;
+      throw;
+    }
+  }
+
+  void throw_if_cancelled() const {
+    if (options_.cancel != nullptr && options_.cancel->load()) throw IngestInterrupted();
+  }
+
+  void insert_ledger() {
+    out_.message = bounded_text(out_.message, kMaxMessageBytes);
+    db_.update(
+        sql::kInsertLedger,
+        {out_.name, out_.sha256, static_cast<std::int64_t>(out_.size),
+         out_.dataset.empty() ? DbParam(nullptr) : DbParam(out_.dataset), static_cast<std::int64_t>(out_.rows_read),
+         static_cast<std::int64_t>(out_.rows_loaded), static_cast<std::int64_t>(out_.rows_rejected), std::string(to_string(out_.status)),
+         out_.load_path.empty() ? DbParam(nullptr) : DbParam(out_.load_path),
+         run_id_ ? DbParam(static_cast<std::int64_t>(*run_id_)) : DbParam(nullptr), started_at_, out_.message});
+    out_.ledger_id = last_insert_id(db_);
+  }
+
+  // Records a file that was not loaded. When even its ledger row cannot be
+  // written (the server refuses it), the outcome says so instead of
+  // escaping as an exception; a lost connection still escapes.
+  FileOutcome finish_unloaded(FileStatus status, ErrorCategory failure = ErrorCategory::Permanent) {
+    out_.status = status;
+    out_.failure = failure;
+    out_.rows_loaded = 0;
+    try {
+      insert_ledger();
+    } catch (const DbError& e) {
+      if (e.connection_lost()) throw;
+      out_.status = FileStatus::Failed;
+      out_.failure = e.category();
+      out_.message = bounded_text(out_.message + "; the ledger row could not be written: database error " +
+                                      std::to_string(e.code()) + ": " + e.what(),
+                                  kMaxMessageBytes);
+    }
+    return out_;
+  }
+
+ public:
+  void set_started_at(std::string s) { started_at_ = std::move(s); }
+
+ private:
+  DbSession& db_;
+  std::filesystem::path path_;
+  const IngestOptions& options_;
+  std::optional<std::uint64_t> run_id_;
+  FileOutcome out_;
+  std::unique_ptr<Fd> fd_;
+  bool stage_exists_ = false;
+  std::string first_reject_;
+  std::string started_at_;
+};
+
+}  // namespace
+
+LoadPath resolve_load_path(DbSession& db, LoadPath requested) {
+  if (requested != LoadPath::Auto) return requested;
+  return query_value(db, "SELECT @@GLOBAL.local_infile").value_or("0") == "1" ? LoadPath::LoadData : LoadPath::Insert;
+}
+
+const char* to_string(FileStatus s) {
+  switch (s) {
+    case FileStatus::Loaded:
+      return "loaded";
+    case FileStatus::Duplicate:
+      return "duplicate";
+    case FileStatus::Rejected:
+      return "rejected";
+    case FileStatus::Failed:
+      return "failed";
+    case FileStatus::Interrupted:
+      return "interrupted";
+  }
+  return "failed";
+}
+
+FileOutcome ingest_file_locked(DbSession& db, const std::filesystem::path& path, const IngestOptions& options,
+                               std::optional<std::uint64_t> run_id) {
+  FileIngest job(db, path, options, run_id);
+  job.set_started_at(query_value(db, "SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%d %H:%i:%s.%f')").value_or(""));
+  return job.run();
+}
+
+FileOutcome ingest_file(DbSession& db, const std::filesystem::path& path, const IngestOptions& options,
+                        std::optional<std::uint64_t> run_id) {
+  // One ingest at a time per database: duplicates are decided against a
+  // ledger nobody else is writing.
+  NamedLock lock(db, "ingest", options.lock_wait_seconds);
+  return ingest_file_locked(db, path, options, run_id);
+}
+
+}  // namespace segmentd

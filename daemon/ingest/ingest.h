@@ -1,0 +1,84 @@
+#pragma once
+// Loads one Olist CSV file into its canonical table: recognise by header,
+// validate every row, stage, and merge in one transaction together with the
+// file's ledger row (ingested_files) — so a file is fully applied or not at
+// all, and content already loaded is recognised by its SHA-256.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "config.h"
+#include "errors.h"
+
+namespace segmentd {
+
+class DbSession;
+
+struct IngestOptions {
+  unsigned max_rejected_rows = 0;
+  LoadPath load_path = LoadPath::Auto;
+  // Where the rejects file goes; empty = beside the input file.
+  std::filesystem::path rejects_dir;
+  // Scratch space for the normalised copy LOAD DATA reads.
+  std::filesystem::path temp_dir = std::filesystem::temp_directory_path();
+  // Memory for putting a keyed file in primary-key order before loading it;
+  // a larger file is sorted in batches written to temp_dir.
+  std::size_t sort_memory = 8u << 20;
+  // When set and true, the file is abandoned before its transaction commits
+  // (outcome "interrupted"; nothing applied, no ledger row).
+  const std::atomic<bool>* cancel = nullptr;
+  // How long to wait for another session's ingest to finish before giving
+  // up with LockBusy (transient). The daemon waits briefly and retries the
+  // file later, so its one worker is never blocked for long.
+  unsigned lock_wait_seconds = 600;
+  // A file that replaces a whole table but has no data rows is refused
+  // unless set (config ingest.allow_empty_replace).
+  bool allow_empty_replace = false;
+};
+
+// Prefix of the scratch files ingest writes (private_file.h), for sweeps.
+inline constexpr const char* kStagePrefix = "segmentd-stage-";
+
+// What happened to one file. The first four are the ledger's statuses.
+enum class FileStatus { Loaded, Duplicate, Rejected, Failed, Interrupted };
+const char* to_string(FileStatus s);
+
+struct IngestInterrupted : std::exception {
+  const char* what() const noexcept override { return "ingest interrupted"; }
+};
+
+struct FileOutcome {
+  std::string name;  // as given, escaped where it is not valid UTF-8 (text.h)
+  FileStatus status = FileStatus::Failed;
+  // For Failed: whether trying the same file again may succeed (a deadlock,
+  // a lock held elsewhere) or not (a read error, a server warning).
+  ErrorCategory failure = ErrorCategory::Permanent;
+  std::string dataset;
+  std::string sha256;
+  std::uint64_t size = 0;
+  std::uint64_t rows_read = 0, rows_loaded = 0, rows_rejected = 0;
+  std::string load_path;  // load_data or insert
+  bool staged = false;    // applied through the staging table (repeated keys possible)
+  bool bulk = false;      // loaded into an empty table, its indexes built in bulk (bulk_load.h)
+  std::string message;
+  std::filesystem::path rejects_file;  // empty when no row was rejected
+  std::uint64_t ledger_id = 0;
+  bool ok() const { return status == FileStatus::Loaded || status == FileStatus::Duplicate; }
+};
+
+// Never throws for a problem with the file (that is its outcome); throws
+// DbError when the database connection is lost, leaving nothing half-done.
+// The caller holds the ingest lock (IngestLock).
+FileOutcome ingest_file_locked(DbSession& db, const std::filesystem::path& path, const IngestOptions& options,
+                               std::optional<std::uint64_t> run_id);
+// Same, taking the ingest lock for this one file (throws LockBusy).
+FileOutcome ingest_file(DbSession& db, const std::filesystem::path& path, const IngestOptions& options,
+                        std::optional<std::uint64_t> run_id);
+
+// The name of the load path that `Auto` resolves to on this server.
+LoadPath resolve_load_path(DbSession& db, LoadPath requested);
+
+}  // namespace segmentd

@@ -1,0 +1,108 @@
+#include "daemon_db.h"
+
+#include "db_session.h"
+
+namespace segmentd {
+
+void apply_segmentation_settings(DbSession& db, const Config& config) {
+  std::string statuses;
+  for (const auto& s : config.segmentation.counted_statuses) statuses += (statuses.empty() ? "" : ",") + s;
+  db.update(
+      "UPDATE segmentation_settings SET as_of = ?, counted_statuses = ?, scoring_method = ?, "
+      "event_stale_after_days = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = 1",
+      {config.segmentation.as_of, statuses, config.segmentation.scoring_method,
+       static_cast<std::int64_t>(config.fallback_event.stale_after_days)});
+}
+
+void apply_fallback_event(DbSession& db, const FallbackEventConfig& event) {
+  // DDL cannot take bound parameters. The interval is a number the config
+  // reader validated (1-99999) and a unit from a fixed list; nothing else
+  // from the config reaches this statement.
+  const std::string every = std::to_string(event.interval_amount) + " " +
+                            (event.interval_unit == "MINUTE" ? "MINUTE"
+                             : event.interval_unit == "HOUR" ? "HOUR"
+                                                             : "DAY");
+  db.execute("DROP EVENT IF EXISTS ev_refresh_customer_segments");
+  db.execute("CREATE EVENT ev_refresh_customer_segments ON SCHEDULE EVERY " + every +
+             " STARTS UTC_TIMESTAMP() + INTERVAL " + every + " ON COMPLETION PRESERVE " +
+             (event.enabled ? "ENABLE" : "DISABLE") +
+             " COMMENT 'segmentd fallback: refresh RFM segments when segmentd has not'"
+             " DO CALL refresh_customer_segments_event()");
+}
+
+OrphanedRuns close_orphaned_runs(DbSession& db) {
+  OrphanedRuns out;
+  const DbValue live = query_value(db,
+                                   "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                                   "AND TABLE_NAME = 'customer_segments'");
+  constexpr std::string_view kMark = "segmentd run ";
+  if (live && live->rfind(kMark, 0) == 0) {
+    std::uint64_t run = 0;
+    try {
+      run = std::stoull(live->substr(kMark.size()));
+    } catch (const std::exception&) {
+      run = 0;
+    }
+    out.succeeded_after_swap = db.update(
+        "UPDATE pipeline_runs SET status = 'succeeded', finished_at = UTC_TIMESTAMP(3), "
+        "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, "
+        "customers_segmented = (SELECT COUNT(*) FROM customer_segments), "
+        "message = CONCAT('the swap was done (customer_segments holds this run''s results); connection ', "
+        "COALESCE(connection_id, '?'), ' ended before the run was recorded') "
+        "WHERE run_id = ? AND kind = 'refresh' AND status = 'running' AND NOT (connection_id <=> "
+        "IS_USED_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64)))",
+        {static_cast<std::int64_t>(run)});
+  }
+  out.abandoned = db.update(
+      "UPDATE pipeline_runs SET status = 'abandoned', finished_at = UTC_TIMESTAMP(3), "
+      "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, "
+      "message = CONCAT('abandoned: connection ', COALESCE(connection_id, '?'), ' ended without closing this run', "
+      "COALESCE(CONCAT(' (was: ', message, ')'), '')) "
+      "WHERE status = 'running' AND NOT (connection_id <=> "
+      "IS_USED_LOCK(LEFT(CONCAT('segmentd.', kind, '.', DATABASE()), 64)))");
+  return out;
+}
+
+std::optional<std::string> refresh_owed(DbSession& db) {
+  DbResult r = db.query(
+      "SELECT f.id, f.original_name, DATE_FORMAT(f.finished_at, '%Y-%m-%d %H:%i:%s'), last.run_id "
+      "FROM ingested_files f "
+      "LEFT JOIN (SELECT run_id, started_at FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded' "
+      "           ORDER BY started_at DESC, run_id DESC LIMIT 1) AS last ON TRUE "
+      "WHERE f.status = 'loaded' AND (last.run_id IS NULL OR f.finished_at >= last.started_at) "
+      "ORDER BY f.id DESC LIMIT 1");
+  if (r.rows.empty()) return std::nullopt;
+  const auto& row = r.rows.front();
+  return "file #" + row[0].value_or("?") + " (" + row[1].value_or("") + ") was loaded at " + row[2].value_or("?") +
+         " UTC, " + (row[3] ? "after refresh run " + *row[3] + " started" : "and no refresh has succeeded yet");
+}
+
+void heartbeat_start(DbSession& db, const RunIdentity& who) {
+  db.update(
+      "UPDATE daemon_heartbeat SET host = ?, pid = ?, segmentd_version = ?, started_at = UTC_TIMESTAMP(3), "
+      "last_seen_at = UTC_TIMESTAMP(3), stopped_at = NULL, healthy_for_seconds = ? WHERE id = 1",
+      {who.host, static_cast<std::int64_t>(who.pid), who.version, static_cast<std::int64_t>(kHeartbeatSeconds * 5)});
+}
+
+void heartbeat_touch(DbSession& db) {
+  db.update("UPDATE daemon_heartbeat SET last_seen_at = UTC_TIMESTAMP(3) WHERE id = 1");
+}
+
+void heartbeat_stop(DbSession& db) {
+  db.update("UPDATE daemon_heartbeat SET stopped_at = UTC_TIMESTAMP(3) WHERE id = 1");
+}
+
+std::optional<std::chrono::sys_seconds> last_refresh_started(DbSession& db) {
+  const DbValue v = query_value(db,
+                                // The session time zone is pinned to UTC, so this is the true epoch.
+                                "SELECT FLOOR(UNIX_TIMESTAMP(MAX(started_at))) FROM pipeline_runs "
+                                "WHERE kind = 'refresh' AND status IN ('succeeded', 'failed', 'running')");
+  if (!v) return std::nullopt;
+  return std::chrono::sys_seconds{std::chrono::seconds{std::stoll(*v)}};
+}
+
+std::string event_scheduler_state(DbSession& db) {
+  return query_value(db, "SELECT @@GLOBAL.event_scheduler").value_or("UNKNOWN");
+}
+
+}  // namespace segmentd

@@ -1,0 +1,54 @@
+#pragma once
+// What the daemon keeps in the database besides data and runs: the
+// segmentation settings and the fallback event from its config, its
+// heartbeat, and the clean-up of runs a crashed process left 'running'.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config.h"
+#include "run_identity.h"
+
+namespace segmentd {
+
+class DbSession;
+
+// Writes config.segmentation and the event's stale-after days into
+// segmentation_settings, so refreshes started by the event use them too.
+void apply_segmentation_settings(DbSession& db, const Config& config);
+
+// Re-creates ev_refresh_customer_segments with the configured interval,
+// enabled or disabled as configured.
+void apply_fallback_event(DbSession& db, const FallbackEventConfig& event);
+
+// Closes 'running' rows whose owner is gone: a run is alive only while its
+// connection holds the lock of its kind (refresh or ingest). A refresh whose
+// results are live (customer_segments' comment names the run: R010) died
+// after its swap and is closed as 'succeeded'; every other one as
+// 'abandoned'.
+struct OrphanedRuns {
+  std::uint64_t succeeded_after_swap = 0;
+  std::uint64_t abandoned = 0;
+};
+OrphanedRuns close_orphaned_runs(DbSession& db);
+
+// Why a refresh is owed, or nullopt: a file was loaded after the newest
+// successful refresh started (or none ever succeeded). Decided from
+// ingested_files and pipeline_runs, so it survives any stop or crash.
+std::optional<std::string> refresh_owed(DbSession& db);
+
+inline constexpr unsigned kHeartbeatSeconds = 60;
+void heartbeat_start(DbSession& db, const RunIdentity& who);
+void heartbeat_touch(DbSession& db);
+void heartbeat_stop(DbSession& db);
+
+// Start of the most recent refresh that did work (succeeded or failed; not
+// skipped or abandoned), for deciding on a catch-up run.
+std::optional<std::chrono::sys_seconds> last_refresh_started(DbSession& db);
+
+// "ON", "OFF" or "DISABLED".
+std::string event_scheduler_state(DbSession& db);
+
+}  // namespace segmentd

@@ -1,0 +1,122 @@
+#include "status_report.h"
+
+#include <algorithm>
+#include <ostream>
+
+#include "exit_status.h"
+#include "cron_schedule.h"
+#include "daemon_db.h"
+#include "db_session.h"
+#include "errors.h"
+#include "inbox.h"
+
+namespace segmentd {
+namespace {
+
+namespace fs = std::filesystem;
+
+void print_inbox(const Config& config, std::ostream& out) {
+  if (config.inbox.path.empty()) {
+    out << "inbox:           (inbox.path not set)\n";
+    return;
+  }
+  std::error_code ec;
+  std::vector<std::string> waiting;
+  for (const auto& entry : list_inbox(config.inbox.path, config.inbox.ignore, ec)) {
+    waiting.push_back(entry.path.filename().string());
+  }
+  std::sort(waiting.begin(), waiting.end());
+  out << "inbox:           " << config.inbox.path.string();
+  if (ec) {
+    out << " (cannot list: " << ec.message() << ")\n";
+    return;
+  }
+  out << ": " << waiting.size() << " file(s) waiting\n";
+  for (const auto& name : waiting) out << "  " << name << "\n";
+}
+
+void print_next_runs(const Config& config, std::ostream& out) {
+  out << "next scheduled runs:\n";
+  if (config.schedules.empty()) out << "  (no schedules)\n";
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  for (const auto& s : config.schedules) {
+    CronSchedule cron(s.cron, s.timezone);
+    const auto next = cron.next_after(now);
+    out << "  " << s.name << "\t" << (next ? format_local_iso(*next, cron.offset_at(*next)) : "never") << "\t("
+        << s.cron << ", " << s.timezone << ")\n";
+  }
+}
+
+}  // namespace
+
+void print_schedule(const Config& config, std::chrono::sys_seconds from, unsigned count, std::ostream& out) {
+  for (const auto& s : config.schedules) {
+    CronSchedule cron(s.cron, s.timezone);
+    auto t = from;
+    for (unsigned i = 0; i < count; ++i) {
+      const auto next = cron.next_after(t);
+      if (!next) break;
+      out << s.name << "\t" << format_local_iso(*next, cron.offset_at(*next)) << "\n";
+      t = *next;
+    }
+  }
+}
+
+int print_status(const Config& config, std::ostream& out) {
+  int code = kExitOk;
+  std::unique_ptr<DbSession> db;
+  try {
+    db = connect_database(config.database);
+  } catch (const DbError& e) {
+    out << "database:        UNREACHABLE " << describe_endpoint(config.database) << ": " << e.what() << "\n";
+    code = kExitUnavailable;
+  }
+  if (db) {
+    const auto version = db->query("SELECT VERSION()").rows.at(0).at(0).value_or("?");
+    out << "database:        reachable " << describe_endpoint(config.database) << " (" << version << "), schema "
+        << config.database.database << "\n";
+    const auto scheduler = event_scheduler_state(*db);
+    out << "event_scheduler: " << scheduler;
+    if (scheduler != "ON") out << "  WARNING: the fallback event cannot run; set event_scheduler=ON on the server";
+    out << "\n";
+    const auto event = db->query(
+        "SELECT status, interval_value, interval_field FROM information_schema.EVENTS "
+        "WHERE event_schema = DATABASE() AND event_name = 'ev_refresh_customer_segments'");
+    if (event.rows.empty()) {
+      out << "fallback event:  missing (run segmentd migrate, or start the daemon)\n";
+    } else {
+      out << "fallback event:  " << event.rows[0][0].value_or("?") << ", every " << event.rows[0][1].value_or("?")
+          << " " << event.rows[0][2].value_or("?") << "\n";
+    }
+    try {
+      const auto hb = db->query(
+          "SELECT host, pid, DATE_FORMAT(last_seen_at, '%Y-%m-%d %H:%i:%s'), "
+          "last_seen_at >= UTC_TIMESTAMP(3) - INTERVAL healthy_for_seconds SECOND AND stopped_at IS NULL "
+          "FROM daemon_heartbeat WHERE id = 1");
+      if (!hb.rows.empty() && hb.rows[0][3].value_or("0") == "1") {
+        out << "daemon:          running on " << hb.rows[0][0].value_or("?") << " pid " << hb.rows[0][1].value_or("?")
+            << " (seen " << hb.rows[0][2].value_or("?") << " UTC)\n";
+      } else {
+        out << "daemon:          not running"
+            << (hb.rows.empty() || !hb.rows[0][2] ? "" : " (last seen " + *hb.rows[0][2] + " UTC)") << "\n";
+      }
+      const auto last = db->query(
+          "SELECT r.kind, r.`trigger`, r.run_id, r.status, DATE_FORMAT(r.started_at, '%Y-%m-%d %H:%i:%s'), r.message "
+          "FROM pipeline_runs r JOIN (SELECT kind, `trigger`, MAX(run_id) AS run_id FROM pipeline_runs "
+          "GROUP BY kind, `trigger`) m ON m.run_id = r.run_id ORDER BY r.kind, r.`trigger`");
+      out << "last run of each trigger:\n";
+      if (last.rows.empty()) out << "  (no runs recorded)\n";
+      for (const auto& row : last.rows) {
+        out << "  " << row[0].value_or("") << "/" << row[1].value_or("") << "\trun " << row[2].value_or("") << " "
+            << row[3].value_or("") << " at " << row[4].value_or("") << " UTC\t" << row[5].value_or("") << "\n";
+      }
+    } catch (const DbError& e) {
+      out << "runs:            cannot read (" << e.what() << "); run segmentd migrate?\n";
+    }
+  }
+  print_next_runs(config, out);
+  print_inbox(config, out);
+  return code;
+}
+
+}  // namespace segmentd

@@ -1,0 +1,56 @@
+#include "refresh.h"
+
+#include "db_session.h"
+#include "errors.h"
+
+namespace segmentd {
+namespace {
+
+RefreshOutcome read_run(DbSession& db, std::uint64_t run_id) {
+  DbResult r = db.query("SELECT run_id, status, customers_segmented, message FROM pipeline_runs WHERE run_id = ?",
+                        {static_cast<std::int64_t>(run_id)});
+  RefreshOutcome out;
+  if (r.rows.empty()) return out;
+  out.run_id = run_id;
+  out.status = parse_run_status(r.rows[0][1].value_or("")).value_or(RunStatus::Failed);
+  out.customers = std::stoull(r.rows[0][2].value_or("0"));
+  out.message = r.rows[0][3].value_or("");
+  return out;
+}
+
+std::optional<std::uint64_t> recorded_run(DbSession& db) {
+  const DbValue id = query_value(db, "SELECT @segmentd_run_id");
+  if (!id) return std::nullopt;
+  return std::stoull(*id);
+}
+
+}  // namespace
+
+RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who) {
+  // Parameters travel as session variables bound through a prepared SET, so
+  // nothing of them is ever part of the statement text.
+  db.update(
+      "SET @segmentd_run_id = NULL, @segmentd_p_trigger = ?, @segmentd_p_by = ?, @segmentd_p_host = ?, "
+      "@segmentd_p_pid = ?, @segmentd_p_version = ?",
+      {std::string(trigger), who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version});
+  try {
+    db.call(
+        "CALL segmentd_refresh_run(@segmentd_p_trigger, @segmentd_p_by, @segmentd_p_host, @segmentd_p_pid, "
+        "@segmentd_p_version)");
+  } catch (const DbError& e) {
+    if (e.connection_lost()) throw;
+    const auto id = recorded_run(db);
+    if (!id) return RefreshOutcome{0, RunStatus::Failed, 0, e.what()};
+    RefreshOutcome out = read_run(db, *id);
+    // The procedure records what is true (a run whose swap was done has
+    // succeeded whatever failed after it); it re-raises only for failures.
+    if (out.status != RunStatus::Succeeded) out.status = RunStatus::Failed;
+    if (out.message.empty()) out.message = e.what();
+    return out;
+  }
+  const auto id = recorded_run(db);
+  if (!id) throw UserError("refresh finished without recording its run");
+  return read_run(db, *id);
+}
+
+}  // namespace segmentd

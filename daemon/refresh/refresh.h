@@ -1,0 +1,28 @@
+#pragma once
+// Runs refresh_customer_segments through segmentd_refresh_run, recording the
+// caller's own trigger and identity in pipeline_runs.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "run_identity.h"
+#include "run_status.h"
+
+namespace segmentd {
+
+class DbSession;
+
+struct RefreshOutcome {
+  std::uint64_t run_id = 0;  // 0 when the run could not even be recorded
+  RunStatus status = RunStatus::Failed;  // Succeeded, Skipped or Failed
+  std::uint64_t customers = 0;
+  std::string message;
+};
+
+// Never throws for a refresh that failed inside the database: that is a
+// Failed outcome with the recorded message. Throws DbError when the
+// connection itself is lost.
+RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who);
+
+}  // namespace segmentd

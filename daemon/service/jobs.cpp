@@ -1,0 +1,153 @@
+#include "jobs.h"
+
+#include <unistd.h>
+
+#include <csignal>
+
+#include "db_session.h"
+#include "durable_file.h"
+#include "errors.h"
+#include "file_move.h"
+#include "ingest_run.h"
+#include "log_event.h"
+#include "migrations.h"
+#include "named_lock.h"
+#include "private_file.h"
+#include "run_identity.h"
+
+namespace segmentd {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string iso(SysSeconds t) {
+  return format_local_iso(t, std::chrono::seconds{0});
+}
+
+std::optional<std::string> missed_schedule(DbSession& db, const std::vector<NamedSchedule>& schedules) {
+  // Only runs missed while the daemon was down count; a database that has
+  // never been refreshed has missed nothing (the first drop refreshes it).
+  const auto last = last_refresh_started(db);
+  if (schedules.empty() || !last) return std::nullopt;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  for (const auto& s : schedules) {
+    const auto due = s.cron.next_after(*last);
+    if (due && *due <= now) {
+      return "schedule " + s.name + " was due at " + iso(*due) + "; last refresh started " + iso(*last);
+    }
+  }
+  return std::nullopt;
+}
+
+// The daemon lock is taken; when it is not free, whoever holds it decides
+// between waiting (a dead predecessor's session the server has not ended
+// yet, e.g. while it finishes that session's refresh) and giving up.
+void take_daemon_lock(DbSession& db, std::unique_ptr<NamedLock>& hold, const Config& config) {
+  try {
+    hold = std::make_unique<NamedLock>(db, "daemon", 0);
+    return;
+  } catch (const LockBusy&) {
+  }
+  DbResult r = db.query("SELECT host, pid FROM daemon_heartbeat WHERE id = 1");
+  const RunIdentity me = this_process();
+  if (!r.rows.empty() && r.rows[0][0] && r.rows[0][1] && *r.rows[0][0] == me.host) {
+    const long pid = std::stol(*r.rows[0][1]);
+    if (pid != static_cast<long>(me.pid) && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      throw LockBusy("the daemon lock is still held by the session of segmentd pid " + std::to_string(pid) +
+                     " on this host, which has exited; waiting for the server to end that session");
+    }
+  }
+  throw FatalError("another segmentd is already running against database " + config.database.database);
+}
+
+}  // namespace
+
+std::vector<NamedSchedule> build_schedules(const Config& config) {
+  std::vector<NamedSchedule> out;
+  for (const auto& s : config.schedules) out.push_back({s.name, CronSchedule(s.cron, s.timezone), std::nullopt});
+  return out;
+}
+
+ConnectInfo set_up_session(DbSession& db, std::unique_ptr<NamedLock>& hold, const Config& config,
+                           const std::vector<NamedSchedule>& schedules, bool first) {
+  ConnectInfo info;
+  try {
+    require_current_schema(db);
+  } catch (const UserError& e) {
+    throw FatalError(e.what());
+  }
+  take_daemon_lock(db, hold, config);
+  info.orphans = close_orphaned_runs(db);
+  apply_segmentation_settings(db, config);
+  apply_fallback_event(db, config.fallback_event);
+  heartbeat_start(db, this_process());
+  info.event_scheduler = event_scheduler_state(db);
+  if (first) info.catchup = missed_schedule(db, schedules);
+  if (config.refresh.after_ingest) info.owed = refresh_owed(db);
+  return info;
+}
+
+LoadResult load_file(DbSession& db, const fs::path& file, const IngestOptions& options) {
+  LoadResult result;
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(file, ec))) {
+    result.gone = true;
+    return result;
+  }
+  RunIdentity who = this_process();
+  who.started_by = "segmentd inbox";
+  const IngestRunOutcome run = run_ingest(db, {file}, options, "file", who);
+  result.run_id = run.run_id;
+  result.file = run.files.at(0);
+  return result;
+}
+
+MovePlan plan_move(const LoadResult& load, const InboxConfig& inbox) {
+  const FileOutcome& f = load.file;
+  MovePlan plan;
+  plan.quarantine = !f.ok();
+  plan.target_dir = plan.quarantine ? inbox.quarantine : inbox.processed;
+  plan.rejects_file = f.rejects_file;
+  if (plan.quarantine) {
+    plan.reason = std::string("status: ") + to_string(f.status) + "\nrun: " + std::to_string(load.run_id) +
+                  "\nreason: " + f.message + "\n";
+  }
+  return plan;
+}
+
+RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
+                                 const ExportsConfig& exports) {
+  RefreshResult result;
+  RunIdentity who = this_process();
+  who.started_by = started_by;
+  result.outcome = run_refresh(db, trigger, who);
+  if (result.outcome.status != RunStatus::Succeeded || exports.dir.empty()) return result;
+  try {
+    result.exported = write_exports(db, exports.dir, exports.keep_sets);
+  } catch (const DbError& e) {
+    if (e.connection_lost()) throw;
+    result.export_error = std::string("database error ") + std::to_string(e.code()) + ": " + e.what();
+  } catch (const Error& e) {
+    result.export_error = e.what();
+  }
+  record_export(db, result.outcome.run_id, exports.dir, result.exported ? &*result.exported : nullptr,
+                result.export_error);
+  return result;
+}
+
+std::size_t sweep_leftovers(const Config& config, const fs::path& temp_dir) {
+  std::size_t n = sweep_scratch(temp_dir, kStagePrefix);
+  for (const auto& dir : {config.inbox.path, config.inbox.processed, config.inbox.quarantine}) {
+    if (dir.empty()) continue;
+    n += sweep_scratch(dir, kMoveTempPrefix);
+    n += sweep_scratch(dir, kAtomicTempPrefix);
+  }
+  if (!config.exports.dir.empty()) {
+    n += sweep_scratch(config.exports.dir, kExportTempPrefix);
+    n += sweep_scratch(config.exports.dir, kAtomicTempPrefix);
+  }
+  return n;
+}
+
+}  // namespace segmentd

@@ -1,0 +1,74 @@
+#pragma once
+// What the daemon's worker does, one function per job: set up a new
+// session, load a file, refresh and export, and move a file out of the
+// inbox; plus the start-up sweep of a crashed predecessor's scratch files.
+// Each runs on the worker thread (db_worker.h) and returns a typed result
+// for the controller; none of them decides what happens next.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "cron_schedule.h"
+#include "daemon_db.h"
+#include "exports.h"
+#include "inbox_queue.h"
+#include "ingest.h"
+#include "refresh.h"
+
+namespace segmentd {
+
+class DbSession;
+class NamedLock;
+
+struct NamedSchedule {
+  std::string name;
+  CronSchedule cron;
+  std::optional<SysSeconds> next;
+};
+std::vector<NamedSchedule> build_schedules(const Config& config);
+
+struct ConnectInfo {
+  OrphanedRuns orphans;
+  std::string event_scheduler;
+  std::optional<std::string> catchup;  // a schedule was missed while down
+  std::optional<std::string> owed;     // data loaded after the last successful refresh
+};
+
+// A new session: the schema is current, this daemon holds the daemon lock
+// (placed in `hold`), runs of dead sessions are closed, the config's
+// settings and event are applied and the heartbeat started. Throws
+// FatalError when another live daemon holds the lock or the schema needs a
+// migrate; LockBusy while the lock is still held by the session of a
+// crashed predecessor on this host (it ends when the server notices).
+ConnectInfo set_up_session(DbSession& db, std::unique_ptr<NamedLock>& hold, const Config& config,
+                           const std::vector<NamedSchedule>& schedules, bool first);
+
+struct LoadResult {
+  bool gone = false;  // the file was no longer there
+  std::uint64_t run_id = 0;
+  FileOutcome file;
+};
+LoadResult load_file(DbSession& db, const std::filesystem::path& file, const IngestOptions& options);
+
+// Where a load's file goes and what its reason file says.
+MovePlan plan_move(const LoadResult& load, const InboxConfig& inbox);
+
+struct RefreshResult {
+  RefreshOutcome outcome;
+  std::optional<ExportSet> exported;
+  std::string export_error;  // set when the export failed (recorded in the run)
+};
+RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
+                                 const ExportsConfig& exports);
+
+// Removes what a crashed segmentd process left behind: scratch copies of
+// loads, partial export sets, partial moves and temporary files. Returns
+// how many entries went.
+std::size_t sweep_leftovers(const Config& config, const std::filesystem::path& temp_dir);
+
+}  // namespace segmentd

@@ -1,0 +1,92 @@
+#include "planner.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace segmentd {
+
+const char* to_string(RefreshTrigger t) {
+  switch (t) {
+    case RefreshTrigger::File:
+      return "file";
+    case RefreshTrigger::Schedule:
+      return "schedule";
+    case RefreshTrigger::Catchup:
+      return "catchup";
+  }
+  return "file";
+}
+
+const char* to_string(ActionKind k) {
+  switch (k) {
+    case ActionKind::Nothing:
+      return "nothing";
+    case ActionKind::ApplySettings:
+      return "apply_settings";
+    case ActionKind::Heartbeat:
+      return "heartbeat";
+    case ActionKind::Refresh:
+      return "refresh";
+    case ActionKind::Load:
+      return "load";
+    case ActionKind::Move:
+      return "move";
+    case ActionKind::WaitUntil:
+      return "wait";
+  }
+  return "nothing";
+}
+
+void merge_refresh(std::optional<RefreshRequest>& wanted, RefreshRequest incoming) {
+  if (!wanted) {
+    wanted = std::move(incoming);
+    return;
+  }
+  if (!wanted->debounced) return;  // an immediate one already waits
+  if (!incoming.debounced) {
+    wanted = std::move(incoming);
+    return;
+  }
+  wanted->due = std::max(wanted->due, incoming.due);
+}
+
+Action plan_next(const PlanState& s) {
+  if (s.busy || s.stopping) return {};
+  const InboxQueue* q = s.queue;
+  if (q != nullptr) {
+    if (const auto* e = q->next_move(s.now)) return {ActionKind::Move, e->path.filename().string(), {}};
+  }
+  const auto wait_for_queue = [&](std::optional<SteadyTime> also) -> Action {
+    std::optional<SteadyTime> until = also;
+    if (q != nullptr) {
+      if (auto due = q->next_due(); due && *due > s.now && (!until || *due < *until)) until = due;
+    }
+    if (!until) return {};
+    return {ActionKind::WaitUntil, {}, *until};
+  };
+  // Loads and refreshes need the database; the reconnect timer calls back.
+  if (!s.connected) return wait_for_queue(std::nullopt);
+  if (s.settings_due) return {ActionKind::ApplySettings, {}, {}};
+  if (s.heartbeat_due) return {ActionKind::Heartbeat, {}, {}};
+  if (s.refresh && !s.refresh->debounced) return {ActionKind::Refresh, {}, {}};
+  if (q != nullptr) {
+    if (const auto* e = q->next_load(s.now)) return {ActionKind::Load, e->path.filename().string(), {}};
+  }
+  if (s.refresh) {
+    if (s.now < s.refresh->due) return wait_for_queue(s.refresh->due);
+    if (s.settling == 0) return {ActionKind::Refresh, {}, {}};
+    // Settling files are re-examined by the scan's own timer, which calls
+    // back; there is nothing of ours to wait for.
+  }
+  return wait_for_queue(std::nullopt);
+}
+
+std::chrono::milliseconds backoff_delay(unsigned attempt, std::chrono::milliseconds initial,
+                                        std::chrono::milliseconds cap, std::mt19937& rng) {
+  const double base = std::min<double>(static_cast<double>(cap.count()),
+                                       static_cast<double>(initial.count()) * std::pow(2.0, std::min(attempt, 30u)));
+  std::uniform_real_distribution<double> jitter(0.0, 0.25);
+  return std::chrono::milliseconds(static_cast<long long>(base * (1.0 + jitter(rng))));
+}
+
+}  // namespace segmentd

@@ -1,0 +1,231 @@
+// The daemon's decisions (planner.h) and its per-file bookkeeping
+// (inbox_queue.h), with a fake clock: time is a value passed in, nothing
+// sleeps, nothing touches a database.
+
+#include "planner.h"
+
+#include <gtest/gtest.h>
+
+#include "inbox_queue.h"
+
+namespace segmentd {
+namespace {
+
+using namespace std::chrono_literals;
+const SteadyTime t0{std::chrono::hours(1)};
+
+struct Fixture {
+  InboxQueue queue;
+  PlanState state() {
+    PlanState s;
+    s.now = now;
+    s.connected = true;
+    s.queue = &queue;
+    s.refresh = refresh;
+    return s;
+  }
+  SteadyTime now = t0;
+  std::optional<RefreshRequest> refresh;
+};
+
+RefreshRequest after_data(SteadyTime due) {
+  return {RefreshTrigger::File, "segmentd after ingest", true, due};
+}
+
+TEST(Planner, NothingToDoWhenIdle) {
+  Fixture f;
+  EXPECT_EQ(plan_next(f.state()).kind, ActionKind::Nothing);
+}
+
+TEST(Planner, FilesLoadInArrivalOrderBeforeADebouncedRefresh) {
+  Fixture f;
+  f.queue.offer("/in/b.csv", t0);
+  f.queue.offer("/in/a.csv", t0 + 1s);
+  f.refresh = after_data(t0);
+  f.now = t0 + 10s;
+  const Action a = plan_next(f.state());
+  EXPECT_EQ(a.kind, ActionKind::Load);
+  EXPECT_EQ(a.file, "b.csv");
+}
+
+TEST(Planner, DebouncedRefreshWaitsForItsQuietTimeThenRuns) {
+  Fixture f;
+  f.refresh = after_data(t0 + 5s);
+  Action a = plan_next(f.state());
+  EXPECT_EQ(a.kind, ActionKind::WaitUntil);
+  EXPECT_EQ(a.until, t0 + 5s);
+  f.now = t0 + 5s;
+  EXPECT_EQ(plan_next(f.state()).kind, ActionKind::Refresh);
+}
+
+TEST(Planner, DebouncedRefreshWaitsWhileFilesSettle) {
+  Fixture f;
+  f.refresh = after_data(t0);
+  f.now = t0 + 10s;
+  PlanState s = f.state();
+  s.settling = 1;
+  EXPECT_EQ(plan_next(s).kind, ActionKind::Nothing);  // the settle timer calls back
+  s.settling = 0;
+  EXPECT_EQ(plan_next(s).kind, ActionKind::Refresh);
+}
+
+TEST(Planner, ScheduledRefreshGoesBeforeWaitingFiles) {
+  Fixture f;
+  f.queue.offer("/in/a.csv", t0);
+  f.refresh = RefreshRequest{RefreshTrigger::Schedule, "segmentd schedule daily", false, {}};
+  EXPECT_EQ(plan_next(f.state()).kind, ActionKind::Refresh);
+}
+
+TEST(Planner, NothingNewWhileBusyOrStopping) {
+  Fixture f;
+  f.queue.offer("/in/a.csv", t0);
+  PlanState s = f.state();
+  s.busy = true;
+  EXPECT_EQ(plan_next(s).kind, ActionKind::Nothing);
+  s.busy = false;
+  s.stopping = true;
+  EXPECT_EQ(plan_next(s).kind, ActionKind::Nothing);
+}
+
+TEST(Planner, SettingsAndHeartbeatComeFirst) {
+  Fixture f;
+  f.queue.offer("/in/a.csv", t0);
+  PlanState s = f.state();
+  s.settings_due = true;
+  s.heartbeat_due = true;
+  EXPECT_EQ(plan_next(s).kind, ActionKind::ApplySettings);
+  s.settings_due = false;
+  EXPECT_EQ(plan_next(s).kind, ActionKind::Heartbeat);
+}
+
+TEST(Planner, WithoutTheDatabaseOnlyMovesGoOn) {
+  Fixture f;
+  f.queue.offer("/in/a.csv", t0);
+  f.queue.offer("/in/b.csv", t0);
+  f.queue.start_load("b.csv");
+  f.queue.load_finished("b.csv", MovePlan{"/in/processed", false, {}, {}, {}, 1, "loaded", ""}, t0);
+  f.refresh = RefreshRequest{RefreshTrigger::Schedule, "s", false, {}};
+  PlanState s = f.state();
+  s.connected = false;
+  Action a = plan_next(s);
+  EXPECT_EQ(a.kind, ActionKind::Move);
+  EXPECT_EQ(a.file, "b.csv");
+  f.queue.move_finished("b.csv");
+  s = f.state();
+  s.connected = false;
+  EXPECT_EQ(plan_next(s).kind, ActionKind::Nothing);  // no load, no refresh: the reconnect calls back
+}
+
+TEST(Planner, DeferredFileWaitsForItsRetryTime) {
+  Fixture f;
+  f.queue.offer("/in/a.csv", t0);
+  f.queue.start_load("a.csv");
+  f.queue.load_deferred("a.csv", t0 + 4s, true);
+  Action a = plan_next(f.state());
+  EXPECT_EQ(a.kind, ActionKind::WaitUntil);
+  EXPECT_EQ(a.until, t0 + 4s);
+  f.now = t0 + 4s;
+  EXPECT_EQ(plan_next(f.state()).kind, ActionKind::Load);
+}
+
+TEST(Planner, AFileInBackoffDoesNotHoldUpTheRefresh) {
+  Fixture f;
+  f.queue.offer("/in/a.csv", t0);
+  f.queue.start_load("a.csv");
+  f.queue.load_deferred("a.csv", t0 + 60s, true);
+  f.refresh = after_data(t0 + 5s);
+  f.now = t0 + 5s;
+  EXPECT_EQ(plan_next(f.state()).kind, ActionKind::Refresh);
+}
+
+TEST(Planner, FailedMoveIsRetriedAtItsTimeAndNeverLoadsAgain) {
+  Fixture f;
+  f.queue.offer("/in/a.csv", t0);
+  f.queue.start_load("a.csv");
+  f.queue.load_finished("a.csv", MovePlan{"/in/processed", false, {}, {}, {}, 7, "loaded", ""}, t0);
+  EXPECT_EQ(f.queue.move_failed("a.csv", f.queue.find("a.csv")->move, t0 + 2s), 1u);
+  // The folder scan sees the file again: nothing changes.
+  EXPECT_FALSE(f.queue.offer("/in/a.csv", t0 + 1s));
+  f.now = t0 + 1s;
+  Action a = plan_next(f.state());
+  EXPECT_EQ(a.kind, ActionKind::WaitUntil);
+  EXPECT_EQ(a.until, t0 + 2s);
+  f.now = t0 + 2s;
+  EXPECT_EQ(plan_next(f.state()).kind, ActionKind::Move);
+  EXPECT_EQ(f.queue.move_failed("a.csv", f.queue.find("a.csv")->move, t0 + 6s), 2u);
+}
+
+TEST(MergeRefresh, ImmediateReplacesDebouncedAndIsNeverDowngraded) {
+  std::optional<RefreshRequest> wanted;
+  merge_refresh(wanted, after_data(t0 + 5s));
+  merge_refresh(wanted, after_data(t0 + 9s));
+  ASSERT_TRUE(wanted);
+  EXPECT_TRUE(wanted->debounced);
+  EXPECT_EQ(wanted->due, t0 + 9s);  // a later file pushes the quiet time on
+  merge_refresh(wanted, {RefreshTrigger::Catchup, "segmentd catch-up", false, {}});
+  EXPECT_EQ(wanted->trigger, RefreshTrigger::Catchup);
+  merge_refresh(wanted, after_data(t0 + 20s));
+  EXPECT_FALSE(wanted->debounced);
+  EXPECT_EQ(wanted->trigger, RefreshTrigger::Catchup);
+}
+
+TEST(MergeRefresh, OwedRefreshAfterARestartRunsOnceTheInboxIsDrained) {
+  // What the controller does at start when the database says a refresh is
+  // owed: a debounced request due at once, behind any file waiting.
+  Fixture f;
+  merge_refresh(f.refresh, after_data(t0));
+  f.queue.offer("/in/orders.csv", t0);
+  EXPECT_EQ(plan_next(f.state()).kind, ActionKind::Load);
+  f.queue.drop("orders.csv");
+  EXPECT_EQ(plan_next(f.state()).kind, ActionKind::Refresh);
+}
+
+TEST(Backoff, DoublesToTheCapWithAtMostAQuarterOfJitter) {
+  std::mt19937 rng(42);
+  for (unsigned attempt = 0; attempt < 12; ++attempt) {
+    const auto d = backoff_delay(attempt, 1000ms, 60000ms, rng);
+    const auto base = std::min<long long>(60000, 1000LL << attempt);
+    EXPECT_GE(d.count(), base) << attempt;
+    EXPECT_LE(d.count(), base + base / 4) << attempt;
+  }
+}
+
+TEST(InboxQueue, ReloadDuringALoadDoesNotRequeueTheFileBeingLoaded) {
+  InboxQueue q;
+  q.offer("/in/a.csv", t0);
+  q.start_load("a.csv");
+  // A reload makes a new tracker that finds the file again; the queue keeps
+  // it as loading, and forgetting the old inbox's waiting files spares it.
+  EXPECT_FALSE(q.offer("/in/a.csv", t0 + 1s));
+  q.forget_missing({});
+  ASSERT_NE(q.find("a.csv"), nullptr);
+  EXPECT_EQ(q.find("a.csv")->stage, FileStage::Loading);
+  EXPECT_EQ(q.next_load(t0 + 1s), nullptr);
+}
+
+TEST(InboxQueue, CountersGoWithTheEntry) {
+  InboxQueue q;
+  q.offer("/in/a.csv", t0);
+  q.start_load("a.csv");
+  EXPECT_EQ(q.load_deferred("a.csv", t0, true), 1u);
+  q.start_load("a.csv");
+  EXPECT_EQ(q.load_deferred("a.csv", t0, false), 1u);  // a lost connection does not count
+  q.start_load("a.csv");
+  q.load_finished("a.csv", {}, t0);
+  EXPECT_EQ(q.find("a.csv")->transient_failures, 0u);
+  q.move_finished("a.csv");
+  EXPECT_TRUE(q.offer("/in/a.csv", t0));  // a new drop of the same name starts afresh
+  EXPECT_EQ(q.find("a.csv")->transient_failures, 0u);
+}
+
+TEST(InboxQueue, WaitingFilesRemovedByHandLeaveTheQueue) {
+  InboxQueue q;
+  q.offer("/in/a.csv", t0);
+  q.offer("/in/b.csv", t0);
+  q.forget_missing({"b.csv"});
+  EXPECT_EQ(q.find("a.csv"), nullptr);
+  EXPECT_NE(q.find("b.csv"), nullptr);
+}
+
+}  // namespace
+}  // namespace segmentd
