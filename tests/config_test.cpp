@@ -123,3 +123,38 @@ TEST(Config, DaemonSectionErrorsNamePositionAndReason) {
 
 }  // namespace
 }  // namespace segmentd
+
+namespace segmentd {
+namespace {
+
+TEST(Config, DuplicateKeysAreRefusedWhereTheSecondIs) {
+  EXPECT_EQ(error_of("database:\n  host: a\n  host: b\n"),
+            "segmentd.yaml:3:3: database.host: duplicate key (it is already set above)");
+  EXPECT_EQ(error_of("database:\n  host: a\ndatabase:\n  host: b\n"),
+            "segmentd.yaml:3:1: database: duplicate key (it is already set above)");
+}
+
+TEST(Config, AsOfMustBeADayThatExists) {
+  EXPECT_NE(error_of("database: {}\nsegmentation:\n  as_of: 2024-13-45\n").find("segmentation.as_of: must be"),
+            std::string::npos);
+  EXPECT_NE(error_of("database: {}\nsegmentation:\n  as_of: 2023-02-29\n").find("segmentation.as_of"),
+            std::string::npos);
+  EXPECT_EQ(parse_config("database: {}\nsegmentation:\n  as_of: 2024-02-29\n", "x").segmentation.as_of, "2024-02-29");
+}
+
+TEST(Config, NewKeysOfTheCore) {
+  const Config c = parse_config(
+      "database:\n  read_timeout_seconds: 120\n  write_timeout_seconds: 30\ningest:\n  allow_empty_replace: true\n"
+      "exports:\n  dir: /x\n  keep_sets: 5\n",
+      "x");
+  EXPECT_EQ(c.database.read_timeout_seconds, 120u);
+  EXPECT_EQ(c.database.write_timeout_seconds, 30u);
+  EXPECT_TRUE(c.ingest.allow_empty_replace);
+  EXPECT_EQ(c.exports.keep_sets, 5u);
+  const Config d = parse_config("database: {}\n", "x");
+  EXPECT_FALSE(d.ingest.allow_empty_replace);
+  EXPECT_EQ(d.exports.keep_sets, 2u);
+}
+
+}  // namespace
+}  // namespace segmentd

@@ -14,3 +14,17 @@ TEST(LogEvent, KeyValueFieldsQuotedOnlyWhenNeeded) {
 
 }  // namespace
 }  // namespace segmentd
+
+namespace segmentd {
+namespace {
+
+TEST(LogEvent, JournaldPriorityPrefixFollowsTheLevel) {
+  EXPECT_EQ(journal_priority_prefix(spdlog::level::err), "<3>");
+  EXPECT_EQ(journal_priority_prefix(spdlog::level::warn), "<4>");
+  EXPECT_EQ(journal_priority_prefix(spdlog::level::info), "<6>");
+  EXPECT_EQ(journal_priority_prefix(spdlog::level::debug), "<7>");
+  EXPECT_EQ(journal_priority_prefix(spdlog::level::critical), "<2>");
+}
+
+}  // namespace
+}  // namespace segmentd

@@ -14,6 +14,9 @@ namespace segmentd {
 
 using LogField = std::pair<std::string_view, std::string>;
 
+// "<3>" for errors, "<4>" warnings, "<6>" info, "<7>" debug, "<2>" critical.
+std::string_view journal_priority_prefix(spdlog::level::level_enum level);
+
 std::string format_event(std::string_view event, std::initializer_list<LogField> fields);
 
 inline void log_event(spdlog::level::level_enum level, std::string_view event,
@@ -21,8 +24,9 @@ inline void log_event(spdlog::level::level_enum level, std::string_view event,
   if (spdlog::should_log(level)) spdlog::log(level, "{}", format_event(event, fields));
 }
 
-// Logs to stderr; without timestamps of our own under journald (it adds its
-// own), with ISO timestamps otherwise.
+// Logs to stderr; under journald (JOURNAL_STREAM set) without timestamps of
+// our own (it adds its own) and with each line's priority as a "<N>" prefix,
+// with ISO timestamps otherwise.
 void setup_logging(spdlog::level::level_enum level);
 
 }  // namespace segmentd
