@@ -101,3 +101,37 @@ TEST(Cli, VersionAndHelp) {
 
 }  // namespace
 }  // namespace segmentd::test
+
+namespace segmentd::test {
+namespace {
+
+// Defect 12: migrate re-created the event as monthly and enabled,
+// overriding fallback_event until the daemon next started.
+TEST(Cli, MigrateKeepsTheConfiguredFallbackEvent) {
+  TestDatabase t;
+  const auto config = t.write_config("fallback_event:\n  enabled: false\n  interval: 6h\n");
+  const std::string c = "--config '" + config.string() + "' ";
+  for (int i = 0; i < 2; ++i) {
+    const auto m = run(c + "migrate");
+    ASSERT_EQ(m.status, 0) << m.output;
+    EXPECT_EQ(t.scalar("SELECT CONCAT(STATUS, ' ', INTERVAL_VALUE, ' ', INTERVAL_FIELD) FROM information_schema.EVENTS "
+                       "WHERE EVENT_SCHEMA = DATABASE() AND EVENT_NAME = 'ev_refresh_customer_segments'"),
+              "DISABLED 6 HOUR")
+        << "after migrate #" << i + 1;
+  }
+}
+
+// Defect 9: whatever reaches a command's boundary is a message and an exit
+// status, never std::terminate.
+TEST(Cli, AFileThatCannotBeReadIsAMessageAndAnExitStatus) {
+  TestDatabase t;
+  t.migrate();
+  const auto config = t.write_config();
+  const auto r = run("--config '" + config.string() + "' ingest '" + t.scratch().string() + "'");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("is not a regular file (a directory)"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("terminate"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace segmentd::test

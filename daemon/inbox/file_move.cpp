@@ -1,6 +1,7 @@
 #include "file_move.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -68,10 +69,23 @@ void copy_contents(const fs::path& from, PrivateFile& to) {
 
 }  // namespace
 
+// A move cut short between its link and its unlink leaves the file under
+// both names (one inode); finishing it means removing the inbox's name.
+static bool already_moved(const fs::path& file, const fs::path& target) {
+  struct stat a {}, b {};
+  return ::lstat(file.c_str(), &a) == 0 && ::lstat(target.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
+}
+
 fs::path move_into(const fs::path& file, const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) fail("cannot create folder", dir, ec.value());
+  if (already_moved(file, dir / file.filename())) {
+    if (::unlink(file.c_str()) != 0) fail("cannot remove", file, errno);
+    fsync_path(dir);
+    return dir / file.filename();
+  }
   int error_number = 0;
   fs::path target = link_to_free_name(file, file, dir, error_number);
   if (!target.empty()) {

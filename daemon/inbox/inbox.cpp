@@ -59,6 +59,9 @@ std::vector<fs::path> InboxTracker::scan(Clock::time_point now) {
   std::vector<SkippedEntry> skipped;
   for (auto& entry : list_inbox(dir_, ignore_, ec, &skipped)) {
     const std::string name = entry.path.filename().string();
+    // processed/ and quarantine/ are the daemon's own, even when something
+    // replaced them with a plain file: never a drop.
+    if (known_folders_.count(name)) continue;
     Observation obs{entry.size, entry.mtime, now};
     if (auto old = seen_.find(name);
         old != seen_.end() && old->second.size == entry.size && old->second.mtime == entry.mtime) {

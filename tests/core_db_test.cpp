@@ -1,0 +1,295 @@
+// The daemon-core defects against a real database, one test (or more) each:
+// the audit row of a refresh whose client went away after the swap, runs
+// left by a dead session, the refresh owed after a stop, hostile names and
+// headers, a header-only replacing file, the ingest lock and the run row,
+// export sets on a full disk, and migrate keeping the configured event.
+
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "daemon_db.h"
+#include "exports.h"
+#include "ingest_run.h"
+#include "named_lock.h"
+#include "refresh.h"
+#include "test_database.h"
+#include "text.h"
+
+namespace segmentd::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+void load_customers(DbSession& db, int n) {
+  for (int i = 0; i < n; ++i) {
+    const std::string id = std::to_string(1000 + i);
+    db.update("INSERT INTO customers (customer_id, customer_unique_id) VALUES (?, ?)", {"c" + id, "u" + id});
+    db.update(
+        "INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) "
+        "VALUES (?, ?, 'delivered', '2018-01-01 00:00:00' + INTERVAL ? DAY)",
+        {"o" + id, "c" + id, static_cast<std::int64_t>(i % 300)});
+    db.update("INSERT INTO order_payments VALUES (?, 1, 'boleto', 1, ?)", {"o" + id, std::to_string(10 + i) + ".00"});
+  }
+}
+
+fs::path write_file(TestDatabase& t, const std::string& name, const std::string& content) {
+  const auto path = t.scratch() / name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+IngestRunOutcome ingest_run(TestDatabase& t, const fs::path& file, IngestOptions o = {}) {
+  return run_ingest(t.db(), {file}, o, "cli", this_process());
+}
+
+// Defect 2: an error after the swap (here a trigger that fails the success
+// update once, as a client that went away fails the final result) used to
+// mark the run failed and delete its history while its segments were live.
+TEST(CoreRefresh, AFailureAfterTheSwapIsRecordedAsSucceededAndKeepsHistory) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 40);
+  t.db().execute(
+      "CREATE TRIGGER fail_success_once BEFORE UPDATE ON pipeline_runs FOR EACH ROW "
+      "BEGIN IF NEW.status = 'succeeded' AND @fail_after_swap = 1 THEN SET @fail_after_swap = 0; "
+      "SIGNAL SQLSTATE '08S01' SET MESSAGE_TEXT = 'simulated: client went away'; END IF; END");
+  t.db().execute("SET @fail_after_swap = 1");
+  const RefreshOutcome out = run_refresh(t.db(), "cli", this_process());
+  EXPECT_EQ(t.scalar("SELECT @fail_after_swap"), "0") << "the simulated failure did not happen";
+  EXPECT_EQ(out.status, RunStatus::Succeeded) << out.message;
+  const std::string run = std::to_string(out.run_id);
+  EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs WHERE run_id = " + run), "succeeded");
+  EXPECT_NE(t.scalar("SELECT message FROM pipeline_runs WHERE run_id = " + run).find("after the swap"),
+            std::string::npos);
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segment_history WHERE run_id = " + run), "40");
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segments"), "40");
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+                     "TABLE_NAME LIKE '%\\_old'"),
+            "0");
+  // The lock was released: the next refresh runs.
+  EXPECT_EQ(run_refresh(t.db(), "cli", this_process()).status, RunStatus::Succeeded);
+}
+
+TEST(CoreRefresh, AFailureBeforeTheSwapStillFailsAndKeepsTheOldResults) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 10);
+  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, RunStatus::Succeeded);
+  t.db().execute("UPDATE rfm_segment_rules SET r_max = 2 WHERE segment_name = 'At-Risk Customers'");
+  const RefreshOutcome out = run_refresh(t.db(), "cli", this_process());
+  EXPECT_EQ(out.status, RunStatus::Failed);
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segment_history WHERE run_id = " + std::to_string(out.run_id)),
+            "0");
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segments"), "10");
+}
+
+TEST(CoreRefresh, TheLiveTableNamesTheRunThatBuiltIt) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 5);
+  const RefreshOutcome out = run_refresh(t.db(), "cli", this_process());
+  EXPECT_EQ(t.scalar("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+                     "TABLE_NAME = 'customer_segments'"),
+            "segmentd run " + std::to_string(out.run_id));
+}
+
+// A session that died between the swap and its success row: closed as
+// succeeded because the live results are its own; any other orphan as
+// abandoned.
+TEST(CoreRefresh, OrphanedRunsAreClosedForWhatTheyDid) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 5);
+  const RefreshOutcome out = run_refresh(t.db(), "cli", this_process());
+  const std::string run = std::to_string(out.run_id);
+  // Pretend it died after the swap: still 'running', owned by a gone connection.
+  t.db().execute("UPDATE pipeline_runs SET status = 'running', finished_at = NULL, connection_id = 999999 "
+                 "WHERE run_id = " + run);
+  t.db().execute("INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id) "
+                 "VALUES ('refresh', 'cli', 'running', UTC_TIMESTAMP(3), 999998), "
+                 "('ingest', 'file', 'running', UTC_TIMESTAMP(3), 999997)");
+  const OrphanedRuns closed = close_orphaned_runs(t.db());
+  EXPECT_EQ(closed.succeeded_after_swap, 1u);
+  EXPECT_EQ(closed.abandoned, 2u);
+  EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs WHERE run_id = " + run), "succeeded");
+  EXPECT_EQ(t.scalar("SELECT customers_segmented FROM pipeline_runs WHERE run_id = " + run), "5");
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'abandoned'"), "2");
+}
+
+// Defect 1: whether a refresh is owed comes from the database.
+TEST(CoreOwed, ARefreshIsOwedWhenDataWasLoadedAfterTheLastSuccessfulOne) {
+  TestDatabase t;
+  t.migrate();
+  EXPECT_FALSE(refresh_owed(t.db()));
+  const std::string h = "product_category_name,product_category_name_english\n";
+  ASSERT_TRUE(ingest_run(t, write_file(t, "t1.csv", h + "beleza,beauty\n")).all_ok());
+  const auto owed = refresh_owed(t.db());
+  ASSERT_TRUE(owed);
+  EXPECT_NE(owed->find("no refresh has succeeded yet"), std::string::npos) << *owed;
+  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, RunStatus::Succeeded);
+  EXPECT_FALSE(refresh_owed(t.db()));
+  // A duplicate or a refused file owes nothing; a new load does.
+  ASSERT_TRUE(ingest_run(t, write_file(t, "t1-copy.csv", h + "beleza,beauty\n")).all_ok());
+  EXPECT_FALSE(refresh_owed(t.db()));
+  ASSERT_TRUE(ingest_run(t, write_file(t, "t2.csv", h + "casa,home\n")).all_ok());
+  EXPECT_TRUE(refresh_owed(t.db()));
+  // A failed refresh does not pay the debt.
+  t.db().execute("UPDATE rfm_segment_rules SET r_max = 2 WHERE segment_name = 'At-Risk Customers'");
+  ASSERT_EQ(run_refresh(t.db(), "cli", this_process()).status, RunStatus::Failed);
+  EXPECT_TRUE(refresh_owed(t.db()));
+}
+
+// Defect 4: a name that is not UTF-8 is stored escaped, the file loads once.
+TEST(CoreNames, AFileNameThatIsNotUtf8LoadsAndIsStoredEscaped) {
+  TestDatabase t;
+  t.migrate();
+  const std::string raw = "categor\xed" "a\xff.csv";  // Latin-1 i-acute, then 0xFF
+  const auto path = write_file(t, raw, "product_category_name,product_category_name_english\nbeleza,beauty\n");
+  const IngestRunOutcome run = ingest_run(t, path);
+  ASSERT_TRUE(run.all_ok()) << run.files.at(0).message;
+  const std::string stored = t.scalar("SELECT original_name FROM ingested_files");
+  EXPECT_NE(stored.find("categor\\xeda\\xff.csv"), std::string::npos) << stored;
+  EXPECT_EQ(unescape_bytes(stored), path.string());
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'running'"), "0");
+  EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs"), "succeeded");
+}
+
+// Defect 6: hostile headers are refused as what they are, with a bounded,
+// valid message, and the ledger row is written.
+TEST(CoreHeaders, TenThousandColumnsAndUtf16AreRefusedWithTheRealCause) {
+  TestDatabase t;
+  t.migrate();
+  std::string wide;
+  for (int i = 0; i < 10000; ++i) wide += (i ? ",col\xff" : "col\xff") + std::to_string(i);
+  const IngestRunOutcome a = ingest_run(t, write_file(t, "wide.csv", wide + "\n1,2\n"));
+  ASSERT_EQ(a.files.at(0).status, FileStatus::Rejected) << a.files.at(0).message;
+  EXPECT_NE(a.files.at(0).message.find("line 1"), std::string::npos);
+  EXPECT_LE(a.files.at(0).message.size(), 4200u);
+  EXPECT_TRUE(is_clean_utf8(a.files.at(0).message));
+
+  const std::string utf16 = std::string("\xff\xfe", 2) + std::string("o\0r\0d\0e\0r\0_\0i\0d\0\n\0", 18);
+  const IngestRunOutcome b = ingest_run(t, write_file(t, "utf16.csv", utf16));
+  ASSERT_EQ(b.files.at(0).status, FileStatus::Rejected);
+  EXPECT_NE(b.files.at(0).message.find("UTF-16"), std::string::npos) << b.files.at(0).message;
+  const std::string nul = std::string("o\0r\0d\0e\0r\0\n\0", 12);
+  const IngestRunOutcome c = ingest_run(t, write_file(t, "nul.csv", nul));
+  EXPECT_NE(c.files.at(0).message.find("NUL bytes"), std::string::npos) << c.files.at(0).message;
+  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(status ORDER BY id) FROM ingested_files"), "rejected,rejected,rejected");
+}
+
+// Defect 7: a header-only geolocation file does not empty the table.
+TEST(CoreEmptyReplace, AHeaderOnlyGeolocationFileIsRefusedUnlessAllowed) {
+  TestDatabase t;
+  t.migrate();
+  const std::string h =
+      "geolocation_zip_code_prefix,geolocation_lat,geolocation_lng,geolocation_city,geolocation_state\n";
+  ASSERT_TRUE(ingest_run(t, write_file(t, "g1.csv", h + "01037,-23.5,-46.6,sao paulo,SP\n")).all_ok());
+  const IngestRunOutcome empty = ingest_run(t, write_file(t, "g2.csv", h));
+  ASSERT_EQ(empty.files.at(0).status, FileStatus::Rejected);
+  EXPECT_NE(empty.files.at(0).message.find("allow_empty_replace"), std::string::npos) << empty.files.at(0).message;
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM geolocation"), "1");
+  IngestOptions allow;
+  allow.allow_empty_replace = true;
+  const IngestRunOutcome allowed = ingest_run(t, write_file(t, "g3.csv", h), allow);
+  EXPECT_EQ(allowed.files.at(0).status, FileStatus::Loaded) << allowed.files.at(0).message;
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM geolocation"), "0");
+}
+
+// Defect 8: a rejects file is private.
+TEST(CorePrivateFiles, RejectsFilesAre0600WhateverTheUmask) {
+  TestDatabase t;
+  t.migrate();
+  const mode_t old = ::umask(0);
+  IngestOptions o;
+  o.max_rejected_rows = 5;
+  const IngestRunOutcome run = ingest_run(
+      t, write_file(t, "s.csv", "seller_id,seller_zip_code_prefix,seller_city,seller_state\ns1,01001,sp,SP\ns2,x,y\n"),
+      o);
+  ::umask(old);
+  ASSERT_FALSE(run.files.at(0).rejects_file.empty()) << run.files.at(0).message;
+  struct stat st {};
+  ASSERT_EQ(::stat(run.files.at(0).rejects_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// Defect 11: a run that cannot take the ingest lock leaves no row behind.
+TEST(CoreIngestLock, ALockHeldElsewhereLeavesNoRunningRow) {
+  TestDatabase t;
+  t.migrate();
+  auto other = t.connect();
+  NamedLock held(*other, "ingest", 0);
+  IngestOptions o;
+  o.lock_wait_seconds = 1;
+  const auto path = write_file(t, "t.csv", "product_category_name,product_category_name_english\nbeleza,beauty\n");
+  EXPECT_THROW(run_ingest(t.db(), {path}, o, "cli", this_process()), LockBusy);
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM pipeline_runs"), "0");
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM ingested_files"), "0");
+}
+
+// Defect 5: sets are published whole; a disk that fills half-way leaves the
+// previous set current and complete, names ENOSPC, and the run records it.
+TEST(CoreExports, AFullDiskLeavesThePreviousSetCurrentAndIsRecorded) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 60);
+  const fs::path dir = t.scratch() / "exports";
+  fs::create_directories(dir);
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=256k") != 0) GTEST_SKIP() << "cannot mount a tmpfs (not root)";
+  struct Unmount {
+    fs::path p;
+    ~Unmount() { ::umount(p.c_str()); }
+  } unmount{dir};
+  const RefreshOutcome first = run_refresh(t.db(), "cli", this_process());
+  const ExportSet a = write_exports(t.db(), dir, 2);
+  EXPECT_EQ(a.files.size(), 5u);
+  EXPECT_EQ(fs::read_symlink(dir / "current"), fs::path("run-" + std::to_string(first.run_id)));
+  std::ifstream current(dir / "final_customer_segments.csv");
+  std::string header;
+  std::getline(current, header);
+  EXPECT_EQ(header.rfind("customer_unique_id,", 0), 0u);
+
+  // Fill the disk but for a few KB: the next set cannot be written whole.
+  std::string fill_error;
+  {
+    std::ofstream filler(dir / "filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    while (filler.write(block.data(), block.size())) {
+    }
+  }
+  fs::resize_file(dir / "filler", fs::file_size(dir / "filler") - 6000);
+  const RefreshOutcome second = run_refresh(t.db(), "cli", this_process());
+  ASSERT_EQ(second.status, RunStatus::Succeeded);
+  try {
+    write_exports(t.db(), dir, 2);
+    FAIL() << "the export fitted";
+  } catch (const IoError& e) {
+    fill_error = e.what();
+  }
+  EXPECT_NE(fill_error.find("No space left on device"), std::string::npos) << fill_error;
+  EXPECT_EQ(fs::read_symlink(dir / "current"), fs::path("run-" + std::to_string(first.run_id)));
+  for (const auto& f : a.files) EXPECT_TRUE(fs::exists(dir / "current" / f.path.filename())) << f.path;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    EXPECT_NE(e.path().filename().string().rfind(kExportTempPrefix, 0), 0u) << "partial set left: " << e.path();
+  }
+  record_export(t.db(), second.run_id, dir, nullptr, fill_error);
+  const auto details =
+      nlohmann::json::parse(t.scalar("SELECT details FROM pipeline_runs WHERE run_id = " + std::to_string(second.run_id)));
+  EXPECT_EQ(details["export"]["status"], "failed");
+  EXPECT_NE(details["export"]["error"].get<std::string>().find("No space left"), std::string::npos);
+
+  // Space again: the next set replaces it, older sets beyond keep_sets go.
+  fs::remove(dir / "filler");
+  const ExportSet b = write_exports(t.db(), dir, 1);
+  EXPECT_EQ(fs::read_symlink(dir / "current"), b.dir.filename());
+  EXPECT_FALSE(fs::exists(a.dir));
+  struct stat st {};
+  ASSERT_EQ(::stat((b.dir / "final_customer_segments.csv").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+}  // namespace
+}  // namespace segmentd::test
