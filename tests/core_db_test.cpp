@@ -107,11 +107,14 @@ TEST(CoreRefresh, OrphanedRunsAreClosedForWhatTheyDid) {
   const RefreshOutcome out = run_refresh(t.db(), "cli", this_process());
   const std::string run = std::to_string(out.run_id);
   // Pretend it died after the swap: still 'running', owned by a gone connection.
-  t.db().execute("UPDATE pipeline_runs SET status = 'running', finished_at = NULL, connection_id = 999999 "
-                 "WHERE run_id = " + run);
-  t.db().execute("INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id) "
-                 "VALUES ('refresh', 'cli', 'running', UTC_TIMESTAMP(3), 999998), "
-                 "('ingest', 'file', 'running', UTC_TIMESTAMP(3), 999997)");
+  t.db().execute(
+      "UPDATE pipeline_runs SET status = 'running', finished_at = NULL, connection_id = 999999 "
+      "WHERE run_id = " +
+      run);
+  t.db().execute(
+      "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id) "
+      "VALUES ('refresh', 'cli', 'running', UTC_TIMESTAMP(3), 999998), "
+      "('ingest', 'file', 'running', UTC_TIMESTAMP(3), 999997)");
   const OrphanedRuns closed = close_orphaned_runs(t.db());
   EXPECT_EQ(closed.succeeded_after_swap, 1u);
   EXPECT_EQ(closed.abandoned, 2u);
@@ -147,7 +150,9 @@ TEST(CoreOwed, ARefreshIsOwedWhenDataWasLoadedAfterTheLastSuccessfulOne) {
 TEST(CoreNames, AFileNameThatIsNotUtf8LoadsAndIsStoredEscaped) {
   TestDatabase t;
   t.migrate();
-  const std::string raw = "categor\xed" "a\xff.csv";  // Latin-1 i-acute, then 0xFF
+  const std::string raw =
+      "categor\xed"
+      "a\xff.csv";  // Latin-1 i-acute, then 0xFF
   const auto path = write_file(t, raw, "product_category_name,product_category_name_english\nbeleza,beauty\n");
   const IngestRunOutcome run = ingest_run(t, path);
   ASSERT_TRUE(run.all_ok()) << run.files.at(0).message;
@@ -276,8 +281,8 @@ TEST(CoreExports, AFullDiskLeavesThePreviousSetCurrentAndIsRecorded) {
     EXPECT_NE(e.path().filename().string().rfind(kExportTempPrefix, 0), 0u) << "partial set left: " << e.path();
   }
   record_export(t.db(), second.run_id, dir, nullptr, fill_error);
-  const auto details =
-      nlohmann::json::parse(t.scalar("SELECT details FROM pipeline_runs WHERE run_id = " + std::to_string(second.run_id)));
+  const auto details = nlohmann::json::parse(
+      t.scalar("SELECT details FROM pipeline_runs WHERE run_id = " + std::to_string(second.run_id)));
   EXPECT_EQ(details["export"]["status"], "failed");
   EXPECT_NE(details["export"]["error"].get<std::string>().find("No space left"), std::string::npos);
 

@@ -13,8 +13,8 @@
 
 #include "csv_reader.h"
 #include "durable_file.h"
-#include "exports.h"
 #include "errors.h"
+#include "exports.h"
 #include "file_move.h"
 #include "private_file.h"
 

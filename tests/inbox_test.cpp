@@ -1,11 +1,12 @@
 // The inbox's file-system rules: which names are ignored, when a file counts
 // as settled, and that moving never overwrites.
-#include "file_move.h"
 #include "inbox.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
+
+#include "file_move.h"
 
 namespace segmentd {
 namespace {

@@ -23,8 +23,8 @@ TEST(Text, InvalidBytesAndControlsAreEscapedLosslessly) {
 }
 
 TEST(Text, OverlongAndSurrogateFormsAreInvalid) {
-  EXPECT_EQ(escape_bytes("\xc0\xaf"), "\\xc0\\xaf");          // overlong '/'
-  EXPECT_EQ(escape_bytes("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // U+D800
+  EXPECT_EQ(escape_bytes("\xc0\xaf"), "\\xc0\\xaf");                    // overlong '/'
+  EXPECT_EQ(escape_bytes("\xed\xa0\x80"), "\\xed\\xa0\\x80");           // U+D800
   EXPECT_EQ(escape_bytes("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
 }
 

@@ -5,8 +5,8 @@
 
 #include "config.h"
 #include "cron_schedule.h"
-#include "daemon_db.h"
 #include "daemon.h"
+#include "daemon_db.h"
 #include "db_session.h"
 #include "errors.h"
 #include "exports.h"
@@ -88,8 +88,8 @@ int cmd_ingest(const Options& o) {
   std::vector<std::filesystem::path> paths(o.files.begin(), o.files.end());
   const IngestRunOutcome out = run_ingest(*db, paths, options, "cli", this_process());
   for (const auto& f : out.files) {
-    std::cout << to_string(f.status) << "\t" << f.name << "\t" << (f.dataset.empty() ? "-" : f.dataset) << "\t" << f.message
-              << (f.rejects_file.empty() ? "" : " (rejects: " + f.rejects_file.string() + ")") << "\n";
+    std::cout << to_string(f.status) << "\t" << f.name << "\t" << (f.dataset.empty() ? "-" : f.dataset) << "\t"
+              << f.message << (f.rejects_file.empty() ? "" : " (rejects: " + f.rejects_file.string() + ")") << "\n";
   }
   std::cout << "run " << out.run_id << ": data quality " << out.data_quality_json << "\n";
   return out.all_ok() ? kExitOk : kExitFailure;

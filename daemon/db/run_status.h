@@ -26,7 +26,8 @@ constexpr const char* to_string(RunStatus s) {
 }
 
 constexpr std::optional<RunStatus> parse_run_status(std::string_view s) {
-  for (auto v : {RunStatus::Running, RunStatus::Succeeded, RunStatus::Failed, RunStatus::Skipped, RunStatus::Abandoned}) {
+  for (auto v :
+       {RunStatus::Running, RunStatus::Succeeded, RunStatus::Failed, RunStatus::Skipped, RunStatus::Abandoned}) {
     if (s == to_string(v)) return v;
   }
   return std::nullopt;

@@ -72,7 +72,8 @@ void copy_contents(const fs::path& from, PrivateFile& to) {
 // A move cut short between its link and its unlink leaves the file under
 // both names (one inode); finishing it means removing the inbox's name.
 static bool already_moved(const fs::path& file, const fs::path& target) {
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   return ::lstat(file.c_str(), &a) == 0 && ::lstat(target.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
          a.st_ino == b.st_ino;
 }

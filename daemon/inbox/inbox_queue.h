@@ -25,8 +25,8 @@ namespace segmentd {
 struct MovePlan {
   std::filesystem::path target_dir;  // processed/ or quarantine/
   bool quarantine = false;
-  std::string reason;                       // the reason file's text (quarantine only), without the paths
-  std::filesystem::path rejects_file;       // written by the load; moved beside the file
+  std::string reason;                             // the reason file's text (quarantine only), without the paths
+  std::filesystem::path rejects_file;             // written by the load; moved beside the file
   std::optional<std::filesystem::path> moved_to;  // set once the file itself is moved
   // For the log line once the move is done.
   std::uint64_t run_id = 0;

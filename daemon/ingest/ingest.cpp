@@ -11,12 +11,13 @@
 
 #include "bulk_load.h"
 #include "csv_reader.h"
-#include "durable_file.h"
 #include "datasets.h"
 #include "db_session.h"
+#include "durable_file.h"
 #include "errors.h"
 #include "external_sort.h"
 #include "field_validation.h"
+#include "ingest_sql.h"
 #include "named_lock.h"
 #include "private_file.h"
 #include "sha256.h"
@@ -27,22 +28,12 @@
 namespace segmentd {
 namespace {
 
-constexpr const char* kStage = "segmentd_stage";
+using ingest_sql::kStage;
 // Text columns of the ledger: names are escaped (lossless) and bounded by
 // original_name's size (V008); messages stay far below TEXT's 64 KiB.
 constexpr std::size_t kMaxNameBytes = 8192;
 constexpr std::size_t kMaxMessageBytes = 4096;
 
-// The ledger's statements; the rest of ingest's SQL is built from the
-// dataset tables (datasets.cpp), never from input.
-namespace sql {
-constexpr const char* kFindLoadedBySha =
-    "SELECT id, original_name FROM ingested_files WHERE sha256 = ? AND status = 'loaded' ORDER BY id LIMIT 1";
-constexpr const char* kInsertLedger =
-    "INSERT INTO ingested_files (original_name, sha256, size_bytes, dataset, rows_read, rows_loaded, "
-    "rows_rejected, status, load_path, run_id, started_at, finished_at, message) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?)";
-}  // namespace sql
 constexpr std::size_t kInsertBatchRows = 1000;
 // RAII for a file descriptor.
 class Fd {
@@ -75,30 +66,6 @@ class TempFile {
   std::filesystem::path path_;
 };
 
-std::string sql_type(const ColumnSpec& c) {
-  switch (c.type) {
-    case ColumnType::Id:
-      return "VARCHAR(" + std::to_string(c.size) + ") CHARACTER SET ascii COLLATE ascii_bin";
-    case ColumnType::Text:
-      return c.size > 16383 ? "TEXT" : "VARCHAR(" + std::to_string(c.size) + ")";
-    case ColumnType::UInt:
-      return "BIGINT UNSIGNED";
-    case ColumnType::Decimal:
-      return "DECIMAL(" + std::to_string(c.size) + ",2)";
-    case ColumnType::DateTime:
-      return "DATETIME";
-    case ColumnType::Double:
-      return "DOUBLE";
-  }
-  return "TEXT";
-}
-
-std::string column_list(const Dataset& d) {
-  std::string out;
-  for (const auto& c : d.columns) out += (out.empty() ? "" : ", ") + std::string(c.column);
-  return out;
-}
-
 // Escapes a value for LOAD DATA's default format (tab-separated, backslash
 // escapes, \N for NULL).
 void append_tsv(std::string& out, std::string_view v) {
@@ -120,16 +87,6 @@ void append_tsv(std::string& out, std::string_view v) {
         out += c;
     }
   }
-}
-
-// The quoted literal of a path segmentd created itself (never an input name).
-std::string quoted_own_path(const std::filesystem::path& p) {
-  std::string out = "'";
-  for (char c : p.string()) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
 }
 
 // Writes the rejects file as CSV: line, reason, record.
@@ -295,7 +252,7 @@ class FileIngest {
   }
 
   bool find_duplicate() {
-    DbResult r = db_.query(sql::kFindLoadedBySha, {out_.sha256});
+    DbResult r = db_.query(ingest_sql::kFindLoadedBySha, {out_.sha256});
     if (r.rows.empty()) return false;
     out_.message = "same content as ingested file #" + r.rows[0][0].value_or("?") + " (" + r.rows[0][1].value_or("") +
                    "); nothing changed";
@@ -309,10 +266,7 @@ class FileIngest {
 
   void create_stage(const Dataset& d) {
     drop_stage();
-    std::string ddl = std::string("CREATE TEMPORARY TABLE ") + kStage + " (";
-    for (const auto& c : d.columns) ddl += std::string(c.column) + " " + sql_type(c) + " NULL, ";
-    ddl += "_line BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
-    db_.execute(ddl);
+    db_.execute(ingest_sql::create_stage(d));
     stage_exists_ = true;
   }
 
@@ -320,7 +274,7 @@ class FileIngest {
     if (!stage_exists_) return;
     stage_exists_ = false;
     try {
-      db_.execute(std::string("DROP TEMPORARY TABLE IF EXISTS ") + kStage);
+      db_.execute(ingest_sql::drop_stage());
     } catch (const DbError&) {
       // Gone with the session anyway.
     }
@@ -382,7 +336,8 @@ class FileIngest {
       create_private_file(tsv->path());  // the normalised copy is customer data
       tsv_out.open(tsv->path(), std::ios::binary | std::ios::trunc);
       if (!tsv_out) {
-        throw IoError("cannot write scratch file in " + options_.temp_dir.string() + ": " + std::strerror(errno), errno);
+        throw IoError("cannot write scratch file in " + options_.temp_dir.string() + ": " + std::strerror(errno),
+                      errno);
       }
     }
     RejectsWriter rejects(rejects_path());
@@ -501,7 +456,7 @@ class FileIngest {
       if (!direct) {
         create_stage(d);
         if (staged > 0) {
-          db_.execute(load_statement(tsv->path(), kStage, column_list(d) + ", _line", false));
+          db_.execute(ingest_sql::load_scratch(tsv->path(), kStage, ingest_sql::column_list(d) + ", _line", false));
           if (!check_no_warnings("staging load")) return FileStatus::Failed;
         }
       }
@@ -516,7 +471,7 @@ class FileIngest {
       return FileStatus::Rejected;
     }
     if (d.key.empty() && out_.rows_read == out_.rows_rejected && !options_.allow_empty_replace &&
-        !db_.query(std::string("SELECT 1 FROM ") + std::string(d.table) + " LIMIT 1").rows.empty()) {
+        !db_.query(ingest_sql::any_row(d)).rows.empty()) {
       out_.message = "has no data rows; loading it would empty " + std::string(d.table) +
                      " (it replaces the whole table). Refused; set ingest.allow_empty_replace to allow it";
       return FileStatus::Rejected;
@@ -526,12 +481,7 @@ class FileIngest {
   }
 
   void insert_batch(const Dataset& d, const std::vector<DbParam>& values, std::size_t rows) {
-    std::string sql = std::string("INSERT INTO ") + kStage + " (" + column_list(d) + ", _line) VALUES ";
-    std::string one = "(";
-    for (std::size_t c = 0; c <= d.columns.size(); ++c) one += c == 0 ? "?" : ", ?";
-    one += ")";
-    for (std::size_t r = 0; r < rows; ++r) sql += (r == 0 ? "" : ", ") + one;
-    db_.update(sql, values);
+    db_.update(ingest_sql::insert_stage_rows(d, rows), values);
     if (!check_no_warnings("staging insert")) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
   }
 
@@ -546,16 +496,8 @@ class FileIngest {
   }
 
   void find_duplicate_keys(const Dataset& d, RejectsWriter& rejects) {
-    std::string key_list;
-    for (auto k : d.key) key_list += (key_list.empty() ? "" : ", ") + std::string(k);
-    db_.execute("SET SESSION group_concat_max_len = 1048576");
-    // The key is shown as written on its first line (repeats may differ in
-    // trailing spaces), whatever the order of the staged rows.
-    DbResult r = db_.query(std::string("SELECT SUBSTRING_INDEX(GROUP_CONCAT(CONCAT_WS(', ', ") + key_list +
-                               ") ORDER BY _line SEPARATOR '\\n'), '\\n', 1), MIN(_line), "
-                               "GROUP_CONCAT(_line ORDER BY _line) FROM " +
-                               kStage + " GROUP BY " + key_list + " HAVING COUNT(*) > 1 LIMIT ?",
-                           {static_cast<std::int64_t>(options_.max_rejected_rows) + 2});
+    db_.execute(ingest_sql::kLongGroupConcat);
+    DbResult r = db_.query(ingest_sql::repeated_keys(d), {static_cast<std::int64_t>(options_.max_rejected_rows) + 2});
     if (r.rows.empty()) return;
     std::map<std::uint64_t, std::string> duplicate_lines;  // line -> reason
     for (const auto& row : r.rows) {
@@ -579,7 +521,7 @@ class FileIngest {
     }
     for (const auto& [line, reason] : duplicate_lines) {
       ++out_.rows_rejected;
-      db_.update(std::string("DELETE FROM ") + kStage + " WHERE _line = ?", {static_cast<std::int64_t>(line)});
+      db_.update(ingest_sql::delete_staged_line(), {static_cast<std::int64_t>(line)});
       if (first_reject_.empty()) first_reject_ = "line " + std::to_string(line) + ": " + reason;
     }
     // The raw records come from a second read of just those lines.
@@ -596,49 +538,28 @@ class FileIngest {
     }
   }
 
-  // `replace`: a row whose key exists replaces it (the same result as the
-  // staging path's ON DUPLICATE KEY UPDATE of every column). Without it,
-  // LOCAL makes the server skip such rows with a warning.
-  static std::string load_statement(const std::filesystem::path& tsv, std::string_view table,
-                                    const std::string& columns, bool replace) {
-    return "LOAD DATA LOCAL INFILE " + quoted_own_path(tsv) + (replace ? " REPLACE" : "") + " INTO TABLE " +
-           std::string(table) +
-           " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (" + columns +
-           ")";
-  }
-
   // `direct_tsv`: load this normalised file into the table itself rather
   // than copying from the staging table (its keys are known to be distinct).
   void merge(const Dataset& d, const std::filesystem::path& direct_tsv) {
-    const std::string cols = column_list(d);
-    const std::string table(d.table);
-    std::string sql = "INSERT INTO " + table + " (" + cols + ") SELECT " + cols + " FROM " + kStage + " ORDER BY _line";
-    if (!d.key.empty() && direct_tsv.empty()) {
-      sql += " ON DUPLICATE KEY UPDATE ";
-      bool first = true;
-      for (const auto& c : d.columns) {
-        sql += (first ? "" : ", ") + std::string(c.column) + " = VALUES(" + std::string(c.column) + ")";
-        first = false;
-      }
-    }
     const bool bulk_capable =
-        !direct_tsv.empty() && bulk_loads_empty_tables(query_value(db_, "SELECT VERSION()").value_or(""));
+        !direct_tsv.empty() && bulk_loads_empty_tables(query_value(db_, ingest_sql::kServerVersion).value_or(""));
     throw_if_cancelled();
     Transaction transaction(db_);
     try {
       // An empty table has nothing to replace, and a load without REPLACE
       // is one the server can build the indexes of in bulk (bulk_load.h).
-      const bool into_empty = db_.query("SELECT 1 FROM " + table + " LIMIT 1").rows.empty();
+      const bool into_empty = db_.query(ingest_sql::any_row(d)).rows.empty();
       // A geolocation file has no natural key: it replaces the whole table.
       // Skipped when there is nothing to delete, because rows deleted in this
       // transaction would keep the table from counting as empty for a bulk load.
-      if (d.key.empty() && !into_empty) db_.execute("DELETE FROM " + table);
+      if (d.key.empty() && !into_empty) db_.execute(ingest_sql::delete_all(d));
       std::optional<BulkLoadSession> bulk;
       if (!direct_tsv.empty()) {
         if (into_empty && bulk_capable) bulk.emplace(db_);
-        db_.execute(load_statement(direct_tsv, d.table, cols + ", @line", !d.key.empty() && !into_empty));
+        db_.execute(ingest_sql::load_scratch(direct_tsv, d.table, ingest_sql::column_list(d) + ", @line",
+                                             !d.key.empty() && !into_empty));
       } else {
-        db_.execute(sql);
+        db_.execute(ingest_sql::merge_from_stage(d));
       }
       if (!check_no_warnings("merge")) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
       out_.bulk = bulk.has_value();
@@ -664,11 +585,11 @@ class FileIngest {
   void insert_ledger() {
     out_.message = bounded_text(out_.message, kMaxMessageBytes);
     db_.update(
-        sql::kInsertLedger,
+        ingest_sql::kInsertLedger,
         {out_.name, out_.sha256, static_cast<std::int64_t>(out_.size),
          out_.dataset.empty() ? DbParam(nullptr) : DbParam(out_.dataset), static_cast<std::int64_t>(out_.rows_read),
-         static_cast<std::int64_t>(out_.rows_loaded), static_cast<std::int64_t>(out_.rows_rejected), std::string(to_string(out_.status)),
-         out_.load_path.empty() ? DbParam(nullptr) : DbParam(out_.load_path),
+         static_cast<std::int64_t>(out_.rows_loaded), static_cast<std::int64_t>(out_.rows_rejected),
+         std::string(to_string(out_.status)), out_.load_path.empty() ? DbParam(nullptr) : DbParam(out_.load_path),
          run_id_ ? DbParam(static_cast<std::int64_t>(*run_id_)) : DbParam(nullptr), started_at_, out_.message});
     out_.ledger_id = last_insert_id(db_);
   }
@@ -712,7 +633,7 @@ class FileIngest {
 
 LoadPath resolve_load_path(DbSession& db, LoadPath requested) {
   if (requested != LoadPath::Auto) return requested;
-  return query_value(db, "SELECT @@GLOBAL.local_infile").value_or("0") == "1" ? LoadPath::LoadData : LoadPath::Insert;
+  return query_value(db, ingest_sql::kLocalInfile).value_or("0") == "1" ? LoadPath::LoadData : LoadPath::Insert;
 }
 
 const char* to_string(FileStatus s) {
@@ -734,7 +655,7 @@ const char* to_string(FileStatus s) {
 FileOutcome ingest_file_locked(DbSession& db, const std::filesystem::path& path, const IngestOptions& options,
                                std::optional<std::uint64_t> run_id) {
   FileIngest job(db, path, options, run_id);
-  job.set_started_at(query_value(db, "SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%d %H:%i:%s.%f')").value_or(""));
+  job.set_started_at(query_value(db, ingest_sql::kNow).value_or(""));
   return job.run();
 }
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "db_session.h"
+#include "ingest_sql.h"
 #include "log_event.h"
 #include "named_lock.h"
 #include "text.h"
@@ -73,10 +74,8 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
   // started and leaves no row behind. Held for the whole run; its 'running'
   // row is alive exactly while this session holds the lock (daemon_db.h).
   NamedLock lock(db, "ingest", options.lock_wait_seconds);
-  db.update(
-      "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, "
-      "connection_id) VALUES ('ingest', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, CONNECTION_ID())",
-      {trigger, who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version});
+  db.update(ingest_sql::kInsertRun,
+            {trigger, who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version});
   out.run_id = last_insert_id(db);
   log_event(spdlog::level::info, "ingest.started",
             {{"run_id", std::to_string(out.run_id)}, {"files", std::to_string(files.size())}});
@@ -128,12 +127,8 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                                   : std::to_string(files.size()) + " file(s): " + std::to_string(loaded) + " loaded, " +
                                         std::to_string(duplicate) + " duplicate, " + std::to_string(refused) +
                                         " refused" + (interrupted ? ", interrupted by shutdown (nothing applied)" : "");
-  db.update(
-      "UPDATE pipeline_runs SET status = ?, finished_at = UTC_TIMESTAMP(3), "
-      "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, details = ?, message = ? "
-      "WHERE run_id = ?",
-      {std::string(out.all_ok() ? "succeeded" : "failed"), details.dump(), bounded_text(message, 4096),
-       static_cast<std::int64_t>(out.run_id)});
+  db.update(ingest_sql::kFinishRun, {std::string(out.all_ok() ? "succeeded" : "failed"), details.dump(),
+                                     bounded_text(message, 4096), static_cast<std::int64_t>(out.run_id)});
   log_event(out.all_ok() ? spdlog::level::info : spdlog::level::warn, "ingest.finished",
             {{"run_id", std::to_string(out.run_id)},
              {"loaded", std::to_string(loaded)},

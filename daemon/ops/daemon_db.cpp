@@ -32,9 +32,10 @@ void apply_fallback_event(DbSession& db, const FallbackEventConfig& event) {
 
 OrphanedRuns close_orphaned_runs(DbSession& db) {
   OrphanedRuns out;
-  const DbValue live = query_value(db,
-                                   "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                                   "AND TABLE_NAME = 'customer_segments'");
+  const DbValue live =
+      query_value(db,
+                  "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                  "AND TABLE_NAME = 'customer_segments'");
   constexpr std::string_view kMark = "segmentd run ";
   if (live && live->rfind(kMark, 0) == 0) {
     std::uint64_t run = 0;

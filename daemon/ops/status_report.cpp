@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <ostream>
 
-#include "exit_status.h"
 #include "cron_schedule.h"
 #include "daemon_db.h"
 #include "db_session.h"
 #include "errors.h"
+#include "exit_status.h"
 #include "inbox.h"
 
 namespace segmentd {

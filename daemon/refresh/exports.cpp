@@ -144,8 +144,7 @@ ExportSet write_exports(DbSession& db, const fs::path& dir, unsigned keep_sets) 
   // No refresh may swap the tables between the first and the last file.
   NamedLock lock(db, "refresh", 300);
   ExportSet set;
-  set.run_id = query_u64(db,
-                         "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'");
+  set.run_id = query_u64(db, "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'");
   const fs::path temp = dir / scratch_name(kExportTempPrefix, "");
   if (::mkdir(temp.c_str(), 0700) != 0) fail("cannot create folder", temp, errno);
   try {

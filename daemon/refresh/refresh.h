@@ -14,7 +14,7 @@ namespace segmentd {
 class DbSession;
 
 struct RefreshOutcome {
-  std::uint64_t run_id = 0;  // 0 when the run could not even be recorded
+  std::uint64_t run_id = 0;              // 0 when the run could not even be recorded
   RunStatus status = RunStatus::Failed;  // Succeeded, Skipped or Failed
   std::uint64_t customers = 0;
   std::string message;

@@ -218,8 +218,8 @@ class Daemon {
   void want_refresh_after_data(const std::string& started_by) {
     const auto newest = queue_.newest_found().value_or(last_arrival_);
     last_arrival_ = std::max(last_arrival_, newest);
-    want_refresh(
-        {RefreshTrigger::File, started_by, true, last_arrival_ + std::chrono::seconds(config_.refresh.debounce_seconds)});
+    want_refresh({RefreshTrigger::File, started_by, true,
+                  last_arrival_ + std::chrono::seconds(config_.refresh.debounce_seconds)});
   }
 
   // ---- what to do next ----------------------------------------------------
@@ -285,12 +285,11 @@ class Daemon {
     const Config config = config_;
     const auto schedules = schedules_;
     const bool first = !ever_connected_;
-    worker_.connect<ConnectInfo>(
-        [config] { return connect_database(config.database); },
-        [config, schedules, first](DbSession& db, std::unique_ptr<NamedLock>& hold) {
-          return set_up_session(db, hold, config, schedules, first);
-        },
-        [this](const JobResult<ConnectInfo>& r) { on_connected(r); });
+    worker_.connect<ConnectInfo>([config] { return connect_database(config.database); },
+                                 [config, schedules, first](DbSession& db, std::unique_ptr<NamedLock>& hold) {
+                                   return set_up_session(db, hold, config, schedules, first);
+                                 },
+                                 [this](const JobResult<ConnectInfo>& r) { on_connected(r); });
   }
 
   void on_connected(const JobResult<ConnectInfo>& r) {
@@ -483,7 +482,8 @@ class Daemon {
     plan.message = f.message;
     queue_.load_finished(name, std::move(plan), now);
     // The refresh is owed from the commit on, whatever happens to the move.
-    if (f.status == FileStatus::Loaded && config_.refresh.after_ingest) want_refresh_after_data("segmentd after ingest");
+    if (f.status == FileStatus::Loaded && config_.refresh.after_ingest)
+      want_refresh_after_data("segmentd after ingest");
     notify_status("watching " + config_.inbox.path.string());
   }
 
@@ -660,7 +660,8 @@ class Daemon {
     notify_reloading();
     try {
       Config next = load_config(config_path_);
-      if (next.inbox.path.empty()) throw ConfigError(config_path_.string() + ": inbox.path: required by `segmentd run`");
+      if (next.inbox.path.empty())
+        throw ConfigError(config_path_.string() + ": inbox.path: required by `segmentd run`");
       prepare_folders(next.inbox);
       auto next_schedules = build_schedules(next);
       auto next_tracker = make_tracker(next.inbox);
@@ -706,10 +707,9 @@ class Daemon {
     stopping_ = true;
     cancel_ = true;  // an in-flight load stops before its commit
     notify_stopping();
-    log_event(spdlog::level::info, "daemon.stopping",
-              {{"reason", why},
-               {"in_flight", busy_ ? "yes" : "no"},
-               {"waiting_files", std::to_string(queue_.waiting())}});
+    log_event(
+        spdlog::level::info, "daemon.stopping",
+        {{"reason", why}, {"in_flight", busy_ ? "yes" : "no"}, {"waiting_files", std::to_string(queue_.waiting())}});
     for (auto* t :
          {&rescan_timer_, &settle_timer_, &wake_timer_, &reconnect_timer_, &heartbeat_timer_, &schedule_timer_}) {
       t->cancel();

@@ -94,22 +94,22 @@ class DbWorker {
   void connect(std::function<std::unique_ptr<DbSession>()> open,
                std::function<R(DbSession&, std::unique_ptr<NamedLock>&)> setup,
                std::function<void(JobResult<R>)> done) {
-    boost::asio::post(pool_, [this, open = std::move(open), setup = std::move(setup),
-                              done = std::move(done)]() mutable {
-      JobResult<R> result;
-      try {
-        drop_session();
-        session_ = open();
-        result.value = setup(*session_, held_lock_);
-      } catch (...) {
-        JobError e = classify_failure(std::current_exception(), session_ && session_->usable());
-        // Refused, unreachable or lost while setting up: retried with
-        // backoff. What is permanent (a schema to migrate) stays permanent.
-        result.error = e;
-        drop_session();
-      }
-      boost::asio::post(loop_, [result = std::move(result), done = std::move(done)]() mutable { done(result); });
-    });
+    boost::asio::post(
+        pool_, [this, open = std::move(open), setup = std::move(setup), done = std::move(done)]() mutable {
+          JobResult<R> result;
+          try {
+            drop_session();
+            session_ = open();
+            result.value = setup(*session_, held_lock_);
+          } catch (...) {
+            JobError e = classify_failure(std::current_exception(), session_ && session_->usable());
+            // Refused, unreachable or lost while setting up: retried with
+            // backoff. What is permanent (a schema to migrate) stays permanent.
+            result.error = e;
+            drop_session();
+          }
+          boost::asio::post(loop_, [result = std::move(result), done = std::move(done)]() mutable { done(result); });
+        });
   }
 
   // Runs `last_words` on the session if there is one (errors ignored), then

@@ -53,7 +53,7 @@ const char* to_string(ActionKind k);
 
 struct Action {
   ActionKind kind = ActionKind::Nothing;
-  std::string file;  // Load, Move: the queue entry's name
+  std::string file;    // Load, Move: the queue entry's name
   SteadyTime until{};  // WaitUntil
 };
 

@@ -1,0 +1,110 @@
+#include "ingest_sql.h"
+
+namespace segmentd::ingest_sql {
+namespace {
+
+std::string sql_type(const ColumnSpec& c) {
+  switch (c.type) {
+    case ColumnType::Id:
+      return "VARCHAR(" + std::to_string(c.size) + ") CHARACTER SET ascii COLLATE ascii_bin";
+    case ColumnType::Text:
+      return c.size > 16383 ? "TEXT" : "VARCHAR(" + std::to_string(c.size) + ")";
+    case ColumnType::UInt:
+      return "BIGINT UNSIGNED";
+    case ColumnType::Decimal:
+      return "DECIMAL(" + std::to_string(c.size) + ",2)";
+    case ColumnType::DateTime:
+      return "DATETIME";
+    case ColumnType::Double:
+      return "DOUBLE";
+  }
+  return "TEXT";
+}
+
+std::string key_list(const Dataset& d) {
+  std::string out;
+  for (auto k : d.key) out += (out.empty() ? "" : ", ") + std::string(k);
+  return out;
+}
+
+// The quoted literal of a path segmentd created itself (never an input name).
+std::string quoted_own_path(const std::filesystem::path& p) {
+  std::string out = "'";
+  for (char c : p.string()) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+std::string column_list(const Dataset& d) {
+  std::string out;
+  for (const auto& c : d.columns) out += (out.empty() ? "" : ", ") + std::string(c.column);
+  return out;
+}
+
+std::string create_stage(const Dataset& d) {
+  std::string ddl = std::string("CREATE TEMPORARY TABLE ") + kStage + " (";
+  for (const auto& c : d.columns) ddl += std::string(c.column) + " " + sql_type(c) + " NULL, ";
+  return ddl + "_line BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+}
+
+std::string drop_stage() {
+  return std::string("DROP TEMPORARY TABLE IF EXISTS ") + kStage;
+}
+
+std::string insert_stage_rows(const Dataset& d, std::size_t rows) {
+  std::string sql = std::string("INSERT INTO ") + kStage + " (" + column_list(d) + ", _line) VALUES ";
+  std::string one = "(";
+  for (std::size_t c = 0; c <= d.columns.size(); ++c) one += c == 0 ? "?" : ", ?";
+  one += ")";
+  for (std::size_t r = 0; r < rows; ++r) sql += (r == 0 ? "" : ", ") + one;
+  return sql;
+}
+
+std::string repeated_keys(const Dataset& d) {
+  const std::string keys = key_list(d);
+  // The key is shown as written on its first line (repeats may differ in
+  // trailing spaces), whatever the order of the staged rows.
+  return "SELECT SUBSTRING_INDEX(GROUP_CONCAT(CONCAT_WS(', ', " + keys +
+         ") ORDER BY _line SEPARATOR '\\n'), '\\n', 1), MIN(_line), GROUP_CONCAT(_line ORDER BY _line) FROM " + kStage +
+         " GROUP BY " + keys + " HAVING COUNT(*) > 1 LIMIT ?";
+}
+
+std::string delete_staged_line() {
+  return std::string("DELETE FROM ") + kStage + " WHERE _line = ?";
+}
+
+std::string any_row(const Dataset& d) {
+  return "SELECT 1 FROM " + std::string(d.table) + " LIMIT 1";
+}
+
+std::string delete_all(const Dataset& d) {
+  return "DELETE FROM " + std::string(d.table);
+}
+
+std::string merge_from_stage(const Dataset& d) {
+  const std::string cols = column_list(d);
+  std::string sql =
+      "INSERT INTO " + std::string(d.table) + " (" + cols + ") SELECT " + cols + " FROM " + kStage + " ORDER BY _line";
+  if (d.key.empty()) return sql;
+  sql += " ON DUPLICATE KEY UPDATE ";
+  bool first = true;
+  for (const auto& c : d.columns) {
+    sql += (first ? "" : ", ") + std::string(c.column) + " = VALUES(" + std::string(c.column) + ")";
+    first = false;
+  }
+  return sql;
+}
+
+std::string load_scratch(const std::filesystem::path& scratch, std::string_view table, const std::string& columns,
+                         bool replace) {
+  return "LOAD DATA LOCAL INFILE " + quoted_own_path(scratch) + (replace ? " REPLACE" : "") + " INTO TABLE " +
+         std::string(table) +
+         " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (" + columns +
+         ")";
+}
+
+}  // namespace segmentd::ingest_sql

@@ -1,0 +1,63 @@
+#pragma once
+// Every statement ingest runs, in one place. Table and column names come
+// from the dataset definitions (datasets.cpp) and the only path ever written
+// into a statement is a scratch file segmentd named itself; values from a
+// file are always bound or travel in the scratch file, never in SQL text.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "datasets.h"
+
+namespace segmentd::ingest_sql {
+
+// The session-private staging table (CREATE TEMPORARY TABLE).
+inline constexpr const char* kStage = "segmentd_stage";
+
+// The ledger.
+inline constexpr const char* kFindLoadedBySha =
+    "SELECT id, original_name FROM ingested_files WHERE sha256 = ? AND status = 'loaded' ORDER BY id LIMIT 1";
+inline constexpr const char* kInsertLedger =
+    "INSERT INTO ingested_files (original_name, sha256, size_bytes, dataset, rows_read, rows_loaded, "
+    "rows_rejected, status, load_path, run_id, started_at, finished_at, message) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?)";
+
+// The run row of one ingest run.
+inline constexpr const char* kInsertRun =
+    "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, "
+    "connection_id) VALUES ('ingest', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, CONNECTION_ID())";
+inline constexpr const char* kFinishRun =
+    "UPDATE pipeline_runs SET status = ?, finished_at = UTC_TIMESTAMP(3), "
+    "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, details = ?, message = ? "
+    "WHERE run_id = ?";
+
+// Server facts the load depends on.
+inline constexpr const char* kServerVersion = "SELECT VERSION()";
+inline constexpr const char* kLocalInfile = "SELECT @@GLOBAL.local_infile";
+inline constexpr const char* kNow = "SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%d %H:%i:%s.%f')";
+inline constexpr const char* kLongGroupConcat = "SET SESSION group_concat_max_len = 1048576";
+
+std::string column_list(const Dataset& d);
+std::string create_stage(const Dataset& d);
+std::string drop_stage();
+// INSERT of `rows` rows of the dataset's columns and the line number.
+std::string insert_stage_rows(const Dataset& d, std::size_t rows);
+// Keys repeated within the staged file: first key as written, first line,
+// every line; LIMIT bound.
+std::string repeated_keys(const Dataset& d);
+std::string delete_staged_line();
+// Whether a table has any row.
+std::string any_row(const Dataset& d);
+std::string delete_all(const Dataset& d);
+// The staged rows into the table; keyed tables upsert every column.
+std::string merge_from_stage(const Dataset& d);
+// LOAD DATA of a scratch file segmentd wrote (TSV, backslash escapes, \N).
+// `replace`: a row whose key exists replaces it (the same result as the
+// staging path's upsert); without it, LOCAL makes the server skip such rows
+// with a warning. `columns` ends with the line number's target.
+std::string load_scratch(const std::filesystem::path& scratch, std::string_view table, const std::string& columns,
+                         bool replace);
+
+}  // namespace segmentd::ingest_sql
