@@ -24,22 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void load_customers(DbSession& db, int n) {
-  for (int i = 0; i < n; ++i) {
-    const std::string id = std::to_string(1000 + i);
-    db.update("INSERT INTO customers (customer_id, customer_unique_id) VALUES (?, ?)", {"c" + id, "u" + id});
-    db.update(
-        "INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) "
-        "VALUES (?, ?, 'delivered', '2018-01-01 00:00:00' + INTERVAL ? DAY)",
-        {"o" + id, "c" + id, static_cast<std::int64_t>(i % 300)});
-    db.update("INSERT INTO order_payments VALUES (?, 1, 'boleto', 1, ?)", {"o" + id, std::to_string(10 + i) + ".00"});
-  }
-}
-
 fs::path write_file(TestDatabase& t, const std::string& name, const std::string& content) {
-  const auto path = t.scratch() / name;
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
+  return t.write_file(name, content);
 }
 
 IngestRunOutcome ingest_run(TestDatabase& t, const fs::path& file, IngestOptions o = {}) {

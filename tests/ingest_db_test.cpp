@@ -45,9 +45,7 @@ std::string fingerprint(TestDatabase& t) {
 }
 
 std::filesystem::path write_file(TestDatabase& t, const std::string& name, const std::string& content) {
-  const auto path = t.scratch() / name;
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
+  return t.write_file(name, content);
 }
 
 FileOutcome ingest(TestDatabase& t, const std::filesystem::path& path, unsigned max_rejected = 0,

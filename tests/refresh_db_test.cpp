@@ -14,20 +14,6 @@
 namespace segmentd::test {
 namespace {
 
-// A small dataset: n customers, one delivered order each with one payment.
-void load_customers(DbSession& db, int n, int value_offset = 0) {
-  for (int i = 0; i < n; ++i) {
-    const std::string id = std::to_string(1000 + i);
-    db.update("INSERT INTO customers (customer_id, customer_unique_id) VALUES (?, ?)", {"c" + id, "u" + id});
-    db.update(
-        "INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) "
-        "VALUES (?, ?, 'delivered', '2018-01-01 00:00:00' + INTERVAL ? DAY)",
-        {"o" + id, "c" + id, static_cast<std::int64_t>(i % 300)});
-    db.update("INSERT INTO order_payments VALUES (?, 1, 'boleto', 1, ?)",
-              {"o" + id, std::to_string(10 + (i * 7 + value_offset) % 500) + ".00"});
-  }
-}
-
 TEST(Refresh, RulesThatLeaveCombinationsUnmatchedAreRefusedByName) {
   TestDatabase t;
   t.migrate();

@@ -15,6 +15,10 @@ namespace segmentd::test {
 // Returns false when no test server is configured.
 bool test_server(DatabaseConfig& out);
 
+// A small dataset: n customers, one delivered order each (purchase days
+// spread over 300 days) with one payment of 10 + (7i + value_offset) mod 500.
+void load_customers(DbSession& db, int n, int value_offset = 0);
+
 class TestDatabase {
  public:
   TestDatabase();
@@ -32,6 +36,8 @@ class TestDatabase {
   std::filesystem::path write_config(const std::string& extra_yaml = "") const;
   // A scratch folder removed with the database.
   const std::filesystem::path& scratch() const { return scratch_; }
+  // Writes `content` to scratch()/name, byte for byte; returns the path.
+  std::filesystem::path write_file(const std::string& name, const std::string& content) const;
   // Single value of a query, "NULL" for NULL.
   std::string scalar(const std::string& sql);
 

@@ -15,10 +15,9 @@ RANDOM=$seed
 scratch=$work/tmp
 mkdir -p "$scratch"
 export TMPDIR=$scratch  # the daemon's scratch files land here, to be counted
-write_config "schedules: []
+debounce=1 write_config "schedules: []
 exports:
   dir: $work/exports"
-sed -i 's/debounce_seconds: 3/debounce_seconds: 1/' "$work/segmentd.yaml"
 create_database
 generate_data 0.05 "$work/data"
 cp "$work/data"/*.csv "$work/inbox/"

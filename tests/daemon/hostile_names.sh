@@ -3,8 +3,7 @@
 # escaped; a symlink, a FIFO and a folder in the inbox are reported once each
 # and left alone; the inbox never jams.
 . "$(dirname "$0")/lib.sh"
-write_config "schedules: []"
-sed -i 's/debounce_seconds: 3/debounce_seconds: 1/' "$work/segmentd.yaml"
+debounce=1 write_config "schedules: []"
 create_database
 generate_data 0.01 "$work/data"
 start_daemon

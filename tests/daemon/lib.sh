@@ -46,7 +46,8 @@ use_own_server() {
   db_dir=$own_server
 }
 
-# write_config [extra YAML appended]
+# write_config [extra YAML appended]; $debounce (default 3) sets
+# refresh.debounce_seconds.
 write_config() {
   # shellcheck disable=SC1091
   . "$db_dir/connection.env"
@@ -62,7 +63,7 @@ inbox:
   settle_seconds: 1
   rescan_seconds: 2
 refresh:
-  debounce_seconds: 3
+  debounce_seconds: ${debounce:-3}
 ${1:-}
 YAML
 }

@@ -4,8 +4,7 @@
 # logged once and retried with backoff, and once processed/ is back the file
 # lands there exactly once.
 . "$(dirname "$0")/lib.sh"
-write_config "schedules: []"
-sed -i 's/debounce_seconds: 3/debounce_seconds: 1/' "$work/segmentd.yaml"
+debounce=1 write_config "schedules: []"
 create_database
 generate_data 0.01 "$work/data"
 start_daemon

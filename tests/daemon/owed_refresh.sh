@@ -4,8 +4,7 @@
 # refresh owed for that load must still run after the restart: the daemon
 # decides it from ingested_files and pipeline_runs, not from memory.
 . "$(dirname "$0")/lib.sh"
-write_config "schedules: []"
-sed -i 's/debounce_seconds: 3/debounce_seconds: 600/' "$work/segmentd.yaml"
+debounce=600 write_config "schedules: []"
 create_database
 generate_data 0.01 "$work/data"
 
