@@ -46,5 +46,16 @@ TEST(HistoryFormat, JsonEmbedsJsonColumnsAsObjects) {
   EXPECT_NE(json.find("\"duration_ms\": null"), std::string::npos) << json;
 }
 
+TEST(HistoryFormat, RunDetailSaysWhatHappenedToTheExport) {
+  RunRecord a;
+  a.run_id = 7;
+  a.details = R"({"export": {"status": "written", "dir": "/x", "set": "run-7", "files": 5, "rows": 120}})";
+  EXPECT_NE(format_run_detail(a).find("export:          set run-7 in /x, 5 files, 120 rows"), std::string::npos)
+      << format_run_detail(a);
+  a.details = R"({"export": {"status": "failed", "dir": "/x", "error": "No space left on device"}})";
+  EXPECT_NE(format_run_detail(a).find("export:          FAILED in /x: No space left on device"), std::string::npos)
+      << format_run_detail(a);
+}
+
 }  // namespace
 }  // namespace segmentd

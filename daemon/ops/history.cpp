@@ -163,6 +163,17 @@ std::string format_run_detail(const RunRecord& r) {
       if (!text("rejects_file").empty()) out << "    rejects: " << text("rejects_file") << "\n";
     }
   }
+  if (details.is_object() && details.contains("export") && details["export"].is_object()) {
+    const auto& e = details["export"];
+    auto text = [&](const char* k) { return e.contains(k) && e[k].is_string() ? e[k].get<std::string>() : ""; };
+    if (text("status") == "written") {
+      line("export", "set " + text("set") + " in " + text("dir") + ", " +
+                         (e.contains("files") ? e["files"].dump() : "?") + " files, " +
+                         (e.contains("rows") ? e["rows"].dump() : "?") + " rows");
+    } else {
+      line("export", "FAILED in " + text("dir") + ": " + one_line(text("error")));
+    }
+  }
   if (details.is_object() && details.contains("data_quality") && !details["data_quality"].empty()) {
     out << "data quality:\n";
     for (const auto& [name, n] : details["data_quality"].items()) out << "  " << name << ": " << n.dump() << "\n";
