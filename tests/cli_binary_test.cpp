@@ -16,8 +16,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-CommandResult run(const std::string& args) {
-  const std::string cmd = std::string(SEGMENTD_BINARY) + " " + args + " 2>&1";
+// `env`: assignments put before the command, e.g. "JOURNAL_STREAM=8:1".
+CommandResult run(const std::string& args, const std::string& env = "") {
+  const std::string cmd = env + (env.empty() ? "" : " ") + std::string(SEGMENTD_BINARY) + " " + args + " 2>&1";
   std::FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf{};
@@ -119,6 +120,18 @@ TEST(Cli, MigrateKeepsTheConfiguredFallbackEvent) {
               "DISABLED 6 HOUR")
         << "after migrate #" << i + 1;
   }
+}
+
+// Under journald each line starts with its priority, so errors are not
+// filed as info.
+TEST(Cli, JournaldLinesCarryTheirPriority) {
+  TestDatabase t;
+  const auto config = t.write_config();
+  const auto m = run("--config '" + config.string() + "' migrate");
+  ASSERT_EQ(m.status, 0) << m.output;
+  EXPECT_EQ(m.output.find("<6>"), std::string::npos) << "a priority prefix outside journald";
+  const auto j = run("--config '" + config.string() + "' migrate", "JOURNAL_STREAM=8:1");
+  EXPECT_NE(j.output.find("<6>info migrate.finished"), std::string::npos) << j.output;
 }
 
 // Defect 9: whatever reaches a command's boundary is a message and an exit

@@ -64,4 +64,7 @@ last_load=$(sql "SELECT MAX(finished_at) FROM ingested_files WHERE status='loade
 expect_eq "$(sql "SELECT COUNT(*) FROM pipeline_runs WHERE kind='refresh' AND status='succeeded' AND started_at >= '$last_load'")" \
   1 "successful refreshes after the last load (seed $seed)"
 expect_eq "$(readlink "$work/exports/current" | grep -c '^run-')" 1 "a published export set"
+# A restart right after a kill waits for the dead session's daemon lock
+# instead of giving up.
+expect_eq "$(grep -c 'daemon.fatal' "$work/daemon.log" || true)" 0 "fatal exits (seed $seed)"
 echo ok

@@ -73,10 +73,14 @@ create_database() {
   "$bin" --config "$work/segmentd.yaml" migrate >/dev/null
 }
 
+# start_daemon [extra segmentd options, e.g. -v]
 start_daemon() {
-  "$bin" --config "$work/segmentd.yaml" run >>"$work/daemon.log" 2>&1 &
+  # Ready means this start's daemon.ready, not an earlier run's in the log.
+  local before
+  before=$(grep -c "daemon.ready" "$work/daemon.log" 2>/dev/null || true)
+  "$bin" --config "$work/segmentd.yaml" "$@" run >>"$work/daemon.log" 2>&1 &
   daemon_pid=$!
-  wait_for_log "daemon.ready" 30
+  wait_for_log "daemon.ready" 30 $((${before:-0} + 1))
 }
 
 # wait_for_log PATTERN SECONDS [COUNT]: until PATTERN (grep -E) appears COUNT times.

@@ -27,10 +27,14 @@ for how in TERM KILL; do
   expect_eq "$(refreshes)" "$((before + 1))" "refreshes after the restart ($how)"
   stop_daemon
 done
-# Paid: a third start owes nothing.
-start_daemon
+# Paid: a third start owes nothing. (With -v, which `run` used to ignore:
+# debug events appear although logging.level is info.)
+lines=$(wc -l <"$work/daemon.log")
+start_daemon -v
+touch "$work/inbox/.hidden"
 sleep 2
 stop_daemon
+tail -n +"$lines" "$work/daemon.log" | grep -q " debug inbox.event " || fail "-v did not turn on debug events for run"
 expect_eq "$(grep -c 'refresh.owed' "$work/daemon.log")" 2 "owed refreshes logged"
 expect_eq "$(sql "SELECT COUNT(*) FROM pipeline_runs WHERE status='running'")" 0 "runs left running"
 echo ok
