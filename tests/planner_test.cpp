@@ -227,5 +227,69 @@ TEST(InboxQueue, WaitingFilesRemovedByHandLeaveTheQueue) {
   EXPECT_NE(q.find("b.csv"), nullptr);
 }
 
+LoadFacts job_failed(ErrorCategory c) {
+  LoadFacts f;
+  f.job_error = c;
+  return f;
+}
+
+LoadFacts file_outcome(FileStatus s, ErrorCategory failure = ErrorCategory::Permanent) {
+  LoadFacts f;
+  f.status = s;
+  f.failure = failure;
+  return f;
+}
+
+TEST(JudgeLoad, RetryClassesDecideWhatHappensToTheFile) {
+  RetryPolicy policy;
+  std::mt19937 rng(1);
+  // The connection went: the file waits, nothing counted.
+  EXPECT_EQ(judge_load(job_failed(ErrorCategory::ConnectionLost), 0, policy, rng).verdict,
+            LoadVerdict::WaitForConnection);
+  // Another session's ingest holds the lock: soon again, however often.
+  const auto busy = judge_load(job_failed(ErrorCategory::Transient), 50, policy, rng);
+  EXPECT_EQ(busy.verdict, LoadVerdict::RetrySoon);
+  EXPECT_EQ(busy.retry_after, policy.lock_busy_retry);
+  // A deadlock (the file's load failed transiently): backoff, then give up on the third.
+  const LoadFacts deadlock = file_outcome(FileStatus::Failed, ErrorCategory::Transient);
+  const auto first = judge_load(deadlock, 0, policy, rng);
+  EXPECT_EQ(first.verdict, LoadVerdict::RetryWithBackoff);
+  EXPECT_GE(first.retry_after, policy.first_retry);
+  EXPECT_EQ(judge_load(deadlock, 1, policy, rng).verdict, LoadVerdict::RetryWithBackoff);
+  EXPECT_EQ(judge_load(deadlock, 2, policy, rng).verdict, LoadVerdict::GiveUp);
+  // Permanent: quarantined at once, never retried (it used to be retried
+  // three times when its message began with "database error").
+  const auto warned = judge_load(file_outcome(FileStatus::Failed, ErrorCategory::Permanent), 0, policy, rng);
+  EXPECT_EQ(warned.verdict, LoadVerdict::Move);
+  EXPECT_FALSE(warned.owes_refresh);
+  EXPECT_EQ(judge_load(file_outcome(FileStatus::Rejected), 0, policy, rng).verdict, LoadVerdict::Move);
+}
+
+TEST(JudgeLoad, OnlyNewDataOwesARefresh) {
+  RetryPolicy policy;
+  std::mt19937 rng(1);
+  EXPECT_TRUE(judge_load(file_outcome(FileStatus::Loaded), 0, policy, rng).owes_refresh);
+  EXPECT_FALSE(judge_load(file_outcome(FileStatus::Duplicate), 0, policy, rng).owes_refresh);
+  LoadFacts off = file_outcome(FileStatus::Loaded);
+  off.after_ingest = false;
+  EXPECT_FALSE(judge_load(off, 0, policy, rng).owes_refresh);
+}
+
+TEST(JudgeLoad, AnInterruptedOrVanishedFileIsLetGo) {
+  RetryPolicy policy;
+  std::mt19937 rng(1);
+  EXPECT_EQ(judge_load(file_outcome(FileStatus::Interrupted), 0, policy, rng).verdict, LoadVerdict::LetGo);
+  LoadFacts gone;
+  gone.gone = true;
+  EXPECT_EQ(judge_load(gone, 0, policy, rng).verdict, LoadVerdict::LetGo);
+}
+
+TEST(JudgeLoad, AnUnexpectedJobFailureIsCountedNotFatal) {
+  RetryPolicy policy;
+  std::mt19937 rng(1);
+  EXPECT_EQ(judge_load(job_failed(ErrorCategory::Permanent), 0, policy, rng).verdict, LoadVerdict::RetryWithBackoff);
+  EXPECT_EQ(judge_load(job_failed(ErrorCategory::Permanent), 2, policy, rng).verdict, LoadVerdict::GiveUp);
+}
+
 }  // namespace
 }  // namespace segmentd

@@ -35,10 +35,9 @@ std::vector<AppliedMigration> read_applied(DbSession& db) {
 }
 
 bool ledger_exists(DbSession& db) {
-  DbResult r =
-      db.query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
-               {std::string("schema_migrations")});
-  return !r.rows.empty() && r.rows[0][0].value_or("0") != "0";
+  return query_u64(db,
+                   "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+                   {std::string("schema_migrations")}) != 0;
 }
 
 void run_script(DbSession& db, const EmbeddedFile& file) {

@@ -72,7 +72,7 @@ int print_status(const Config& config, std::ostream& out) {
     code = kExitUnavailable;
   }
   if (db) {
-    const auto version = db->query("SELECT VERSION()").rows.at(0).at(0).value_or("?");
+    const auto version = query_value(*db, "SELECT VERSION()").value_or("?");
     out << "database:        reachable " << describe_endpoint(config.database) << " (" << version << "), schema "
         << config.database.database << "\n";
     const auto scheduler = event_scheduler_state(*db);

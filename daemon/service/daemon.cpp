@@ -442,72 +442,80 @@ class Daemon {
   void on_loaded(const std::string& name, const JobResult<LoadResult>& r) {
     const auto now = SteadyClock::now();
     const std::string shown = escape_bytes(name);
+    LoadFacts facts;
+    facts.after_ingest = config_.refresh.after_ingest;
     if (r.error) {
-      const JobError& e = *r.error;
-      if (e.category == ErrorCategory::ConnectionLost) {
+      facts.job_error = r.error->category;
+    } else {
+      facts.gone = r.value->gone;
+      facts.status = r.value->file.status;
+      facts.failure = r.value->file.failure;
+    }
+    const unsigned failures = queue_.find(name)->transient_failures;
+    const LoadDecision d = judge_load(facts, failures, policy_, rng_);
+    const std::string why = r.error ? r.error->message : r.value->file.message;
+    switch (d.verdict) {
+      case LoadVerdict::WaitForConnection:
         // Not the file's fault: it waits, untouched, for the connection.
         queue_.load_deferred(name, now, false);
-        log_event(spdlog::level::warn, "inbox.file_deferred", {{"file", shown}, {"error", e.message}});
-        return connection_lost(e);
-      }
-      if (e.category == ErrorCategory::Transient && !e.fatal) {
-        // Another session's ingest holds the lock (LockBusy), or the like:
-        // retried, never held against the file.
-        queue_.load_deferred(name, now + policy_.lock_busy_retry, false);
+        log_event(spdlog::level::warn, "inbox.file_deferred", {{"file", shown}, {"error", why}});
+        return connection_lost(*r.error);
+      case LoadVerdict::RetrySoon:
+        queue_.load_deferred(name, now + d.retry_after, false);
         log_event(spdlog::level::info, "inbox.file_deferred",
-                  {{"file", shown}, {"error", e.message}, {"retry_ms", ms_text(policy_.lock_busy_retry)}});
+                  {{"file", shown}, {"error", why}, {"retry_ms", ms_text(d.retry_after)}});
         return;
-      }
-      return retry_or_quarantine(name, now, 0, e.message);
+      case LoadVerdict::RetryWithBackoff:
+        remove_rejects(r);
+        queue_.load_deferred(name, now + d.retry_after, true);
+        log_event(spdlog::level::warn, "inbox.file_deferred",
+                  {{"file", shown},
+                   {"attempt", std::to_string(failures + 1)},
+                   {"retry_ms", ms_text(d.retry_after)},
+                   {"error", why}});
+        return;
+      case LoadVerdict::GiveUp:
+        remove_rejects(r);
+        return give_up(name, now, r.value ? r.value->run_id : 0,
+                       "gave up after " + std::to_string(failures + 1) + " attempts: " + why);
+      case LoadVerdict::LetGo:
+        queue_.drop(name);
+        tracker_->forget(name);
+        log_event(spdlog::level::warn, "inbox.file_left",
+                  {{"file", shown},
+                   {"status", r.value->gone ? "gone" : to_string(r.value->file.status)},
+                   {"message", r.value->gone ? "no longer in the inbox" : why}});
+        return;
+      case LoadVerdict::Move:
+        break;
     }
     const LoadResult& load = *r.value;
-    const FileOutcome& f = load.file;
-    if (load.gone || f.status == FileStatus::Interrupted) {
-      queue_.drop(name);
-      tracker_->forget(name);
-      log_event(spdlog::level::warn, "inbox.file_left",
-                {{"file", shown},
-                 {"status", load.gone ? "gone" : to_string(f.status)},
-                 {"message", load.gone ? "no longer in the inbox" : f.message}});
-      return;
-    }
-    if (f.status == FileStatus::Failed && f.failure == ErrorCategory::Transient) {
-      std::error_code ec;
-      if (!f.rejects_file.empty()) fs::remove(f.rejects_file, ec);
-      return retry_or_quarantine(name, now, load.run_id, f.message);
-    }
     MovePlan plan = plan_move(load, config_.inbox);
     plan.run_id = load.run_id;
-    plan.status = to_string(f.status);
-    plan.message = f.message;
+    plan.status = to_string(load.file.status);
+    plan.message = load.file.message;
     queue_.load_finished(name, std::move(plan), now);
     // The refresh is owed from the commit on, whatever happens to the move.
-    if (f.status == FileStatus::Loaded && config_.refresh.after_ingest)
-      want_refresh_after_data("segmentd after ingest");
+    if (d.owes_refresh) want_refresh_after_data("segmentd after ingest");
     notify_status("watching " + config_.inbox.path.string());
   }
 
-  // A failure that may pass: tried again with backoff, and quarantined once
-  // it failed too often.
-  void retry_or_quarantine(const std::string& name, SteadyTime now, std::uint64_t run_id, const std::string& why) {
-    const unsigned failures = queue_.find(name)->transient_failures;
-    if (failures + 1 < policy_.max_transient_failures) {
-      const auto delay = backoff_delay(failures, policy_.first_retry, policy_.max_retry, rng_);
-      queue_.load_deferred(name, now + delay, true);
-      log_event(spdlog::level::warn, "inbox.file_deferred",
-                {{"file", escape_bytes(name)},
-                 {"attempt", std::to_string(failures + 1)},
-                 {"retry_ms", ms_text(delay)},
-                 {"error", why}});
-      return;
-    }
+  // A load that is tried again leaves no rejects file behind.
+  static void remove_rejects(const JobResult<LoadResult>& r) {
+    std::error_code ec;
+    if (r.value && !r.value->file.rejects_file.empty()) fs::remove(r.value->file.rejects_file, ec);
+  }
+
+  // Quarantined with the reason, after too many failures that might have
+  // passed.
+  void give_up(const std::string& name, SteadyTime now, std::uint64_t run_id, const std::string& why) {
     MovePlan plan;
     plan.quarantine = true;
     plan.target_dir = config_.inbox.quarantine;
     plan.run_id = run_id;
     plan.status = "failed";
-    plan.message = "gave up after " + std::to_string(failures + 1) + " attempts: " + why;
-    plan.reason = "status: failed\nrun: " + std::to_string(run_id) + "\nreason: " + plan.message + "\n";
+    plan.message = why;
+    plan.reason = "status: failed\nrun: " + std::to_string(run_id) + "\nreason: " + why + "\n";
     queue_.load_finished(name, std::move(plan), now);
   }
 

@@ -89,4 +89,44 @@ std::chrono::milliseconds backoff_delay(unsigned attempt, std::chrono::milliseco
   return std::chrono::milliseconds(static_cast<long long>(base * (1.0 + jitter(rng))));
 }
 
+const char* to_string(LoadVerdict v) {
+  switch (v) {
+    case LoadVerdict::WaitForConnection:
+      return "wait_for_connection";
+    case LoadVerdict::RetrySoon:
+      return "retry_soon";
+    case LoadVerdict::RetryWithBackoff:
+      return "retry_with_backoff";
+    case LoadVerdict::GiveUp:
+      return "give_up";
+    case LoadVerdict::Move:
+      return "move";
+    case LoadVerdict::LetGo:
+      return "let_go";
+  }
+  return "move";
+}
+
+LoadDecision judge_load(const LoadFacts& facts, unsigned failures_so_far, const RetryPolicy& policy,
+                        std::mt19937& rng) {
+  const auto counted = [&]() -> LoadDecision {
+    if (failures_so_far + 1 >= policy.max_transient_failures) return {LoadVerdict::GiveUp, {}, false};
+    return {LoadVerdict::RetryWithBackoff, backoff_delay(failures_so_far, policy.first_retry, policy.max_retry, rng),
+            false};
+  };
+  if (facts.job_error) {
+    switch (*facts.job_error) {
+      case ErrorCategory::ConnectionLost:
+        return {LoadVerdict::WaitForConnection, {}, false};
+      case ErrorCategory::Transient:
+        return {LoadVerdict::RetrySoon, policy.lock_busy_retry, false};
+      case ErrorCategory::Permanent:
+        return counted();  // not the file's outcome: tried again, a few times
+    }
+  }
+  if (facts.gone || facts.status == FileStatus::Interrupted) return {LoadVerdict::LetGo, {}, false};
+  if (facts.status == FileStatus::Failed && facts.failure == ErrorCategory::Transient) return counted();
+  return {LoadVerdict::Move, {}, facts.status == FileStatus::Loaded && facts.after_ingest};
+}
+
 }  // namespace segmentd

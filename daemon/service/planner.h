@@ -12,7 +12,9 @@
 #include <random>
 #include <string>
 
+#include "errors.h"
 #include "inbox_queue.h"
+#include "ingest.h"
 
 namespace segmentd {
 
@@ -80,5 +82,34 @@ struct RetryPolicy {
   std::chrono::milliseconds first_move_retry{1000};
   std::chrono::milliseconds max_move_retry{300000};
 };
+
+// What a load's result means for its file. The facts are typed: the job's
+// own failure (not the file's), or the file's outcome.
+struct LoadFacts {
+  std::optional<ErrorCategory> job_error;  // the job failed before the file had an outcome
+  bool gone = false;                       // the file was no longer in the inbox
+  FileStatus status = FileStatus::Failed;
+  ErrorCategory failure = ErrorCategory::Permanent;  // for FileStatus::Failed
+  bool after_ingest = true;                          // refresh.after_ingest
+};
+
+enum class LoadVerdict {
+  WaitForConnection,  // untouched; loaded once the daemon has reconnected
+  RetrySoon,          // another session holds the ingest lock: not held against the file
+  RetryWithBackoff,   // a failure that may pass, counted
+  GiveUp,             // it failed too often: quarantined
+  Move,               // it has its outcome: moved as planned (processed/ or quarantine/)
+  LetGo,              // interrupted by a stop, or gone: the folder scan finds it again if it is there
+};
+const char* to_string(LoadVerdict v);
+
+struct LoadDecision {
+  LoadVerdict verdict = LoadVerdict::Move;
+  std::chrono::milliseconds retry_after{0};
+  bool owes_refresh = false;  // new data: a refresh after it is wanted
+};
+
+// `failures_so_far`: counted failures of this file before this one.
+LoadDecision judge_load(const LoadFacts& facts, unsigned failures_so_far, const RetryPolicy& policy, std::mt19937& rng);
 
 }  // namespace segmentd
