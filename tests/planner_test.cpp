@@ -169,6 +169,17 @@ TEST(MergeRefresh, ImmediateReplacesDebouncedAndIsNeverDowngraded) {
   EXPECT_EQ(wanted->trigger, RefreshTrigger::Catchup);
 }
 
+TEST(MergeRefresh, ARetryRunsOnlyIfOwedUntilNewDataAsksForItOutright) {
+  std::optional<RefreshRequest> wanted;
+  RefreshRequest retry = after_data(t0 + 10s);
+  retry.only_if_owed = true;
+  merge_refresh(wanted, retry);
+  EXPECT_TRUE(wanted->only_if_owed);
+  merge_refresh(wanted, after_data(t0 + 12s));  // a new file was loaded meanwhile
+  EXPECT_FALSE(wanted->only_if_owed);
+  EXPECT_EQ(wanted->due, t0 + 12s);
+}
+
 TEST(MergeRefresh, OwedRefreshAfterARestartRunsOnceTheInboxIsDrained) {
   // What the controller does at start when the database says a refresh is
   // owed: a debounced request due at once, behind any file waiting.

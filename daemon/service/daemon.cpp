@@ -573,7 +573,7 @@ class Daemon {
     log_event(spdlog::level::info, "refresh.started", {{"trigger", to_string(wanted.trigger)}});
     worker_.run<RefreshResult>(
         [wanted, exports](DbSession& db) {
-          return refresh_and_export(db, to_string(wanted.trigger), wanted.started_by, exports);
+          return refresh_and_export(db, to_string(wanted.trigger), wanted.started_by, exports, wanted.only_if_owed);
         },
         [this, wanted](const JobResult<RefreshResult>& r) {
           on_refreshed(wanted, r);
@@ -598,6 +598,11 @@ class Daemon {
       return;
     }
     const RefreshResult& result = *r.value;
+    if (result.not_needed) {
+      log_event(spdlog::level::info, "refresh.not_needed",
+                {{"trigger", to_string(wanted.trigger)}, {"why", "no data waits for a refresh any more"}});
+      return;
+    }
     const RefreshOutcome& out = result.outcome;
     log_event(out.status == RunStatus::Failed ? spdlog::level::err : spdlog::level::info, "refresh.finished",
               {{"trigger", to_string(wanted.trigger)},
@@ -605,6 +610,17 @@ class Daemon {
                {"status", to_string(out.status)},
                {"customers", std::to_string(out.customers)},
                {"message", out.message}});
+    if (out.status == RunStatus::Skipped && wanted.trigger == RefreshTrigger::File) {
+      // Another session's refresh held the lock; it may have started before
+      // our data was committed. Asked again later, run only if still owed.
+      RefreshRequest again = wanted;
+      again.debounced = true;
+      again.due = SteadyClock::now() + policy_.skipped_refresh_retry;
+      again.only_if_owed = true;
+      merge_refresh(refresh_, again);
+      log_event(spdlog::level::info, "refresh.retry_scheduled",
+                {{"trigger", to_string(wanted.trigger)}, {"retry_ms", ms_text(policy_.skipped_refresh_retry)}});
+    }
     if (result.exported) {
       log_event(spdlog::level::info, "export.finished",
                 {{"run_id", std::to_string(out.run_id)},

@@ -95,6 +95,7 @@ LoadResult load_file(DbSession& db, const fs::path& file, const IngestOptions& o
     result.gone = true;
     return result;
   }
+  close_orphaned_runs(db);
   RunIdentity who = this_process();
   who.started_by = "segmentd inbox";
   const IngestRunOutcome run = run_ingest(db, {file}, options, "file", who);
@@ -117,8 +118,13 @@ MovePlan plan_move(const LoadResult& load, const InboxConfig& inbox) {
 }
 
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
-                                 const ExportsConfig& exports) {
+                                 const ExportsConfig& exports, bool only_if_owed) {
   RefreshResult result;
+  close_orphaned_runs(db);
+  if (only_if_owed && !refresh_owed(db)) {
+    result.not_needed = true;
+    return result;
+  }
   RunIdentity who = this_process();
   who.started_by = started_by;
   result.outcome = run_refresh(db, trigger, who);

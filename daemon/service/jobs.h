@@ -53,18 +53,24 @@ struct LoadResult {
   std::uint64_t run_id = 0;
   FileOutcome file;
 };
+// Closes the runs of sessions that have died since the last look (a killed
+// predecessor's load or refresh the server finished ending only now), then
+// loads the file.
 LoadResult load_file(DbSession& db, const std::filesystem::path& file, const IngestOptions& options);
 
 // Where a load's file goes and what its reason file says.
 MovePlan plan_move(const LoadResult& load, const InboxConfig& inbox);
 
 struct RefreshResult {
+  bool not_needed = false;  // asked for only if owed, and nothing was owed
   RefreshOutcome outcome;
   std::optional<ExportSet> exported;
   std::string export_error;  // set when the export failed (recorded in the run)
 };
+// `only_if_owed`: first ask the database whether data is still waiting for
+// a refresh (a retry after a skipped refresh may find another one did it).
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
-                                 const ExportsConfig& exports);
+                                 const ExportsConfig& exports, bool only_if_owed);
 
 // Removes what a crashed segmentd process left behind: scratch copies of
 // loads, partial export sets, partial moves and temporary files. Returns

@@ -48,6 +48,7 @@ void merge_refresh(std::optional<RefreshRequest>& wanted, RefreshRequest incomin
     return;
   }
   wanted->due = std::max(wanted->due, incoming.due);
+  wanted->only_if_owed = wanted->only_if_owed && incoming.only_if_owed;
 }
 
 Action plan_next(const PlanState& s) {

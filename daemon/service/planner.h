@@ -31,6 +31,9 @@ struct RefreshRequest {
   // the others run as soon as the worker is free.
   bool debounced = false;
   SteadyTime due{};  // debounced: not before this
+  // Run only if the database still says data waits for a refresh (a retry
+  // after a skipped refresh); a request for new data clears it.
+  bool only_if_owed = false;
 };
 
 // At most one refresh waits. A debounced request is replaced by an
@@ -81,6 +84,9 @@ struct RetryPolicy {
   // Moves out of the inbox: retried with backoff from first to max, forever.
   std::chrono::milliseconds first_move_retry{1000};
   std::chrono::milliseconds max_move_retry{300000};
+  // A refresh after data that was skipped (another session's refresh held
+  // the lock) is asked for again this much later, if still owed.
+  std::chrono::milliseconds skipped_refresh_retry{10000};
 };
 
 // What a load's result means for its file. The facts are typed: the job's

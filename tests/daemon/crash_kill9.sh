@@ -61,8 +61,11 @@ expect_eq "$(sql "SELECT COUNT(*) FROM pipeline_runs WHERE status='running'")" 0
 expect_eq "$(find "$scratch" -name 'segmentd-stage-*' | wc -l)" 0 "scratch files left (seed $seed)"
 expect_eq "$(find "$work/inbox" "$work/exports" -name '.segmentd-*' | wc -l)" 0 "temporary files left (seed $seed)"
 last_load=$(sql "SELECT MAX(finished_at) FROM ingested_files WHERE status='loaded'")
-expect_eq "$(sql "SELECT COUNT(*) FROM pipeline_runs WHERE kind='refresh' AND status='succeeded' AND started_at >= '$last_load'")" \
-  1 "successful refreshes after the last load (seed $seed)"
+# At least one: a killed daemon's refresh can finish on the server after
+# the next daemon started, and that daemon refreshes too when it found the
+# data owed before the other's success was recorded.
+after=$(sql "SELECT COUNT(*) FROM pipeline_runs WHERE kind='refresh' AND status='succeeded' AND started_at >= '$last_load'")
+[ "$after" -ge 1 ] || fail "no successful refresh after the last load (seed $seed)"
 expect_eq "$(readlink "$work/exports/current" | grep -c '^run-')" 1 "a published export set"
 # A restart right after a kill waits for the dead session's daemon lock
 # instead of giving up.
