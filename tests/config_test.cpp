@@ -151,9 +151,13 @@ TEST(Config, NewKeysOfTheCore) {
   EXPECT_EQ(c.database.write_timeout_seconds, 30u);
   EXPECT_TRUE(c.ingest.allow_empty_replace);
   EXPECT_EQ(c.exports.keep_sets, 5u);
+  EXPECT_EQ(parse_config("database: {}\nexports:\n  file_mode: \"0640\"\n", "x").exports.file_mode, 0640u);
+  EXPECT_NE(error_of("database: {}\nexports:\n  file_mode: \"0666\"\n").find("exports.file_mode: must be"),
+            std::string::npos);
   const Config d = parse_config("database: {}\n", "x");
   EXPECT_FALSE(d.ingest.allow_empty_replace);
   EXPECT_EQ(d.exports.keep_sets, 2u);
+  EXPECT_EQ(d.exports.file_mode, 0600u);
 }
 
 }  // namespace

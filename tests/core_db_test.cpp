@@ -274,12 +274,13 @@ TEST(CoreExports, AFullDiskLeavesThePreviousSetCurrentAndIsRecorded) {
 
   // Space again: the next set replaces it, older sets beyond keep_sets go.
   fs::remove(dir / "filler");
-  const ExportSet b = write_exports(t.db(), dir, 1);
+  const ExportSet b = write_exports(t.db(), dir, 1, 0640);
   EXPECT_EQ(fs::read_symlink(dir / "current"), b.dir.filename());
   EXPECT_FALSE(fs::exists(a.dir));
   struct stat st {};
   ASSERT_EQ(::stat((b.dir / "final_customer_segments.csv").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);  // exports.file_mode
+  ASSERT_EQ(::stat((fs::path(a.dir.parent_path()) / "current" / "customer_rfm_scores.csv").c_str(), &st), 0);
 }
 
 }  // namespace

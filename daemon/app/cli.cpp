@@ -147,7 +147,7 @@ int cmd_export(const Options& o) {
   const Config config = load_config(o.config_path);
   auto db = open_database(config);
   require_current_schema(*db);
-  const ExportSet set = write_exports(*db, o.dir, config.exports.keep_sets);
+  const ExportSet set = write_exports(*db, o.dir, config.exports.keep_sets, config.exports.file_mode);
   for (const auto& f : set.files) std::cout << f.rows << "\t" << f.path.string() << "\n";
   return kExitOk;
 }

@@ -191,7 +191,18 @@ ExportsConfig read_exports(YamlSection section) {
   std::string dir;
   section.read("dir", dir);
   section.read("keep_sets", exports.keep_sets, 1, 1000);
+  std::string mode = "0600";
+  section.read("file_mode", mode);
   section.finish();
+  if (mode == "0600") {
+    exports.file_mode = 0600;
+  } else if (mode == "0640") {
+    exports.file_mode = 0640;
+  } else if (mode == "0644") {
+    exports.file_mode = 0644;
+  } else {
+    section.fail("file_mode", "must be \"0600\", \"0640\" or \"0644\", got \"" + mode + "\"");
+  }
   exports.dir = dir;
   if (!dir.empty() && exports.dir.is_relative()) section.fail("dir", "must be an absolute path");
   return exports;

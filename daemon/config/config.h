@@ -79,6 +79,9 @@ struct SegmentationConfig {
 struct ExportsConfig {
   std::filesystem::path dir;  // empty: no exports after refresh
   unsigned keep_sets = 2;     // published sets kept (exports.h)
+  // The files hold customer data: private by default; 0640 lets the
+  // service's group (a BI reader) read them.
+  unsigned file_mode = 0600;
 };
 
 struct LoggingConfig {

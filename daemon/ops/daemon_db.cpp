@@ -66,11 +66,11 @@ OrphanedRuns close_orphaned_runs(DbSession& db) {
 
 std::optional<std::string> refresh_owed(DbSession& db) {
   DbResult r = db.query(
-      "SELECT f.id, f.original_name, DATE_FORMAT(f.finished_at, '%Y-%m-%d %H:%i:%s'), last.run_id "
+      "SELECT f.id, f.original_name, DATE_FORMAT(f.finished_at, '%Y-%m-%d %H:%i:%s'), newest.run_id "
       "FROM ingested_files f "
       "LEFT JOIN (SELECT run_id, started_at FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded' "
-      "           ORDER BY started_at DESC, run_id DESC LIMIT 1) AS last ON TRUE "
-      "WHERE f.status = 'loaded' AND (last.run_id IS NULL OR f.finished_at >= last.started_at) "
+      "           ORDER BY started_at DESC, run_id DESC LIMIT 1) AS newest ON TRUE "
+      "WHERE f.status = 'loaded' AND (newest.run_id IS NULL OR f.finished_at >= newest.started_at) "
       "ORDER BY f.id DESC LIMIT 1");
   if (r.rows.empty()) return std::nullopt;
   const auto& row = r.rows.front();

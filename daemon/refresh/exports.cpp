@@ -51,10 +51,10 @@ constexpr const char* kCurrent = "current";
   throw IoError("export: " + what + " " + path.string() + ": " + std::strerror(error_number), error_number);
 }
 
-ExportedFile write_one(DbSession& db, const fs::path& set_dir, const ExportSpec& spec) {
+ExportedFile write_one(DbSession& db, const fs::path& set_dir, const ExportSpec& spec, unsigned file_mode) {
   ExportedFile out;
   out.path = set_dir / spec.file;
-  PrivateFile file(out.path);  // customer data: 0600
+  PrivateFile file(out.path, file_mode);  // customer data: 0600 unless configured
   std::string line;
   db.for_each_row(
       spec.sql,
@@ -137,7 +137,7 @@ std::string csv_field(const std::optional<std::string>& value) {
   return quoted + "\"";
 }
 
-ExportSet write_exports(DbSession& db, const fs::path& dir, unsigned keep_sets) {
+ExportSet write_exports(DbSession& db, const fs::path& dir, unsigned keep_sets, unsigned file_mode) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) fail("cannot create folder", dir, ec.value());
@@ -148,7 +148,7 @@ ExportSet write_exports(DbSession& db, const fs::path& dir, unsigned keep_sets) 
   const fs::path temp = dir / scratch_name(kExportTempPrefix, "");
   if (::mkdir(temp.c_str(), 0700) != 0) fail("cannot create folder", temp, errno);
   try {
-    for (const auto& spec : kExports) set.files.push_back(write_one(db, temp, spec));
+    for (const auto& spec : kExports) set.files.push_back(write_one(db, temp, spec, file_mode));
     fsync_path(temp);
     set.dir = free_set_name(dir, set.run_id);
     if (::rename(temp.c_str(), set.dir.c_str()) != 0) fail("cannot publish", set.dir, errno);
@@ -156,7 +156,7 @@ ExportSet write_exports(DbSession& db, const fs::path& dir, unsigned keep_sets) 
     fs::remove_all(temp, ec);
     throw;
   }
-  // Readers of the set folder need to get in; the files stay 0600.
+  // Readers of the set folder need to get in; the files keep their own mode.
   ::chmod(set.dir.c_str(), 0755);
   for (auto& f : set.files) f.path = set.dir / f.path.filename();
   replace_symlink(dir / kCurrent, set.dir.filename());

@@ -44,7 +44,8 @@ struct ExportSet {
 // files describe the same refresh. Throws IoError (naming the file and the
 // errno, e.g. "No space left on device") for file-system problems, DbError
 // for database ones.
-ExportSet write_exports(DbSession& db, const std::filesystem::path& dir, unsigned keep_sets = 2);
+ExportSet write_exports(DbSession& db, const std::filesystem::path& dir, unsigned keep_sets = 2,
+                        unsigned file_mode = 0600);
 
 // Records an export's outcome in the refresh run's details
 // ($.export: status, dir, set, files, rows or error).

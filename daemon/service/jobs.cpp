@@ -130,7 +130,7 @@ RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::
   result.outcome = run_refresh(db, trigger, who);
   if (result.outcome.status != RunStatus::Succeeded || exports.dir.empty()) return result;
   try {
-    result.exported = write_exports(db, exports.dir, exports.keep_sets);
+    result.exported = write_exports(db, exports.dir, exports.keep_sets, exports.file_mode);
   } catch (const DbError& e) {
     if (e.connection_lost()) throw;
     result.export_error = std::string("database error ") + std::to_string(e.code()) + ": " + e.what();

@@ -24,11 +24,11 @@ bool process_exists(long pid) {
 }
 }  // namespace
 
-PrivateFile::PrivateFile(fs::path path) : path_(std::move(path)) {
+PrivateFile::PrivateFile(fs::path path, unsigned mode) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd_ < 0) fail("cannot create", errno);
-  // O_CREAT's mode is filtered by the umask; 0600 is what we mean.
-  if (::fchmod(fd_, 0600) != 0) fail("cannot set mode 0600 on", errno);
+  // O_CREAT's mode is filtered by the umask; the mode asked for is meant.
+  if (::fchmod(fd_, static_cast<mode_t>(mode)) != 0) fail("cannot set the mode of", errno);
   buffer_.reserve(kBufferBytes);
 }
 

@@ -15,8 +15,9 @@ namespace segmentd {
 
 class PrivateFile {
  public:
-  // Creates `path`; throws IoError.
-  explicit PrivateFile(std::filesystem::path path);
+  // Creates `path` with `mode` (0600 unless a reader outside the service
+  // must read it, as exports.file_mode allows); throws IoError.
+  explicit PrivateFile(std::filesystem::path path, unsigned mode = 0600);
   ~PrivateFile();
   PrivateFile(const PrivateFile&) = delete;
   PrivateFile& operator=(const PrivateFile&) = delete;
