@@ -1,0 +1,391 @@
+// Life cycle, connection, what to do next, signals and shutdown.
+#include "controller.h"
+
+#include <csignal>
+
+#include "db_session.h"
+#include "errors.h"
+#include "service_notify.h"
+
+namespace segmentd {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+spdlog::level::level_enum Controller::level_of(const std::string& name) {
+  if (name == "debug") return spdlog::level::debug;
+  if (name == "warn") return spdlog::level::warn;
+  if (name == "error") return spdlog::level::err;
+  return spdlog::level::info;
+}
+
+void Controller::prepare_folders(const InboxConfig& inbox) {
+  for (const auto& dir : {inbox.path, inbox.processed, inbox.quarantine}) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw ConfigError(dir.string() + ": cannot create folder: " + ec.message());
+  }
+}
+
+std::string Controller::ms_text(std::chrono::milliseconds d) {
+  return std::to_string(d.count());
+}
+
+Controller::Controller(fs::path config_path, Config config, bool verbose)
+    : config_path_(std::move(config_path)),
+      config_(std::move(config)),
+      verbose_(verbose),
+      schedules_(build_schedules(config_)),
+      signals_(io_, SIGHUP, SIGTERM, SIGINT),
+      rescan_timer_(io_),
+      settle_timer_(io_),
+      wake_timer_(io_),
+      reconnect_timer_(io_),
+      heartbeat_timer_(io_),
+      watchdog_timer_(io_),
+      schedule_timer_(io_),
+      rng_(std::random_device{}()),
+      keep_running_(boost::asio::make_work_guard(io_)) {}
+
+int Controller::run() {
+  prepare_folders(config_.inbox);
+  sweep();
+  start_inbox();
+  wait_for_signal();
+  start_watchdog();
+  arm_rescan();
+  arm_heartbeat();
+  log_event(spdlog::level::info, "daemon.starting",
+            {{"config", config_path_.string()},
+             {"inbox", config_.inbox.path.string()},
+             {"database", describe_endpoint(config_.database)},
+             {"schedules", std::to_string(schedules_.size())}});
+  notify_status("connecting to " + describe_endpoint(config_.database));
+  start_connect();
+  io_.run();
+  log_event(spdlog::level::info, "daemon.stopped", {{"exit_code", std::to_string(exit_code_)}});
+  return exit_code_;
+}
+
+// ---- start-up ---------------------------------------------------------
+void Controller::sweep() {
+  const auto removed = sweep_leftovers(config_, temp_dir_);
+  if (removed > 0) {
+    log_event(spdlog::level::warn, "daemon.swept",
+              {{"removed", std::to_string(removed)}, {"why", "scratch files of a segmentd process that is gone"}});
+  }
+}
+
+// ---- what to do next ----------------------------------------------------
+void Controller::pump() {
+  PlanState state;
+  state.now = SteadyClock::now();
+  state.connected = connected_;
+  state.busy = busy_;
+  state.stopping = stopping_;
+  state.settings_due = settings_due_;
+  state.heartbeat_due = heartbeat_due_;
+  state.refresh = refresh_;
+  state.settling = tracker_ ? tracker_->settling() : 0;
+  state.queue = &queue_;
+  const Action action = plan_next(state);
+  switch (action.kind) {
+    case ActionKind::Nothing:
+      return;
+    case ActionKind::WaitUntil:
+      wake_timer_.expires_at(action.until);
+      wake_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) pump();
+      });
+      return;
+    case ActionKind::ApplySettings:
+      return apply_settings();
+    case ActionKind::Heartbeat:
+      return beat_heartbeat();
+    case ActionKind::Refresh:
+      return start_refresh();
+    case ActionKind::Load:
+      return start_load(action.file);
+    case ActionKind::Move:
+      return start_move(action.file);
+  }
+}
+
+// Every job ends here, on the loop.
+void Controller::after_job() {
+  busy_ = false;
+  if (stopping_) {
+    // A file whose load committed is still moved out before the exit.
+    PlanState state;
+    state.now = SteadyClock::now();
+    state.queue = &queue_;
+    state.connected = false;
+    const Action action = plan_next(state);
+    if (action.kind == ActionKind::Move && queue_.find(action.file)->move_failures == 0) {
+      return start_move(action.file);
+    }
+    return finish_shutdown();
+  }
+  if (reconnect_due_) {
+    reconnect_due_ = false;
+    return start_connect();
+  }
+  pump();
+}
+
+// ---- database connection ----------------------------------------------
+void Controller::start_connect() {
+  busy_ = true;
+  const Config config = config_;
+  const auto schedules = schedules_;
+  const bool first = !ever_connected_;
+  worker_.connect<ConnectInfo>([config] { return connect_database(config.database); },
+                               [config, schedules, first](DbSession& db, std::unique_ptr<NamedLock>& hold) {
+                                 return set_up_session(db, hold, config, schedules, first);
+                               },
+                               [this](const JobResult<ConnectInfo>& r) { on_connected(r); });
+}
+
+void Controller::on_connected(const JobResult<ConnectInfo>& r) {
+  busy_ = false;
+  if (r.error && r.error->fatal) {
+    log_event(spdlog::level::critical, "daemon.fatal", {{"error", r.error->message}});
+    exit_code_ = kExitFailure;
+    return begin_shutdown("fatal error");
+  }
+  if (r.error) {
+    connection_lost(*r.error);
+    if (stopping_) finish_shutdown();
+    return;
+  }
+  const ConnectInfo& info = *r.value;
+  connected_ = true;
+  settings_due_ = false;  // the set-up applied them
+  if (outage_started_) {
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - *outage_started_).count();
+    log_event(spdlog::level::info, "db.recovered",
+              {{"endpoint", describe_endpoint(config_.database)},
+               {"outage_seconds", std::to_string(seconds)},
+               {"attempts", std::to_string(reconnect_attempt_)}});
+  } else {
+    log_event(spdlog::level::info, "db.connected", {{"endpoint", describe_endpoint(config_.database)}});
+  }
+  outage_started_.reset();
+  reconnect_attempt_ = 0;
+  if (info.orphans.abandoned || info.orphans.succeeded_after_swap) {
+    log_event(spdlog::level::warn, "runs.abandoned",
+              {{"count", std::to_string(info.orphans.abandoned)},
+               {"succeeded_after_swap", std::to_string(info.orphans.succeeded_after_swap)}});
+  }
+  if (config_.fallback_event.enabled && info.event_scheduler != "ON") {
+    log_event(
+        spdlog::level::warn, "event.scheduler_off",
+        {{"event_scheduler", info.event_scheduler}, {"hint", "the fallback event only runs with event_scheduler=ON"}});
+  }
+  if (!ever_connected_) {
+    ever_connected_ = true;
+    arm_schedules();
+    notify_ready("watching " + config_.inbox.path.string());
+    log_event(spdlog::level::info, "daemon.ready", {{"inbox", config_.inbox.path.string()}});
+  } else {
+    notify_status("watching " + config_.inbox.path.string());
+  }
+  if (info.catchup) {
+    log_event(spdlog::level::info, "schedule.catchup", {{"reason", *info.catchup}});
+    merge_refresh(refresh_, {RefreshTrigger::Catchup, "segmentd catch-up", false, {}});
+  }
+  if (info.owed) {
+    // Owed from before a stop, a crash or an outage: decided from the
+    // database, so nothing in memory can lose it.
+    log_event(spdlog::level::info, "refresh.owed", {{"reason", *info.owed}});
+    merge_refresh(refresh_, {RefreshTrigger::File, "segmentd after ingest (owed)", true, SteadyClock::now()});
+  }
+  if (stopping_) return finish_shutdown();
+  scan_inbox();
+}
+
+void Controller::connection_lost(const JobError& error) {
+  const bool was_connected = connected_;
+  connected_ = false;
+  if (!outage_started_) {
+    outage_started_ = SteadyClock::now();
+    log_event(spdlog::level::err, was_connected ? "db.connection_lost" : "db.unavailable",
+              {{"endpoint", describe_endpoint(config_.database)},
+               {"category", to_string(error.category)},
+               {"error", error.message}});
+    notify_status("database unavailable: " + error.message);
+  }
+  if (stopping_) return;
+  const auto delay = backoff_delay(reconnect_attempt_, std::chrono::seconds(config_.database.reconnect_initial_seconds),
+                                   std::chrono::seconds(config_.database.reconnect_max_seconds), rng_);
+  ++reconnect_attempt_;
+  log_event(spdlog::level::info, "db.reconnect_scheduled",
+            {{"attempt", std::to_string(reconnect_attempt_)}, {"delay_ms", ms_text(delay)}});
+  reconnect_timer_.expires_after(delay);
+  reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_ || connected_) return;
+    if (busy_) {
+      reconnect_due_ = true;  // after the running move
+    } else {
+      start_connect();
+    }
+  });
+  pump();  // moves go on without the database
+}
+
+// A job's failure that is not the file's or the refresh's own.
+void Controller::job_failed(const JobError& e, const char* event) {
+  if (e.category == ErrorCategory::ConnectionLost) return connection_lost(e);
+  log_event(spdlog::level::err, event, {{"category", to_string(e.category)}, {"error", e.message}});
+}
+
+// ---- small jobs ---------------------------------------------------------
+void Controller::apply_settings() {
+  settings_due_ = false;
+  busy_ = true;
+  const Config config = config_;
+  worker_.run<bool>(
+      [config](DbSession& db) {
+        apply_segmentation_settings(db, config);
+        apply_fallback_event(db, config.fallback_event);
+        return true;
+      },
+      [this](const JobResult<bool>& r) {
+        if (r.error) job_failed(*r.error, "config.apply_failed");
+        after_job();
+      });
+}
+
+void Controller::beat_heartbeat() {
+  heartbeat_due_ = false;
+  busy_ = true;
+  worker_.run<bool>(
+      [](DbSession& db) {
+        heartbeat_touch(db);
+        return true;
+      },
+      [this](const JobResult<bool>& r) {
+        if (r.error) job_failed(*r.error, "heartbeat.failed");
+        after_job();
+      });
+}
+
+// ---- heartbeat and watchdog -----------------------------------------
+void Controller::arm_heartbeat() {
+  heartbeat_timer_.expires_after(std::chrono::seconds(kHeartbeatSeconds));
+  heartbeat_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    heartbeat_due_ = true;
+    pump();
+    arm_heartbeat();
+  });
+}
+
+void Controller::start_watchdog() {
+  const auto interval = watchdog_interval();
+  if (!interval) return;
+  watchdog_period_ = *interval / 2;
+  ping_watchdog();
+}
+
+void Controller::ping_watchdog() {
+  notify_watchdog();
+  watchdog_timer_.expires_after(watchdog_period_);
+  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) ping_watchdog();
+  });
+}
+
+// ---- signals ----------------------------------------------------------
+void Controller::wait_for_signal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      reload();
+    } else {
+      log_event(spdlog::level::info, "daemon.signal", {{"signal", signo == SIGTERM ? "TERM" : "INT"}});
+      begin_shutdown(signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    }
+    if (!stopping_ || signo == SIGHUP) wait_for_signal();
+  });
+}
+
+// All of the new config or none of it: everything that can fail is built
+// first; only then is anything swapped.
+void Controller::reload() {
+  if (stopping_) return;
+  notify_reloading();
+  try {
+    Config next = load_config(config_path_);
+    if (next.inbox.path.empty()) throw ConfigError(config_path_.string() + ": inbox.path: required by `segmentd run`");
+    prepare_folders(next.inbox);
+    auto next_schedules = build_schedules(next);
+    auto next_tracker = make_tracker(next.inbox);
+    auto next_watch = make_watch(next.inbox.path);
+    const bool database_changed = config_.database != next.database;
+    const bool inbox_changed = config_.inbox.path != next.inbox.path;
+    config_ = std::move(next);
+    schedules_ = std::move(next_schedules);
+    watch_ = std::move(next_watch);
+    tracker_ = std::move(next_tracker);
+    // The file being loaded (or moved) stays the queue's, so the new
+    // tracker finding it again changes nothing; files of an inbox that is
+    // no longer watched and not yet started are let go.
+    if (inbox_changed) queue_.forget_missing({});
+    spdlog::set_level(verbose_ ? spdlog::level::debug : level_of(config_.logging.level));
+    schedule_timer_.cancel();
+    if (ever_connected_) arm_schedules();
+    rescan_timer_.cancel();
+    arm_rescan();
+    log_event(spdlog::level::info, "config.reloaded",
+              {{"config", config_path_.string()}, {"database_changed", database_changed ? "yes" : "no"}});
+    if (database_changed) {
+      connected_ = false;
+      // A running job finishes on the old session; the reconnect follows.
+      if (busy_) {
+        reconnect_due_ = true;
+      } else {
+        start_connect();
+      }
+    } else {
+      settings_due_ = true;
+    }
+  } catch (const std::exception& e) {
+    log_event(spdlog::level::err, "config.reload_failed",
+              {{"config", config_path_.string()}, {"error", e.what()}, {"kept", "previous configuration"}});
+  }
+  notify_ready("watching " + config_.inbox.path.string());
+  scan_inbox();
+}
+
+void Controller::begin_shutdown(const std::string& why) {
+  if (stopping_) return;
+  stopping_ = true;
+  cancel_ = true;  // an in-flight load stops before its commit
+  notify_stopping();
+  log_event(
+      spdlog::level::info, "daemon.stopping",
+      {{"reason", why}, {"in_flight", busy_ ? "yes" : "no"}, {"waiting_files", std::to_string(queue_.waiting())}});
+  for (auto* t :
+       {&rescan_timer_, &settle_timer_, &wake_timer_, &reconnect_timer_, &heartbeat_timer_, &schedule_timer_}) {
+    t->cancel();
+  }
+  watch_.reset();
+  if (!busy_) after_job();
+}
+
+void Controller::finish_shutdown() {
+  if (shutdown_posted_) return;
+  shutdown_posted_ = true;
+  busy_ = true;
+  worker_.disconnect([](DbSession& db) { heartbeat_stop(db); },
+                     [this] {
+                       keep_running_.reset();
+                       watchdog_timer_.cancel();
+                       signals_.cancel();
+                       io_.stop();
+                     });
+}
+
+}  // namespace segmentd

@@ -1,0 +1,139 @@
+#pragma once
+// The controller of `segmentd run`: signals, reload, sd_notify, watchdog,
+// timers and the inbox watch, on one Boost.Asio loop. It keeps the state
+// (the inbox queue, the waiting refresh, the connection), asks the planner
+// what to do next (planner.h) and hands the work to the database worker
+// (db_worker.h, jobs.h). It decides nothing itself.
+//
+//   controller.cpp          life cycle, connection, what next, signals
+//   controller_inbox.cpp    the folder, loads and moves
+//   controller_refresh.cpp  schedules and refreshes
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "db_worker.h"
+#include "exit_status.h"
+#include "inbox.h"
+#include "inbox_queue.h"
+#include "inotify_watch.h"
+#include "jobs.h"
+#include "log_event.h"
+#include "planner.h"
+
+namespace segmentd {
+
+class Controller {
+  using SteadyClock = std::chrono::steady_clock;
+  using path = std::filesystem::path;
+
+ public:
+  Controller(path config_path, Config config, bool verbose);
+  // Runs until SIGTERM/SIGINT (or a fatal error); returns the exit code.
+  int run();
+
+  static spdlog::level::level_enum level_of(const std::string& name);
+
+ private:
+  // ---- start-up ---------------------------------------------------------
+  void sweep();
+
+  // ---- the inbox ----------------------------------------------------------
+  std::unique_ptr<InboxTracker> make_tracker(const InboxConfig& inbox);
+  std::unique_ptr<InotifyWatch> make_watch(const path& dir);
+  void start_inbox();
+  void on_inbox_event(const std::string& name, bool moved_in);
+  void scan_inbox();
+  void arm_rescan();
+
+  // ---- schedules -------------------------------------------------------
+  void arm_schedules();
+  void want_refresh(RefreshRequest request);
+  void want_refresh_after_data(const std::string& started_by);
+
+  // ---- what to do next ----------------------------------------------------
+  void pump();
+  void after_job();
+
+  // ---- database connection ----------------------------------------------
+  void start_connect();
+  void on_connected(const JobResult<ConnectInfo>& r);
+  void connection_lost(const JobError& error);
+  void job_failed(const JobError& e, const char* event);
+
+  // ---- small jobs ---------------------------------------------------------
+  void apply_settings();
+  void beat_heartbeat();
+
+  // ---- loading a file -----------------------------------------------------
+  void start_load(const std::string& name);
+  void on_loaded(const std::string& name, const JobResult<LoadResult>& r);
+  static void remove_rejects(const JobResult<LoadResult>& r);
+  void give_up(const std::string& name, SteadyTime now, std::uint64_t run_id, const std::string& why);
+
+  // ---- moving a file out --------------------------------------------------
+  void start_move(const std::string& name);
+  void on_moved(const std::string& name, const MovePlan& plan, const JobResult<path>& r);
+
+  // ---- refreshing ----------------------------------------------------------
+  void start_refresh();
+  void on_refreshed(const RefreshRequest& wanted, const JobResult<RefreshResult>& r);
+
+  // ---- heartbeat and watchdog -----------------------------------------
+  void arm_heartbeat();
+  void start_watchdog();
+  void ping_watchdog();
+
+  // ---- signals ----------------------------------------------------------
+  void wait_for_signal();
+  void reload();
+  void begin_shutdown(const std::string& why);
+  void finish_shutdown();
+
+  // Helpers of more than one part.
+  static void prepare_folders(const InboxConfig& inbox);
+  static std::string ms_text(std::chrono::milliseconds d);
+
+  path config_path_;
+  Config config_;
+  bool verbose_;
+  std::vector<NamedSchedule> schedules_;
+  path temp_dir_ = std::filesystem::temp_directory_path();
+  RetryPolicy policy_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer rescan_timer_, settle_timer_, wake_timer_, reconnect_timer_, heartbeat_timer_,
+      watchdog_timer_, schedule_timer_;
+  std::unique_ptr<InotifyWatch> watch_;
+  std::unique_ptr<InboxTracker> tracker_;
+  InboxQueue queue_;
+  std::optional<RefreshRequest> refresh_;
+  SteadyTime last_arrival_{};
+  bool busy_ = false, stopping_ = false, connected_ = false, ever_connected_ = false, heartbeat_due_ = false,
+       shutdown_posted_ = false, settings_due_ = false, reconnect_due_ = false;
+  std::optional<SteadyTime> outage_started_;
+  unsigned reconnect_attempt_ = 0;
+  std::chrono::microseconds watchdog_period_{0};
+  std::mt19937 rng_;
+  // The loop must outlive an in-flight job even when no timer or signal is
+  // pending any more (during shutdown), so the job's completion still runs.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
+  std::atomic<bool> cancel_{false};
+  int exit_code_ = kExitOk;
+  // Last, so it is destroyed first: its destructor waits for the running
+  // job, which may use any member above.
+  DbWorker worker_{io_};
+};
+
+}  // namespace segmentd

@@ -1,0 +1,135 @@
+// Schedules and refreshes.
+#include "controller.h"
+#include "service_notify.h"
+
+namespace segmentd {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+SysSeconds now_sys() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+// ---- schedules -------------------------------------------------------
+void Controller::arm_schedules() {
+  const auto now = now_sys();
+  std::optional<SysSeconds> earliest;
+  for (auto& s : schedules_) {
+    if (!s.next) s.next = s.cron.next_after(now);
+    if (s.next && (!earliest || *s.next < *earliest)) earliest = s.next;
+  }
+  if (!earliest) return;
+  // Wake at least once a minute: the system clock can jump (NTP, suspend)
+  // and a steady timer would not notice.
+  const auto wait = std::min<std::chrono::seconds>(*earliest - now, std::chrono::seconds(60));
+  schedule_timer_.expires_after(std::max<std::chrono::seconds>(wait, std::chrono::seconds(0)));
+  schedule_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    const auto fired_at = now_sys();
+    for (auto& s : schedules_) {
+      if (s.next && *s.next <= fired_at) {
+        log_event(spdlog::level::info, "schedule.fired",
+                  {{"schedule", s.name}, {"due", format_local_iso(*s.next, std::chrono::seconds{0})}});
+        want_refresh({RefreshTrigger::Schedule, "segmentd schedule " + s.name, false, {}});
+        s.next = s.cron.next_after(std::max(*s.next, fired_at));
+      }
+    }
+    arm_schedules();
+  });
+}
+
+void Controller::want_refresh(RefreshRequest request) {
+  merge_refresh(refresh_, std::move(request));
+  pump();
+}
+
+// After new data: counted from the newest file's arrival, not from the
+// end of its load; the quiet time gathers a batch into one refresh, and
+// once every file that arrived is loaded, waiting longer gathers nothing.
+void Controller::want_refresh_after_data(const std::string& started_by) {
+  const auto newest = queue_.newest_found().value_or(last_arrival_);
+  last_arrival_ = std::max(last_arrival_, newest);
+  want_refresh(
+      {RefreshTrigger::File, started_by, true, last_arrival_ + std::chrono::seconds(config_.refresh.debounce_seconds)});
+}
+
+// ---- refreshing ----------------------------------------------------------
+void Controller::start_refresh() {
+  const RefreshRequest wanted = *refresh_;
+  refresh_.reset();
+  busy_ = true;
+  const ExportsConfig exports = config_.exports;
+  notify_status(std::string("refreshing (") + to_string(wanted.trigger) + ")");
+  log_event(spdlog::level::info, "refresh.started", {{"trigger", to_string(wanted.trigger)}});
+  worker_.run<RefreshResult>(
+      [wanted, exports](DbSession& db) {
+        return refresh_and_export(db, to_string(wanted.trigger), wanted.started_by, exports, wanted.only_if_owed);
+      },
+      [this, wanted](const JobResult<RefreshResult>& r) {
+        on_refreshed(wanted, r);
+        after_job();
+      });
+}
+
+void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<RefreshResult>& r) {
+  if (r.error) {
+    log_event(spdlog::level::err, "refresh.not_run",
+              {{"trigger", to_string(wanted.trigger)},
+               {"category", to_string(r.error->category)},
+               {"error", r.error->message}});
+    // Kept: it runs once the database is back (and the reconnect also
+    // finds it owed from the database).
+    if (r.error->category == ErrorCategory::ConnectionLost) {
+      RefreshRequest again = wanted;
+      again.due = SteadyClock::now();
+      merge_refresh(refresh_, again);
+      connection_lost(*r.error);
+    }
+    return;
+  }
+  const RefreshResult& result = *r.value;
+  if (result.not_needed) {
+    log_event(spdlog::level::info, "refresh.not_needed",
+              {{"trigger", to_string(wanted.trigger)}, {"why", "no data waits for a refresh any more"}});
+    return;
+  }
+  const RefreshOutcome& out = result.outcome;
+  log_event(out.status == RunStatus::Failed ? spdlog::level::err : spdlog::level::info, "refresh.finished",
+            {{"trigger", to_string(wanted.trigger)},
+             {"run_id", std::to_string(out.run_id)},
+             {"status", to_string(out.status)},
+             {"customers", std::to_string(out.customers)},
+             {"message", out.message}});
+  if (out.status == RunStatus::Skipped && wanted.trigger == RefreshTrigger::File) {
+    // Another session's refresh held the lock; it may have started before
+    // our data was committed. Asked again later, run only if still owed.
+    RefreshRequest again = wanted;
+    again.debounced = true;
+    again.due = SteadyClock::now() + policy_.skipped_refresh_retry;
+    again.only_if_owed = true;
+    merge_refresh(refresh_, again);
+    log_event(spdlog::level::info, "refresh.retry_scheduled",
+              {{"trigger", to_string(wanted.trigger)}, {"retry_ms", ms_text(policy_.skipped_refresh_retry)}});
+  }
+  if (result.exported) {
+    log_event(spdlog::level::info, "export.finished",
+              {{"run_id", std::to_string(out.run_id)},
+               {"dir", config_.exports.dir.string()},
+               {"set", result.exported->dir.filename().string()},
+               {"files", std::to_string(result.exported->files.size())},
+               {"rows", std::to_string(result.exported->rows())}});
+  } else if (!result.export_error.empty()) {
+    log_event(spdlog::level::err, "export.failed",
+              {{"run_id", std::to_string(out.run_id)},
+               {"dir", config_.exports.dir.string()},
+               {"error", result.export_error}});
+  }
+  notify_status("watching " + config_.inbox.path.string());
+}
+
+}  // namespace segmentd
