@@ -263,9 +263,9 @@ proc: BEGIN
   SET t_segments = UTC_TIMESTAMP(6);
 
   -- One statement for both scoring methods; only the three score
-  -- expressions differ, chosen from constant text. as_of travels in a user
-  -- variable because a prepared statement cannot see the procedure's own.
-  SET @segmentd_as_of = v_as_of;
+  -- expressions differ, chosen from constant text. as_of is bound as the
+  -- statement's parameter (a constant for the execution; a user variable
+  -- would be re-read for every customer).
   SET @segmentd_scoring = CONCAT(
     'INSERT INTO customer_segments_next
        (customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency,
@@ -284,7 +284,7 @@ proc: BEGIN
     '  FROM (SELECT customer_unique_id,
                     MIN(order_date) AS first_purchase_date,
                     MAX(order_date) AS last_purchase_date,
-                    DATEDIFF(@segmentd_as_of, MAX(order_date)) AS recency_days,
+                    DATEDIFF(?, MAX(order_date)) AS recency_days,
                     COUNT(DISTINCT order_id) AS frequency,
                     ROUND(SUM(order_value), 2) AS monetary
                FROM order_values_next
@@ -293,10 +293,12 @@ proc: BEGIN
          ON mp.r_score = scored.r AND mp.f_score = scored.f AND mp.m_score = scored.m
       ORDER BY scored.customer_unique_id');
   PREPARE score_customers FROM @segmentd_scoring;
-  EXECUTE score_customers;
+  -- USING takes user variables only on MySQL.
+  SET @segmentd_as_of = v_as_of;
+  EXECUTE score_customers USING @segmentd_as_of;
   SET v_customers = ROW_COUNT();
   DEALLOCATE PREPARE score_customers;
-  SET @segmentd_scoring = NULL, @segmentd_swap_ddl = NULL;
+  SET @segmentd_scoring = NULL, @segmentd_swap_ddl = NULL, @segmentd_as_of = NULL;
   ALTER TABLE customer_segments_next ADD INDEX ix_customer_segments_segment (segment_name);
   SET t_rfm = UTC_TIMESTAMP(6);
 
