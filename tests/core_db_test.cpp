@@ -132,6 +132,22 @@ TEST(CoreOwed, ARefreshIsOwedWhenDataWasLoadedAfterTheLastSuccessfulOne) {
   EXPECT_TRUE(refresh_owed(t.db()));
 }
 
+// A killed process's ingest session can end after the next daemon looked
+// for dead runs; the next ingest, once it holds the lock, closes its row.
+TEST(CoreIngestLock, HoldingTheLockAnIngestClosesDeadIngestRuns) {
+  TestDatabase t;
+  t.migrate();
+  t.db().execute(
+      "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id) "
+      "VALUES ('ingest', 'file', 'running', UTC_TIMESTAMP(3), 999999), "
+      "('refresh', 'file', 'running', UTC_TIMESTAMP(3), 999998)");
+  const auto path = write_file(t, "t.csv", "product_category_name,product_category_name_english\nbeleza,beauty\n");
+  ASSERT_TRUE(ingest_run(t, path).all_ok());
+  EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs WHERE connection_id = 999999"), "abandoned");
+  // Refresh runs are not the ingest's to judge.
+  EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs WHERE connection_id = 999998"), "running");
+}
+
 // Defect 4: a name that is not UTF-8 is stored escaped, the file loads once.
 TEST(CoreNames, AFileNameThatIsNotUtf8LoadsAndIsStoredEscaped) {
   TestDatabase t;

@@ -74,6 +74,7 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
   // started and leaves no row behind. Held for the whole run; its 'running'
   // row is alive exactly while this session holds the lock (daemon_db.h).
   NamedLock lock(db, "ingest", options.lock_wait_seconds);
+  db.update(ingest_sql::kCloseDeadIngestRuns);
   db.update(ingest_sql::kInsertRun,
             {trigger, who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version});
   out.run_id = last_insert_id(db);

@@ -24,6 +24,16 @@ inline constexpr const char* kInsertLedger =
     "rows_rejected, status, load_path, run_id, started_at, finished_at, message) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?)";
 
+// Once this session holds the ingest lock, every other 'running' ingest run
+// is one whose session died (a live run holds the lock from before its row
+// is written): closed as abandoned.
+inline constexpr const char* kCloseDeadIngestRuns =
+    "UPDATE pipeline_runs SET status = 'abandoned', finished_at = UTC_TIMESTAMP(3), "
+    "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, "
+    "message = CONCAT('abandoned: connection ', COALESCE(connection_id, '?'), ' ended without closing this run', "
+    "COALESCE(CONCAT(' (was: ', message, ')'), '')) "
+    "WHERE kind = 'ingest' AND status = 'running' AND NOT (connection_id <=> CONNECTION_ID())";
+
 // The run row of one ingest run.
 inline constexpr const char* kInsertRun =
     "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, "

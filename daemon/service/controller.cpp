@@ -263,6 +263,8 @@ void Controller::beat_heartbeat() {
   worker_.run<bool>(
       [](DbSession& db) {
         heartbeat_touch(db);
+        // A safety net: runs of sessions that ended since the last look.
+        close_orphaned_runs(db);
         return true;
       },
       [this](const JobResult<bool>& r) {
