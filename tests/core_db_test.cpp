@@ -237,6 +237,24 @@ TEST(CoreIngestLock, ALockHeldElsewhereLeavesNoRunningRow) {
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM ingested_files"), "0");
 }
 
+// The newest successful refresh's set is missing after another session's
+// refresh or a failed export: the daemon can tell, and publishes it.
+TEST(CoreExports, StaleWhenTheNewestRefreshHasNoPublishedSet) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 5);
+  const fs::path dir = t.scratch() / "exports";
+  EXPECT_FALSE(exports_stale(t.db(), dir));  // nothing refreshed yet
+  const RefreshOutcome first = run_refresh(t.db(), "cli", this_process());
+  EXPECT_TRUE(exports_stale(t.db(), dir));
+  write_exports(t.db(), dir);
+  EXPECT_EQ(published_run(dir), first.run_id);
+  EXPECT_FALSE(exports_stale(t.db(), dir));
+  t.db().call("CALL refresh_customer_segments()");  // a BI user's refresh
+  EXPECT_TRUE(exports_stale(t.db(), dir));
+  EXPECT_FALSE(exports_stale(t.db(), ""));  // exports off
+}
+
 // Defect 5: sets are published whole; a disk that fills half-way leaves the
 // previous set current and complete, names ENOSPC, and the run records it.
 TEST(CoreExports, AFullDiskLeavesThePreviousSetCurrentAndIsRecorded) {

@@ -178,6 +178,23 @@ ExportSet write_exports(DbSession& db, const fs::path& dir, unsigned keep_sets, 
   return set;
 }
 
+std::uint64_t published_run(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path target = fs::read_symlink(dir / kCurrent, ec);
+  if (ec) return 0;
+  const std::string name = target.filename().string();
+  std::uint64_t run = 0;
+  if (name.rfind(kSetPrefix, 0) != 0 || std::sscanf(name.c_str() + 4, "%lu", &run) != 1) return 0;
+  return run;
+}
+
+bool exports_stale(DbSession& db, const fs::path& dir) {
+  if (dir.empty()) return false;
+  const std::uint64_t newest =
+      query_u64(db, "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'");
+  return newest != 0 && published_run(dir) != newest;
+}
+
 void record_export(DbSession& db, std::uint64_t run_id, const fs::path& dir, const ExportSet* set,
                    const std::string& error) {
   nlohmann::json j = {{"status", set ? "written" : "failed"}, {"dir", dir.string()}};

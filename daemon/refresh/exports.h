@@ -47,6 +47,13 @@ struct ExportSet {
 ExportSet write_exports(DbSession& db, const std::filesystem::path& dir, unsigned keep_sets = 2,
                         unsigned file_mode = 0600);
 
+// The refresh run whose set `current` points at in `dir`, or 0 (none).
+std::uint64_t published_run(const std::filesystem::path& dir);
+
+// Whether the newest successful refresh has no published set in `dir` yet
+// (its export failed, or another session's refresh did the work).
+bool exports_stale(DbSession& db, const std::filesystem::path& dir);
+
 // Records an export's outcome in the refresh run's details
 // ($.export: status, dir, set, files, rows or error).
 void record_export(DbSession& db, std::uint64_t run_id, const std::filesystem::path& dir, const ExportSet* set,

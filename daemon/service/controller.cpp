@@ -200,6 +200,11 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
     // database, so nothing in memory can lose it.
     log_event(spdlog::level::info, "refresh.owed", {{"reason", *info.owed}});
     merge_refresh(refresh_, {RefreshTrigger::File, "segmentd after ingest (owed)", true, SteadyClock::now()});
+  } else if (info.exports_stale) {
+    // The newest results have no published set (another session's refresh,
+    // or an export that failed): published without refreshing again.
+    log_event(spdlog::level::info, "export.stale", {{"dir", config_.exports.dir.string()}});
+    merge_refresh(refresh_, {RefreshTrigger::File, "segmentd after ingest (export)", true, SteadyClock::now(), true});
   }
   if (stopping_) return finish_shutdown();
   scan_inbox();

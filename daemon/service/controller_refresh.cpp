@@ -93,18 +93,18 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
     return;
   }
   const RefreshResult& result = *r.value;
+  const RefreshOutcome& out = result.outcome;
   if (result.not_needed) {
     log_event(spdlog::level::info, "refresh.not_needed",
               {{"trigger", to_string(wanted.trigger)}, {"why", "no data waits for a refresh any more"}});
-    return;
+  } else {
+    log_event(out.status == RunStatus::Failed ? spdlog::level::err : spdlog::level::info, "refresh.finished",
+              {{"trigger", to_string(wanted.trigger)},
+               {"run_id", std::to_string(out.run_id)},
+               {"status", to_string(out.status)},
+               {"customers", std::to_string(out.customers)},
+               {"message", out.message}});
   }
-  const RefreshOutcome& out = result.outcome;
-  log_event(out.status == RunStatus::Failed ? spdlog::level::err : spdlog::level::info, "refresh.finished",
-            {{"trigger", to_string(wanted.trigger)},
-             {"run_id", std::to_string(out.run_id)},
-             {"status", to_string(out.status)},
-             {"customers", std::to_string(out.customers)},
-             {"message", out.message}});
   if (out.status == RunStatus::Skipped && wanted.trigger == RefreshTrigger::File) {
     // Another session's refresh held the lock; it may have started before
     // our data was committed. Asked again later, run only if still owed.

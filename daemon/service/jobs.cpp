@@ -63,6 +63,12 @@ void take_daemon_lock(DbSession& db, std::unique_ptr<NamedLock>& hold, const Con
 
 }  // namespace
 
+static RunIdentity who_for(const std::string& started_by) {
+  RunIdentity who = this_process();
+  who.started_by = started_by;
+  return who;
+}
+
 std::vector<NamedSchedule> build_schedules(const Config& config) {
   std::vector<NamedSchedule> out;
   for (const auto& s : config.schedules) out.push_back({s.name, CronSchedule(s.cron, s.timezone), std::nullopt});
@@ -85,6 +91,7 @@ ConnectInfo set_up_session(DbSession& db, std::unique_ptr<NamedLock>& hold, cons
   info.event_scheduler = event_scheduler_state(db);
   if (first) info.catchup = missed_schedule(db, schedules);
   if (config.refresh.after_ingest) info.owed = refresh_owed(db);
+  info.exports_stale = exports_stale(db, config.exports.dir);
   return info;
 }
 
@@ -123,11 +130,14 @@ RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::
   close_orphaned_runs(db);
   if (only_if_owed && !refresh_owed(db)) {
     result.not_needed = true;
-    return result;
+    if (!exports_stale(db, exports.dir)) return result;
+    // Another session's refresh did the work: its results are published.
+    result.outcome.run_id =
+        query_u64(db, "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'");
+    result.outcome.status = RunStatus::Succeeded;
+  } else {
+    result.outcome = run_refresh(db, trigger, who_for(started_by));
   }
-  RunIdentity who = this_process();
-  who.started_by = started_by;
-  result.outcome = run_refresh(db, trigger, who);
   if (result.outcome.status != RunStatus::Succeeded || exports.dir.empty()) return result;
   try {
     result.exported = write_exports(db, exports.dir, exports.keep_sets, exports.file_mode);

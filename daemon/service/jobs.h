@@ -37,6 +37,7 @@ struct ConnectInfo {
   std::string event_scheduler;
   std::optional<std::string> catchup;  // a schedule was missed while down
   std::optional<std::string> owed;     // data loaded after the last successful refresh
+  bool exports_stale = false;          // the newest successful refresh has no published set
 };
 
 // A new session: the schema is current, this daemon holds the daemon lock
@@ -68,7 +69,9 @@ struct RefreshResult {
   std::string export_error;  // set when the export failed (recorded in the run)
 };
 // `only_if_owed`: first ask the database whether data is still waiting for
-// a refresh (a retry after a skipped refresh may find another one did it).
+// a refresh (a retry after a skipped refresh may find another one did it);
+// when none is, the newest results are still published if their set is
+// missing.
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
                                  const ExportsConfig& exports, bool only_if_owed);
 

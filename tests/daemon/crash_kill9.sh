@@ -34,12 +34,16 @@ for ((round = 1; round <= rounds; round++)); do
   echo "round $round: killed after ${delay_ms} ms; $(find "$work/inbox" -maxdepth 1 -type f | wc -l) file(s) in the inbox"
 done
 
-# A last run without interruption: everything finishes.
+# A last run without interruption: everything finishes, up to the export
+# set of the newest successful refresh (which may be a killed daemon's
+# refresh that the server finished: the daemon then publishes it).
+newest_refresh() { sql "SELECT MAX(run_id) FROM pipeline_runs WHERE kind='refresh' AND status='succeeded'"; }
 start_daemon
 for _ in $(seq 1200); do
   if [ "$(find "$work/inbox" -maxdepth 1 -type f | wc -l)" = 0 ] &&
      [ "$(sql "SELECT COUNT(*) FROM pipeline_runs WHERE kind='refresh' AND status='succeeded' AND started_at >=
-           (SELECT MAX(finished_at) FROM ingested_files WHERE status='loaded')")" -ge 1 ]; then break; fi
+           (SELECT MAX(finished_at) FROM ingested_files WHERE status='loaded')")" -ge 1 ] &&
+     [ "$(readlink "$work/exports/current" 2>/dev/null)" = "run-$(newest_refresh)" ]; then break; fi
   sleep 0.1
 done
 sleep 1
@@ -66,7 +70,11 @@ last_load=$(sql "SELECT MAX(finished_at) FROM ingested_files WHERE status='loade
 # data owed before the other's success was recorded.
 after=$(sql "SELECT COUNT(*) FROM pipeline_runs WHERE kind='refresh' AND status='succeeded' AND started_at >= '$last_load'")
 [ "$after" -ge 1 ] || fail "no successful refresh after the last load (seed $seed)"
-expect_eq "$(readlink "$work/exports/current" | grep -c '^run-')" 1 "a published export set"
+expect_eq "$(readlink "$work/exports/current")" "run-$(newest_refresh)" "the published set (seed $seed)"
+for f in final_customer_segments customer_rfm_scores segment_summary_analysis intermediate_order_values \
+         bi_view_customer_segments; do
+  [ -f "$work/exports/$f.csv" ] || fail "exports/$f.csv missing (seed $seed)"
+done
 # A restart right after a kill waits for the dead session's daemon lock
 # instead of giving up.
 expect_eq "$(grep -c 'daemon.fatal' "$work/daemon.log" || true)" 0 "fatal exits (seed $seed)"
