@@ -36,21 +36,16 @@ bool InboxQueue::offer(const std::filesystem::path& file, Clock::time_point now)
   e.path = file;
   e.found_at = now;
   e.not_before = now;
+  e.arrival = ++sequence_;
   entries_.emplace(name, std::move(e));
-  order_[name] = ++sequence_;
   return true;
 }
 
 const InboxQueue::Entry* InboxQueue::next_load(Clock::time_point now) const {
   const Entry* best = nullptr;
-  std::uint64_t best_order = 0;
   for (const auto& [name, e] : entries_) {
     if (e.stage != FileStage::Waiting || e.not_before > now) continue;
-    const auto o = order_.at(name);
-    if (!best || o < best_order) {
-      best = &e;
-      best_order = o;
-    }
+    if (!best || e.arrival < best->arrival) best = &e;
   }
   return best;
 }
@@ -87,7 +82,6 @@ unsigned InboxQueue::load_deferred(const std::string& name, Clock::time_point re
 
 void InboxQueue::drop(const std::string& name) {
   entries_.erase(name);
-  order_.erase(name);
 }
 
 void InboxQueue::load_finished(const std::string& name, MovePlan plan, Clock::time_point now) {
@@ -113,7 +107,6 @@ void InboxQueue::forget_missing(const std::vector<std::string>& present) {
   const std::set<std::string> here(present.begin(), present.end());
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->second.stage == FileStage::Waiting && !here.count(it->first)) {
-      order_.erase(it->first);
       it = entries_.erase(it);
     } else {
       ++it;

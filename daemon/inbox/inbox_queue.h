@@ -45,6 +45,7 @@ class InboxQueue {
     std::filesystem::path path;
     FileStage stage = FileStage::Waiting;
     Clock::time_point found_at;
+    std::uint64_t arrival = 0;     // order of offer(), for fairness among equal times
     Clock::time_point not_before;  // no attempt (load or move) before this
     unsigned transient_failures = 0;
     unsigned move_failures = 0;
@@ -90,7 +91,6 @@ class InboxQueue {
   Entry& at(const std::string& name);
   std::map<std::string, Entry> entries_;  // by file name
   std::uint64_t sequence_ = 0;
-  std::map<std::string, std::uint64_t> order_;  // arrival order, for fairness
 };
 
 }  // namespace segmentd

@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "named_lock.h"
 #include "private_file.h"
+#include "refresh.h"
 
 namespace segmentd {
 namespace {
@@ -92,16 +93,22 @@ void replace_symlink(const fs::path& link, const fs::path& target) {
   }
 }
 
+// "run-<N>" or "run-<N>.<k>": the run and the suffix, or nullopt.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_set_name(const std::string& name) {
+  std::uint64_t run = 0, n = 0;
+  if (name.rfind(kSetPrefix, 0) != 0 || std::sscanf(name.c_str() + 4, "%lu.%lu", &run, &n) < 1) return std::nullopt;
+  return std::make_pair(run, n);
+}
+
 // The published sets, oldest first (by run, then by suffix).
 std::vector<fs::path> published_sets(const fs::path& dir) {
   std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, fs::path>> sets;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.rfind(kSetPrefix, 0) != 0 || !it->is_directory(ec) || it->is_symlink(ec)) continue;
-    std::uint64_t run = 0, n = 0;
-    if (std::sscanf(name.c_str() + 4, "%lu.%lu", &run, &n) < 1) continue;
-    sets.push_back({{run, n}, it->path()});
+    const auto parsed = parse_set_name(name);
+    if (!parsed || !it->is_directory(ec) || it->is_symlink(ec)) continue;
+    sets.push_back({*parsed, it->path()});
   }
   std::sort(sets.begin(), sets.end());
   std::vector<fs::path> out;
@@ -144,7 +151,7 @@ ExportSet write_exports(DbSession& db, const fs::path& dir, unsigned keep_sets, 
   // No refresh may swap the tables between the first and the last file.
   NamedLock lock(db, "refresh", 300);
   ExportSet set;
-  set.run_id = query_u64(db, "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'");
+  set.run_id = newest_successful_refresh(db);
   const fs::path temp = dir / scratch_name(kExportTempPrefix, "");
   if (::mkdir(temp.c_str(), 0700) != 0) fail("cannot create folder", temp, errno);
   try {
@@ -182,16 +189,13 @@ std::uint64_t published_run(const fs::path& dir) {
   std::error_code ec;
   const fs::path target = fs::read_symlink(dir / kCurrent, ec);
   if (ec) return 0;
-  const std::string name = target.filename().string();
-  std::uint64_t run = 0;
-  if (name.rfind(kSetPrefix, 0) != 0 || std::sscanf(name.c_str() + 4, "%lu", &run) != 1) return 0;
-  return run;
+  const auto parsed = parse_set_name(target.filename().string());
+  return parsed ? parsed->first : 0;
 }
 
 bool exports_stale(DbSession& db, const fs::path& dir) {
   if (dir.empty()) return false;
-  const std::uint64_t newest =
-      query_u64(db, "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'");
+  const std::uint64_t newest = newest_successful_refresh(db);
   return newest != 0 && published_run(dir) != newest;
 }
 

@@ -26,6 +26,10 @@ std::optional<std::uint64_t> recorded_run(DbSession& db) {
 
 }  // namespace
 
+std::uint64_t newest_successful_refresh(DbSession& db) {
+  return query_u64(db, "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'");
+}
+
 RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who) {
   // Parameters travel as session variables bound through a prepared SET, so
   // nothing of them is ever part of the statement text.

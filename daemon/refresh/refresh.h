@@ -25,4 +25,7 @@ struct RefreshOutcome {
 // connection itself is lost.
 RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who);
 
+// The newest successful refresh run, or 0 when none succeeded yet.
+std::uint64_t newest_successful_refresh(DbSession& db);
+
 }  // namespace segmentd

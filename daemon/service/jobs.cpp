@@ -102,7 +102,6 @@ LoadResult load_file(DbSession& db, const fs::path& file, const IngestOptions& o
     result.gone = true;
     return result;
   }
-  close_orphaned_runs(db);
   RunIdentity who = this_process();
   who.started_by = "segmentd inbox";
   const IngestRunOutcome run = run_ingest(db, {file}, options, "file", who);
@@ -132,8 +131,7 @@ RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::
     result.not_needed = true;
     if (!exports_stale(db, exports.dir)) return result;
     // Another session's refresh did the work: its results are published.
-    result.outcome.run_id =
-        query_u64(db, "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'");
+    result.outcome.run_id = newest_successful_refresh(db);
     result.outcome.status = RunStatus::Succeeded;
   } else {
     result.outcome = run_refresh(db, trigger, who_for(started_by));

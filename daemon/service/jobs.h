@@ -54,9 +54,8 @@ struct LoadResult {
   std::uint64_t run_id = 0;
   FileOutcome file;
 };
-// Closes the runs of sessions that have died since the last look (a killed
-// predecessor's load or refresh the server finished ending only now), then
-// loads the file.
+// Loads the file as one ingest run (run_ingest closes dead sessions' ingest
+// runs once it holds the lock).
 LoadResult load_file(DbSession& db, const std::filesystem::path& file, const IngestOptions& options);
 
 // Where a load's file goes and what its reason file says.
