@@ -8,6 +8,12 @@
 #   scripts/privdb.sh destroy DIR            stop and delete DIR
 #   scripts/privdb.sh env DIR                print shell variables for connecting
 #   scripts/privdb.sh client DIR [ARGS...]   run the mysql client against it
+#
+# PRIVDB_TLS=1 with start: a throwaway CA, a server certificate for
+# "localhost" (DNS name only, so 127.0.0.1 fails a host-name check), a
+# client certificate and a second, unrelated CA are made in DIR/tls, and the
+# server starts with them and require_secure_transport=ON (the socket still
+# works: the server counts it as secure).
 set -euo pipefail
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -49,8 +55,32 @@ is_running() {
   [ -f "$dir/mysqld.pid" ] && kill -0 "$(cat "$dir/mysqld.pid")" 2>/dev/null
 }
 
+make_certificates() {
+  local t="$dir/tls"
+  [ -f "$t/client.pem" ] && return
+  mkdir -p "$t"
+  (
+    cd "$t"
+    umask 077
+    days=30
+    openssl req -x509 -newkey rsa:2048 -nodes -days $days -subj "/CN=segmentd test CA" \
+      -keyout ca.key -out ca.pem 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -days $days -subj "/CN=an unrelated CA" \
+      -keyout wrong-ca.key -out wrong-ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=DNS:localhost\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days $days \
+      -extfile server.ext -out server.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=segmentd client" -keyout client.key -out client.csr 2>/dev/null
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days $days \
+      -out client.pem 2>/dev/null
+    rm -f ./*.csr
+  )
+}
+
 print_env() {
   echo "PRIVDB_SOCKET=$sock"
+  if [ -f "$dir/tls/client.pem" ]; then echo "PRIVDB_TLS_DIR=$dir/tls"; fi
   echo "PRIVDB_PORT=$(cat "$dir/port")"
   echo "PRIVDB_HOST=127.0.0.1"
   echo "PRIVDB_USER=root"
@@ -81,6 +111,12 @@ start() {
     fi
   fi
   free_port >"$dir/port"
+  local tls_args=()
+  if [ "${PRIVDB_TLS:-0}" = 1 ]; then
+    make_certificates
+    tls_args=(--ssl-ca="$dir/tls/ca.pem" --ssl-cert="$dir/tls/server.pem" --ssl-key="$dir/tls/server.key"
+              --require-secure-transport=ON)
+  fi
   # Pinned explicitly rather than trusting defaults, which differ between
   # MariaDB and MySQL.
   "$server" --no-defaults --datadir="$dir/data" --socket="$sock" \
@@ -91,7 +127,7 @@ start() {
     --sql-mode=STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION \
     --innodb-buffer-pool-size=512M --innodb-log-file-size=256M \
     --innodb-flush-log-at-trx-commit=2 --skip-name-resolve \
-    --max-connections=200 >/dev/null 2>&1 &
+    --max-connections=200 "${tls_args[@]}" >/dev/null 2>&1 &
   for _ in $(seq 1 120); do
     if "$(admin_bin)" --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
       "$(client_bin)" --no-defaults --socket="$sock" -uroot \

@@ -6,26 +6,11 @@
 #include <cstdio>
 #include <fstream>
 
+#include "run_command.h"
 #include "test_database.h"
 
 namespace segmentd::test {
 namespace {
-
-struct CommandResult {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-// `env`: assignments put before the command, e.g. "JOURNAL_STREAM=8:1".
-CommandResult run(const std::string& args, const std::string& env = "") {
-  const std::string cmd = env + (env.empty() ? "" : " ") + std::string(SEGMENTD_BINARY) + " " + args + " 2>&1";
-  std::FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  const int rc = pclose(pipe);
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
-}
 
 TEST(Cli, MigrateRefreshHistoryEndToEnd) {
   TestDatabase t;

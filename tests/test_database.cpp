@@ -10,7 +10,11 @@
 namespace segmentd::test {
 
 bool test_server(DatabaseConfig& out) {
-  const char* dir = std::getenv("SEGMENTD_TEST_DB_DIR");
+  return test_server_from("SEGMENTD_TEST_DB_DIR", out);
+}
+
+bool test_server_from(const char* env_var, DatabaseConfig& out, std::string* tls_dir) {
+  const char* dir = std::getenv(env_var);
   if (dir == nullptr) return false;
   std::ifstream env(std::filesystem::path(dir) / "connection.env");
   if (!env) return false;
@@ -23,6 +27,7 @@ bool test_server(DatabaseConfig& out) {
     if (key == "PRIVDB_PORT") out.port = static_cast<unsigned>(std::stoul(value));
     if (key == "PRIVDB_HOST") out.host = value;
     if (key == "PRIVDB_USER") out.user = value;
+    if (key == "PRIVDB_TLS_DIR" && tls_dir) *tls_dir = value;
   }
   return !out.socket.empty();
 }

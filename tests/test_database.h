@@ -14,6 +14,9 @@ namespace segmentd::test {
 // Connection settings of the private server, from SEGMENTD_TEST_DB_DIR.
 // Returns false when no test server is configured.
 bool test_server(DatabaseConfig& out);
+// Same, from the connection.env of the server in $env_var; `tls_dir` gets
+// its certificate folder (empty when it has no TLS).
+bool test_server_from(const char* env_var, DatabaseConfig& out, std::string* tls_dir = nullptr);
 
 // A small dataset: n customers, one delivered order each (purchase days
 // spread over 300 days) with one payment of 10 + (7i + value_offset) mod 500.

@@ -23,11 +23,84 @@ bool is_calendar_date(const std::string& text) {
   return day.ok();
 }
 
+// "host", "host:port" or "[v6-address]:port"; the port defaults to `port`.
+DatabaseEndpoint parse_endpoint(const YamlSection& section, const std::string& text, unsigned default_port) {
+  DatabaseEndpoint out{text, default_port};
+  std::string port_text;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos) section.fail("hosts", "\"" + text + "\": missing ]");
+    out.host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') section.fail("hosts", "\"" + text + "\": expected :port after ]");
+      port_text = text.substr(close + 2);
+    }
+  } else if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+    if (text.find(':') != colon) section.fail("hosts", "\"" + text + "\": write an IPv6 address as [address]:port");
+    out.host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  }
+  if (out.host.empty()) section.fail("hosts", "\"" + text + "\": empty host");
+  if (!port_text.empty() || text.back() == ':') {
+    if (!std::regex_match(port_text, std::regex("[0-9]{1,5}")) || std::stoul(port_text) < 1 ||
+        std::stoul(port_text) > 65535) {
+      section.fail("hosts", "\"" + text + "\": port must be 1..65535");
+    }
+    out.port = static_cast<unsigned>(std::stoul(port_text));
+  }
+  return out;
+}
+
+TlsConfig read_tls(YamlSection section) {
+  TlsConfig tls;
+  std::string mode = to_string(tls.mode);
+  section.read("mode", mode);
+  section.read("ca", tls.ca);
+  section.read("cert", tls.cert);
+  section.read("key", tls.key);
+  section.read("min_version", tls.min_version);
+  section.finish();
+  static const std::pair<const char*, TlsMode> kModes[] = {{"disabled", TlsMode::Disabled},
+                                                           {"preferred", TlsMode::Preferred},
+                                                           {"required", TlsMode::Required},
+                                                           {"verify_ca", TlsMode::VerifyCa},
+                                                           {"verify_identity", TlsMode::VerifyIdentity}};
+  bool known = false;
+  for (const auto& [name, value] : kModes) {
+    if (mode == name) {
+      tls.mode = value;
+      known = true;
+    }
+  }
+  if (!known) {
+    section.fail("mode", "must be disabled, preferred, required, verify_ca or verify_identity, got \"" + mode + "\"");
+  }
+  if (tls.min_version != "TLSv1.2" && tls.min_version != "TLSv1.3") {
+    section.fail("min_version", "must be TLSv1.2 or TLSv1.3, got \"" + tls.min_version + "\"");
+  }
+  if (tls.mode == TlsMode::Disabled && (!tls.ca.empty() || !tls.cert.empty() || !tls.key.empty())) {
+    section.fail("mode", "is disabled, so ca, cert and key would not be used");
+  }
+  // With a CA, the client library checks the chain whatever the mode: a
+  // CA under `required` would silently mean verify_ca.
+  if (!tls.ca.empty() && tls.mode != TlsMode::VerifyCa && tls.mode != TlsMode::VerifyIdentity) {
+    section.fail("ca", "is only used by verify_ca and verify_identity (mode " + mode + " does not check the server)");
+  }
+  if (tls.cert.empty() != tls.key.empty()) section.fail(tls.cert.empty() ? "cert" : "key", "cert and key go together");
+  return tls;
+}
+
 DatabaseConfig read_database(YamlSection section) {
   DatabaseConfig db;
   section.read("host", db.host);
   section.read("port", db.port, 1, 65535);
+  std::vector<std::string> hosts;
+  const bool has_hosts = section.has("hosts");
+  section.read("hosts", hosts);
   section.read("socket", db.socket);
+  if (section.has("tls")) db.tls = read_tls(section.section("tls"));
+  section.read("server_public_key", db.server_public_key);
+  section.read("get_server_public_key", db.get_server_public_key);
   section.read("user", db.user);
   section.read("password_file", db.password_file);
   section.read("password_env", db.password_env);
@@ -48,6 +121,15 @@ DatabaseConfig read_database(YamlSection section) {
   }
   if (db.reconnect_max_seconds < db.reconnect_initial_seconds) {
     section.fail("reconnect_max_seconds", "must not be less than reconnect_initial_seconds");
+  }
+  if (has_hosts) {
+    if (section.has("host")) section.fail("hosts", "set host or hosts, not both");
+    if (!db.socket.empty()) section.fail("hosts", "set socket or hosts, not both");
+    if (hosts.empty()) section.fail("hosts", "must list at least one host");
+    for (const auto& h : hosts) db.hosts.push_back(parse_endpoint(section, h, db.port));
+  }
+  if (!db.server_public_key.empty() && db.get_server_public_key) {
+    section.fail("get_server_public_key", "set server_public_key or get_server_public_key, not both");
   }
   return db;
 }
@@ -256,6 +338,27 @@ Config load_config(const std::filesystem::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return parse_config(text.str(), path.string());
+}
+
+const char* to_string(TlsMode mode) {
+  switch (mode) {
+    case TlsMode::Disabled:
+      return "disabled";
+    case TlsMode::Preferred:
+      return "preferred";
+    case TlsMode::Required:
+      return "required";
+    case TlsMode::VerifyCa:
+      return "verify_ca";
+    case TlsMode::VerifyIdentity:
+      return "verify_identity";
+  }
+  return "?";
+}
+
+std::vector<DatabaseEndpoint> endpoints_of(const DatabaseConfig& db) {
+  if (!db.hosts.empty()) return db.hosts;
+  return {{db.host, db.port}};
 }
 
 std::string resolve_password(const DatabaseConfig& db) {

@@ -11,10 +11,44 @@ namespace segmentd {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/segmentd/segmentd.yaml";
 
+// How a TCP connection uses TLS; the names and meanings are MySQL's clients'
+// --ssl-mode (docs/ and the README map each to Connector/C++'s options).
+enum class TlsMode {
+  Disabled,        // plaintext
+  Preferred,       // TLS when the server offers it, else plaintext
+  Required,        // TLS or no connection; the certificate is not checked
+  VerifyCa,        // Required, and the server's certificate chains to `ca`
+  VerifyIdentity,  // VerifyCa, and the certificate names the host connected to
+};
+const char* to_string(TlsMode mode);
+
+struct TlsConfig {
+  TlsMode mode = TlsMode::Preferred;
+  std::string ca;                       // PEM file of trusted CAs (verify_*; default: the system's)
+  std::string cert;                     // PEM client certificate, for accounts that REQUIRE X509
+  std::string key;                      // its private key
+  std::string min_version = "TLSv1.2";  // TLSv1.2 or TLSv1.3
+  bool operator==(const TlsConfig&) const = default;
+};
+
+// One server address to try; hosts are tried in the order listed.
+struct DatabaseEndpoint {
+  std::string host;
+  unsigned port = 3306;
+  bool operator==(const DatabaseEndpoint&) const = default;
+};
+
 struct DatabaseConfig {
   std::string host = "localhost";
   unsigned port = 3306;
-  std::string socket;  // when set, used instead of host/port
+  std::vector<DatabaseEndpoint> hosts;  // `hosts:`; empty = host and port
+  std::string socket;                   // when set, used instead of host/port
+  TlsConfig tls;                        // TCP only: a local socket is already secure
+  // caching_sha2_password over plaintext TCP encrypts the password with the
+  // server's RSA key: this file, or (trusting the network) fetched from the
+  // server when get_server_public_key is set.
+  std::string server_public_key;
+  bool get_server_public_key = false;
   std::string user = "segmentd";
   std::string password_file;
   std::string password_env;
@@ -105,6 +139,9 @@ struct Config {
 Config load_config(const std::filesystem::path& path);
 // Same, from text (tests); `name` is used in messages.
 Config parse_config(const std::string& text, const std::string& name);
+
+// The addresses a TCP connection tries, in order.
+std::vector<DatabaseEndpoint> endpoints_of(const DatabaseConfig& db);
 
 // Resolves the password from password_file or password_env. Throws
 // ConfigError naming the source (never the secret) when it cannot be read.

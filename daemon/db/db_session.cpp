@@ -14,7 +14,11 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "connect_plan.h"
 #include "errors.h"
+#include "log_event.h"
+#include "server_greeting.h"
+#include "tls_files.h"
 
 namespace segmentd {
 
@@ -48,7 +52,9 @@ std::uint64_t last_insert_id(DbSession& db) {
 
 std::string describe_endpoint(const DatabaseConfig& config) {
   if (!config.socket.empty()) return "unix://" + config.socket;
-  return "tcp://" + config.host + ":" + std::to_string(config.port);
+  std::string out;
+  for (const auto& e : endpoints_of(config)) out += (out.empty() ? "" : ",") + endpoint_url(e);
+  return out;
 }
 
 namespace {
@@ -112,7 +118,10 @@ constexpr std::uint64_t kNoMoreResults = static_cast<std::uint64_t>(-1);
 
 class MysqlSession final : public DbSession {
  public:
-  explicit MysqlSession(std::unique_ptr<sql::Connection> connection) : conn_(std::move(connection)) {}
+  MysqlSession(std::unique_ptr<sql::Connection> connection, std::string endpoint)
+      : conn_(std::move(connection)), endpoint_(std::move(endpoint)) {}
+
+  std::string endpoint() const override { return endpoint_; }
 
   void execute(std::string_view sql) override {
     try {
@@ -249,6 +258,7 @@ class MysqlSession final : public DbSession {
 
   static constexpr std::size_t kMaxPrepared = 128;
   std::unique_ptr<sql::Connection> conn_;
+  std::string endpoint_;
   // Declared after the connection, so they are closed before it.
   std::map<std::string, std::unique_ptr<sql::PreparedStatement>, std::less<>> prepared_;
   // Keeps the last statement alive so its warnings stay readable; released
@@ -258,18 +268,39 @@ class MysqlSession final : public DbSession {
 
 }  // namespace
 
-std::unique_ptr<DbSession> connect_database(const DatabaseConfig& config) {
+namespace {
+
+sql::Driver* driver() {
   // The driver singleton's first use is not thread-safe.
   static std::mutex driver_mutex;
-  sql::Driver* driver = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(driver_mutex);
-    driver = sql::mysql::get_mysql_driver_instance();
+  std::lock_guard<std::mutex> lock(driver_mutex);
+  return sql::mysql::get_mysql_driver_instance();
+}
+
+// A hint for the errors whose usual cause is the TLS or key settings.
+std::string hint_for(int code, const DatabaseConfig& config, const ConnectAttempt& attempt) {
+  constexpr int kAccessDenied = 1045, kSecureTransportRequired = 3159, kAuthNeedsSecureConnection = 2061;
+  const bool plaintext_tcp = attempt.url.rfind("tcp://", 0) == 0 && !attempt.must_be_encrypted;
+  if (plaintext_tcp && (code == kAccessDenied || code == kSecureTransportRequired)) {
+    std::string hint = " (the connection was not encrypted, tls.mode " + std::string(to_string(config.tls.mode)) +
+                       ": a server with require_secure_transport=ON refuses it as access denied; set "
+                       "database.tls.mode to required or verify_identity";
+    if (config.server_public_key.empty() && !config.get_server_public_key) {
+      hint += "; a caching_sha2_password account also needs database.server_public_key over plaintext TCP";
+    }
+    return hint + ")";
   }
+  if (code == kAuthNeedsSecureConnection) {
+    return " (set database.server_public_key, use TLS, or set get_server_public_key: true to trust the network)";
+  }
+  return "";
+}
+
+std::unique_ptr<MysqlSession> connect_once(const DatabaseConfig& config, const ConnectAttempt& attempt,
+                                           const std::string& password) {
   sql::ConnectOptionsMap options;
-  options["hostName"] = sql::SQLString(describe_endpoint(config));
+  options["hostName"] = sql::SQLString(attempt.url);
   options["userName"] = sql::SQLString(config.user);
-  const std::string password = resolve_password(config);
   options["password"] = sql::SQLString(password);
   options["schema"] = sql::SQLString(config.database);
   options["OPT_CONNECT_TIMEOUT"] = static_cast<int>(config.connect_timeout_seconds);
@@ -278,18 +309,86 @@ std::unique_ptr<DbSession> connect_database(const DatabaseConfig& config) {
   options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   options["OPT_LOCAL_INFILE"] = 1;
   options["OPT_RECONNECT"] = false;
+  for (const auto& o : attempt.tls_options) {
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            options[o.name] = sql::SQLString(v);
+          } else {
+            options[o.name] = v;
+          }
+        },
+        o.value);
+  }
   std::unique_ptr<sql::Connection> conn;
   try {
-    conn.reset(driver->connect(options));
+    conn.reset(driver()->connect(options));
   } catch (const sql::SQLException& e) {
-    throw DbError("cannot connect to " + describe_endpoint(config) + " as " + config.user + ": " + e.what(),
-                  e.getErrorCode(), e.getSQLState());
+    throw DbError(std::string(e.what()) + hint_for(e.getErrorCode(), config, attempt), e.getErrorCode(),
+                  e.getSQLState());
   }
-  auto session = std::make_unique<MysqlSession>(std::move(conn));
-  session->update("SET SESSION sql_mode = ?", {std::string(kSqlMode)});
-  session->execute("SET SESSION time_zone = '+00:00'");
-  session->execute("SET NAMES utf8mb4 COLLATE utf8mb4_bin");
+  auto session = std::make_unique<MysqlSession>(std::move(conn), attempt.url);
+  if (attempt.must_be_encrypted) {
+    std::string cipher;
+    session->for_each_row(
+        "SHOW SESSION STATUS LIKE 'Ssl_cipher'", [](const std::vector<std::string>&) {},
+        [&](const std::vector<DbValue>& row) { cipher = row.at(1).value_or(""); });
+    if (cipher.empty()) {
+      throw DbError(
+          "the server's greeting offered TLS but the session is not encrypted (a downgrade in between?); "
+          "closed before use",
+          2026, "HY000");
+    }
+  }
   return session;
+}
+
+std::unique_ptr<MysqlSession> connect_endpoint(const DatabaseConfig& config, const DatabaseEndpoint* endpoint,
+                                               const std::string& password) {
+  if (endpoint == nullptr) return connect_once(config, plan_socket_attempt(config), password);
+  bool offers_tls = false;
+  if (config.tls.mode != TlsMode::Disabled) {
+    offers_tls =
+        read_server_greeting(endpoint->host, endpoint->port, std::chrono::seconds(config.connect_timeout_seconds))
+            .offers_tls;
+  }
+  const std::string decoy = offers_tls ? std::string() : decoy_public_key_path();
+  return connect_once(config, plan_tcp_attempt(config, *endpoint, offers_tls, decoy), password);
+}
+
+}  // namespace
+
+std::unique_ptr<DbSession> connect_database(const DatabaseConfig& config) {
+  check_tls_files(config);
+  const std::string password = resolve_password(config);
+  std::vector<const DatabaseEndpoint*> order;
+  const std::vector<DatabaseEndpoint> endpoints = endpoints_of(config);
+  if (config.socket.empty()) {
+    for (const auto& e : endpoints) order.push_back(&e);
+  } else {
+    order.push_back(nullptr);
+  }
+  std::string tried;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const std::string url = order[i] ? endpoint_url(*order[i]) : "unix://" + config.socket;
+    try {
+      std::unique_ptr<MysqlSession> session = connect_endpoint(config, order[i], password);
+      session->update("SET SESSION sql_mode = ?", {std::string(kSqlMode)});
+      session->execute("SET SESSION time_zone = '+00:00'");
+      session->execute("SET NAMES utf8mb4 COLLATE utf8mb4_bin");
+      return session;
+    } catch (const DbError& e) {
+      if (i + 1 == order.size()) {
+        const std::string last = url + " as " + config.user + ": " + e.what();
+        throw DbError("cannot connect to " + (tried.empty() ? last : tried + "; " + last), e.code(), e.sql_state());
+      }
+      log_event(spdlog::level::warn, "db.host_failed",
+                {{"endpoint", url}, {"code", std::to_string(e.code())}, {"error", e.what()}});
+      tried += url + " (error " + std::to_string(e.code()) + ": " + e.what() + ")";
+    }
+  }
+  throw DbError("no database endpoint configured", 0, "HY000");  // not reached: config has one
 }
 
 }  // namespace segmentd

@@ -49,6 +49,8 @@ class DbSession {
   // Warnings of the last statement, as "code: message" lines.
   virtual std::vector<std::string> warnings() = 0;
   virtual bool usable() = 0;
+  // Where this session is connected ("tcp://db2:3306"); empty for fakes.
+  virtual std::string endpoint() const { return {}; }
 };
 
 // Typed reads of a one-value result, instead of .rows.at(0).at(0) chains.
@@ -60,12 +62,16 @@ std::uint64_t query_u64(DbSession& db, std::string_view sql, const std::vector<D
 // LAST_INSERT_ID() of this session.
 std::uint64_t last_insert_id(DbSession& db);
 
-// Opens a real session; session settings (sql_mode, time zone, charset) are
-// pinned so behaviour does not depend on server defaults.
+// Opens a real session: the socket, or each of the config's hosts in order
+// until one answers (each failure logged as db.host_failed when another host
+// follows), with the TLS and key rules of connect_plan.h. Session settings
+// (sql_mode, time zone, charset) are pinned so behaviour does not depend on
+// server defaults. Throws DbError naming every endpoint tried.
 std::unique_ptr<DbSession> connect_database(const DatabaseConfig& config);
 
-// "unix:///run/mysqld.sock" or "tcp://host:port": where the config points,
-// for messages; never includes credentials.
+// "unix:///run/mysqld.sock", "tcp://host:port" or, for several hosts,
+// "tcp://a:3306,tcp://b:3306": where the config points, for messages; never
+// includes credentials.
 std::string describe_endpoint(const DatabaseConfig& config);
 
 // The sql_mode segmentd pins for its sessions and for the routines it creates.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "connection_facts.h"
 #include "cron_schedule.h"
 #include "daemon_db.h"
 #include "db_session.h"
@@ -73,8 +74,15 @@ int print_status(const Config& config, std::ostream& out) {
   }
   if (db) {
     const auto version = query_value(*db, "SELECT VERSION()").value_or("?");
-    out << "database:        reachable " << describe_endpoint(config.database) << " (" << version << "), schema "
+    const ConnectionFacts facts = read_connection_facts(*db);
+    out << "database:        reachable " << facts.endpoint << " (" << version << "), schema "
         << config.database.database << "\n";
+    out << "connection:      "
+        << (facts.encrypted() ? "encrypted " + facts.tls_version + " " + facts.tls_cipher
+                              : std::string(facts.endpoint.rfind("unix://", 0) == 0 ? "local socket, not encrypted"
+                                                                                    : "NOT encrypted"))
+        << ", tls.mode " << to_string(config.database.tls.mode) << ", account " << config.database.user << " via "
+        << facts.auth_plugin << "\n";
     const auto scheduler = event_scheduler_state(*db);
     out << "event_scheduler: " << scheduler;
     if (scheduler != "ON") out << "  WARNING: the fallback event cannot run; set event_scheduler=ON on the server";

@@ -165,11 +165,15 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
     const auto seconds =
         std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - *outage_started_).count();
     log_event(spdlog::level::info, "db.recovered",
-              {{"endpoint", describe_endpoint(config_.database)},
+              {{"endpoint", info.connection.endpoint},
+               {"tls", tls_text(info.connection)},
                {"outage_seconds", std::to_string(seconds)},
                {"attempts", std::to_string(reconnect_attempt_)}});
   } else {
-    log_event(spdlog::level::info, "db.connected", {{"endpoint", describe_endpoint(config_.database)}});
+    log_event(spdlog::level::info, "db.connected",
+              {{"endpoint", info.connection.endpoint},
+               {"tls", tls_text(info.connection)},
+               {"auth_plugin", info.connection.auth_plugin}});
   }
   outage_started_.reset();
   reconnect_attempt_ = 0;

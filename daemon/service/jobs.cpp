@@ -78,6 +78,7 @@ std::vector<NamedSchedule> build_schedules(const Config& config) {
 ConnectInfo set_up_session(DbSession& db, std::unique_ptr<NamedLock>& hold, const Config& config,
                            const std::vector<NamedSchedule>& schedules, bool first) {
   ConnectInfo info;
+  info.connection = read_connection_facts(db);
   try {
     require_current_schema(db);
   } catch (const UserError& e) {

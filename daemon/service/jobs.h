@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config.h"
+#include "connection_facts.h"
 #include "cron_schedule.h"
 #include "daemon_db.h"
 #include "exports.h"
@@ -33,6 +34,7 @@ struct NamedSchedule {
 std::vector<NamedSchedule> build_schedules(const Config& config);
 
 struct ConnectInfo {
+  ConnectionFacts connection;
   OrphanedRuns orphans;
   std::string event_scheduler;
   std::optional<std::string> catchup;  // a schedule was missed while down

@@ -24,13 +24,13 @@ CREATE PROCEDURE segmentd_hash_join_settings(IN p_raise BOOLEAN)
 BEGIN
   IF p_raise AND @segmentd_join_buffer IS NULL THEN
     SET @segmentd_join_buffer = @@SESSION.join_buffer_size;
-    SET SESSION join_buffer_size = GREATEST(@@SESSION.join_buffer_size, 268435456);
+    SET SESSION join_buffer_size = CAST(GREATEST(@@SESSION.join_buffer_size, 268435456) AS UNSIGNED);
     IF VERSION() LIKE '%MariaDB%' THEN
       PREPARE raise_join FROM
         'SET @segmentd_join_cache_level = @@SESSION.join_cache_level,
              @segmentd_join_space = @@SESSION.join_buffer_space_limit,
              SESSION join_cache_level = 4,
-             SESSION join_buffer_space_limit = GREATEST(@@SESSION.join_buffer_space_limit, 1073741824)';
+             SESSION join_buffer_space_limit = CAST(GREATEST(@@SESSION.join_buffer_space_limit, 1073741824) AS UNSIGNED)';
       EXECUTE raise_join;
       DEALLOCATE PREPARE raise_join;
     END IF;
@@ -187,9 +187,12 @@ proc: BEGIN
   -- disk with the servers' small defaults (2 MB sort buffer, 16 MB
   -- in-memory temporary tables), which made 10x data take twice as long.
   -- Raised for this session only while building, restored afterwards.
-  SET SESSION sort_buffer_size = GREATEST(v_sort_buffer, 67108864),
-              tmp_table_size = GREATEST(v_tmp_table, 536870912),
-              max_heap_table_size = GREATEST(v_heap_table, 536870912);
+  -- GREATEST of an unsigned variable and a signed literal is DECIMAL on
+  -- MySQL 8, which SET of an integer variable refuses (error 1232); the
+  -- CAST keeps it an integer on both servers.
+  SET SESSION sort_buffer_size = CAST(GREATEST(v_sort_buffer, 67108864) AS UNSIGNED),
+              tmp_table_size = CAST(GREATEST(v_tmp_table, 536870912) AS UNSIGNED),
+              max_heap_table_size = CAST(GREATEST(v_heap_table, 536870912) AS UNSIGNED);
 
   -- Build the new results beside the live ones.
   DROP TABLE IF EXISTS order_values_next, customer_segments_next;
