@@ -110,7 +110,11 @@ start() {
         || { cat "$dir/install.log" >&2; exit 1; }
     fi
   fi
-  free_port >"$dir/port"
+  # The same port across restarts while it is free, so a client's config
+  # (a TCP host list) still points at the server after a stop and start.
+  if [ ! -f "$dir/port" ] || (exec 3<>/dev/tcp/127.0.0.1/"$(cat "$dir/port")") 2>/dev/null; then
+    free_port >"$dir/port"
+  fi
   local tls_args=()
   if [ "${PRIVDB_TLS:-0}" = 1 ]; then
     make_certificates

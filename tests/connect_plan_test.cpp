@@ -6,10 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "config.h"
 #include "connection_facts.h"
 #include "errors.h"
+#include "privileges.h"
 #include "server_greeting.h"
 
 namespace segmentd {
@@ -222,6 +226,39 @@ TEST(DatabaseConfigTls, RefusesContradictions) {
   EXPECT_NE(error_of("  hosts: []\n").find("at least one host"), std::string::npos);
   EXPECT_NE(error_of("  server_public_key: /k\n  get_server_public_key: true\n").find("not both"), std::string::npos);
   EXPECT_NE(error_of("  tls: {mode: required, surprise: 1}\n").find("surprise"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace segmentd
+
+namespace segmentd {
+namespace {
+
+// README "Database account" lists exactly the privileges segmentd checks
+// for (the least_privilege daemon test runs with that block).
+TEST(Privileges, ReadmeGrantsAreTheRequiredPrivileges) {
+  std::ifstream in(std::string(SEGMENTD_SOURCE_DIR) + "/README.md");
+  const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto grant = readme.find("\nGRANT ");
+  ASSERT_NE(grant, std::string::npos);
+  const auto on = readme.find(" ON segmentd.*", grant);
+  ASSERT_NE(on, std::string::npos);
+  std::string list = readme.substr(grant + 7, on - grant - 7);
+  std::vector<std::string> listed;
+  std::stringstream items(list);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    const auto b = item.find_first_not_of(" \n");
+    const auto e = item.find_last_not_of(" \n");
+    listed.push_back(item.substr(b, e - b + 1));
+  }
+  const std::vector<std::string> required(kRequiredPrivileges.begin(), kRequiredPrivileges.end());
+  EXPECT_EQ(listed, required);
+}
+
+TEST(Privileges, AccessDeniedCodes) {
+  for (int code : {1044, 1142, 1143, 1227, 1370}) EXPECT_TRUE(is_access_denied(code)) << code;
+  for (int code : {1045, 1213, 2013}) EXPECT_FALSE(is_access_denied(code)) << code;
 }
 
 }  // namespace

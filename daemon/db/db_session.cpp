@@ -17,6 +17,7 @@
 #include "connect_plan.h"
 #include "errors.h"
 #include "log_event.h"
+#include "privileges.h"
 #include "server_greeting.h"
 #include "tls_files.h"
 
@@ -59,8 +60,8 @@ std::string describe_endpoint(const DatabaseConfig& config) {
 
 namespace {
 
-[[noreturn]] void rethrow(const sql::SQLException& e, std::string_view context) {
-  std::string message = e.what();
+[[noreturn]] void rethrow(const sql::SQLException& e, std::string_view context, const std::string& explained = "") {
+  std::string message = e.what() + explained;
   if (!context.empty()) message += " [" + std::string(context) + "]";
   throw DbError(message, e.getErrorCode(), e.getSQLState());
 }
@@ -130,7 +131,7 @@ class MysqlSession final : public DbSession {
       drain(*st);
       last_ = std::move(st);
     } catch (const sql::SQLException& e) {
-      rethrow(e, context_of(sql));
+      rethrow(e, context_of(sql), explain(e));
     }
   }
 
@@ -145,7 +146,7 @@ class MysqlSession final : public DbSession {
       }
       return result;
     } catch (const sql::SQLException& e) {
-      rethrow(e, context_of(sql));
+      rethrow(e, context_of(sql), explain(e));
     }
   }
 
@@ -155,7 +156,7 @@ class MysqlSession final : public DbSession {
       bind(ps, params);
       return static_cast<std::uint64_t>(ps.executeUpdate());
     } catch (const sql::SQLException& e) {
-      rethrow(e, context_of(sql));
+      rethrow(e, context_of(sql), explain(e));
     }
   }
 
@@ -179,7 +180,7 @@ class MysqlSession final : public DbSession {
       last_ = std::move(st);
       return last;
     } catch (const sql::SQLException& e) {
-      rethrow(e, context_of(sql));
+      rethrow(e, context_of(sql), explain(e));
     }
   }
 
@@ -210,7 +211,7 @@ class MysqlSession final : public DbSession {
       rs.reset();
       last_ = std::move(st);
     } catch (const sql::SQLException& e) {
-      rethrow(e, context_of(sql));
+      rethrow(e, context_of(sql), explain(e));
     }
   }
 
@@ -250,6 +251,22 @@ class MysqlSession final : public DbSession {
     return *prepared_.emplace(key, std::move(ps)).first->second;
   }
 
+  // For a privilege refused: which of the grants segmentd needs this
+  // account lacks, so the message names them (the server's does not).
+  std::string explain(const sql::SQLException& e) {
+    if (!is_access_denied(e.getErrorCode()) || explaining_) return "";
+    explaining_ = true;
+    std::string out;
+    try {
+      std::string list;
+      for (const auto& p : missing_privileges(*this)) list += (list.empty() ? "" : ", ") + p;
+      if (!list.empty()) out = " (this account lacks " + list + " on the schema; README \"Database account\")";
+    } catch (const DbError&) {
+    }
+    explaining_ = false;
+    return out;
+  }
+
   static void drain(sql::Statement& st) {
     while (true) {
       if (!st.getMoreResults() && st.getUpdateCount() == kNoMoreResults) break;
@@ -259,6 +276,7 @@ class MysqlSession final : public DbSession {
   static constexpr std::size_t kMaxPrepared = 128;
   std::unique_ptr<sql::Connection> conn_;
   std::string endpoint_;
+  bool explaining_ = false;
   // Declared after the connection, so they are closed before it.
   std::map<std::string, std::unique_ptr<sql::PreparedStatement>, std::less<>> prepared_;
   // Keeps the last statement alive so its warnings stay readable; released

@@ -177,6 +177,12 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
   }
   outage_started_.reset();
   reconnect_attempt_ = 0;
+  if (!info.missing_privileges.empty()) {
+    std::string list;
+    for (const auto& p : info.missing_privileges) list += (list.empty() ? "" : ",") + p;
+    log_event(spdlog::level::warn, "privileges.missing",
+              {{"account", config_.database.user}, {"missing", list}, {"hint", "README \"Database account\""}});
+  }
   if (info.orphans.abandoned || info.orphans.succeeded_after_swap) {
     log_event(spdlog::level::warn, "runs.abandoned",
               {{"count", std::to_string(info.orphans.abandoned)},
@@ -229,8 +235,12 @@ void Controller::connection_lost(const JobError& error) {
   const auto delay = backoff_delay(reconnect_attempt_, std::chrono::seconds(config_.database.reconnect_initial_seconds),
                                    std::chrono::seconds(config_.database.reconnect_max_seconds), rng_);
   ++reconnect_attempt_;
+  // After the first, each attempt's own reason (a certificate fixed or a
+  // host that came back changes it).
   log_event(spdlog::level::info, "db.reconnect_scheduled",
-            {{"attempt", std::to_string(reconnect_attempt_)}, {"delay_ms", ms_text(delay)}});
+            {{"attempt", std::to_string(reconnect_attempt_)},
+             {"delay_ms", ms_text(delay)},
+             {"error", reconnect_attempt_ > 1 ? error.message : std::string("")}});
   reconnect_timer_.expires_after(delay);
   reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_ || connected_) return;

@@ -13,6 +13,7 @@
 #include "migrations.h"
 #include "named_lock.h"
 #include "private_file.h"
+#include "privileges.h"
 #include "run_identity.h"
 
 namespace segmentd {
@@ -79,6 +80,7 @@ ConnectInfo set_up_session(DbSession& db, std::unique_ptr<NamedLock>& hold, cons
                            const std::vector<NamedSchedule>& schedules, bool first) {
   ConnectInfo info;
   info.connection = read_connection_facts(db);
+  info.missing_privileges = missing_privileges(db);
   try {
     require_current_schema(db);
   } catch (const UserError& e) {

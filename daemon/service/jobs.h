@@ -35,6 +35,7 @@ std::vector<NamedSchedule> build_schedules(const Config& config);
 
 struct ConnectInfo {
   ConnectionFacts connection;
+  std::vector<std::string> missing_privileges;  // of README's grants
   OrphanedRuns orphans;
   std::string event_scheduler;
   std::optional<std::string> catchup;  // a schedule was missed while down
