@@ -121,6 +121,21 @@ TEST(ConnectPlan, SocketNeverUsesTls) {
   EXPECT_FALSE(a.must_be_encrypted);
 }
 
+TEST(GreetingMemory, KeptOnlyWhileLoginsAreRefused) {
+  GreetingMemory memory;
+  EXPECT_FALSE(memory.offers_tls("tcp://a:1"));
+  memory.after_attempt("tcp://a:1", true, 1045);  // wrong password: no new greeting next time
+  EXPECT_EQ(memory.offers_tls("tcp://a:1"), true);
+  EXPECT_FALSE(memory.offers_tls("tcp://b:1"));
+  memory.after_attempt("tcp://a:1", true, 1045);
+  EXPECT_EQ(memory.offers_tls("tcp://a:1"), true);
+  memory.after_attempt("tcp://a:1", true, 2013);  // the server went away: read it again
+  EXPECT_FALSE(memory.offers_tls("tcp://a:1"));
+  memory.after_attempt("tcp://a:1", false, 1045);
+  memory.after_attempt("tcp://a:1", false, 0);  // a session
+  EXPECT_FALSE(memory.offers_tls("tcp://a:1"));
+}
+
 TEST(ConnectPlan, EndpointUrls) {
   EXPECT_EQ(endpoint_url({"db1", 3307}), "tcp://db1:3307");
   EXPECT_EQ(endpoint_url({"::1", 3306}), "tcp://[::1]:3306");

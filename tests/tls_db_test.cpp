@@ -134,6 +134,20 @@ TEST_F(Tls, DisabledIsRefusedByTheServerWithAClearMessage) {
   EXPECT_NE(error.find("database.tls.mode"), std::string::npos) << error;
 }
 
+// A refused login keeps what the greeting said (no new greeting per retry);
+// the next connect with the right password still gets TLS.
+TEST_F(Tls, ARefusedLoginThenTheRightPassword) {
+  auto c = tcp(TlsMode::Required);
+  c.password_file = db_->write_file("wrong-password", "not-the-password").string();
+  for (int i = 0; i < 2; ++i) EXPECT_NE(connect_error(c).find("Access denied"), std::string::npos);
+  c.password_file = password_file_.string();
+  auto session = connect_database(c);
+  EXPECT_FALSE(cipher_of(*session).empty());
+  // Disabled reads no greeting, so it teaches the memory nothing.
+  EXPECT_NE(connect_error(tcp(TlsMode::Disabled)).find("Access denied"), std::string::npos);
+  EXPECT_FALSE(cipher_of(*connect_database(tcp(TlsMode::Required))).empty());
+}
+
 TEST_F(Tls, MinimumVersionIsHonoured) {
   auto c = tcp(TlsMode::Required);
   c.tls.min_version = "TLSv1.3";

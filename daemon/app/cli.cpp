@@ -17,6 +17,7 @@
 #include "refresh.h"
 #include "run_identity.h"
 #include "status_report.h"
+#include "tls_files.h"
 #include "version.h"
 
 namespace segmentd {
@@ -117,6 +118,9 @@ int cmd_history(const Options& o) {
 
 int cmd_check_config(const Options& o) {
   const Config config = load_config(o.config_path);
+  // The certificate and key files too: systemd runs this before start and
+  // reload, as the service's user, so an unreadable key shows up there.
+  check_tls_files(config.database);
   std::cout << "config OK: " << o.config_path << "\n";
   if (config.inbox.path.empty()) std::cout << "note: inbox.path is not set; `segmentd run` needs it\n";
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());

@@ -57,4 +57,20 @@ ConnectAttempt plan_tcp_attempt(const DatabaseConfig& db, const DatabaseEndpoint
   return out;
 }
 
+std::optional<bool> GreetingMemory::offers_tls(const std::string& url) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = known_.find(url);
+  return it == known_.end() ? std::nullopt : std::optional<bool>(it->second);
+}
+
+void GreetingMemory::after_attempt(const std::string& url, bool offers_tls, int error_code) {
+  constexpr int kAccessDenied = 1045;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (error_code == kAccessDenied) {
+    known_[url] = offers_tls;
+  } else {
+    known_.erase(url);
+  }
+}
+
 }  // namespace segmentd

@@ -12,6 +12,7 @@
 #include <charconv>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include "connect_plan.h"
@@ -362,17 +363,37 @@ std::unique_ptr<MysqlSession> connect_once(const DatabaseConfig& config, const C
   return session;
 }
 
+// One per process: the daemon's reconnects share it (connect_plan.h says why).
+GreetingMemory& greeting_memory() {
+  static GreetingMemory memory;
+  return memory;
+}
+
 std::unique_ptr<MysqlSession> connect_endpoint(const DatabaseConfig& config, const DatabaseEndpoint* endpoint,
                                                const std::string& password) {
   if (endpoint == nullptr) return connect_once(config, plan_socket_attempt(config), password);
+  const std::string url = endpoint_url(*endpoint);
   bool offers_tls = false;
   if (config.tls.mode != TlsMode::Disabled) {
-    offers_tls =
-        read_server_greeting(endpoint->host, endpoint->port, std::chrono::seconds(config.connect_timeout_seconds))
-            .offers_tls;
+    if (const auto known = greeting_memory().offers_tls(url)) {
+      offers_tls = *known;
+    } else {
+      offers_tls =
+          read_server_greeting(endpoint->host, endpoint->port, std::chrono::seconds(config.connect_timeout_seconds))
+              .offers_tls;
+    }
   }
   const std::string decoy = offers_tls ? std::string() : decoy_public_key_path();
-  return connect_once(config, plan_tcp_attempt(config, *endpoint, offers_tls, decoy), password);
+  // Only what a greeting said is remembered (disabled reads none).
+  const bool greeted = config.tls.mode != TlsMode::Disabled;
+  try {
+    auto session = connect_once(config, plan_tcp_attempt(config, *endpoint, offers_tls, decoy), password);
+    if (greeted) greeting_memory().after_attempt(url, offers_tls, 0);
+    return session;
+  } catch (const DbError& e) {
+    if (greeted) greeting_memory().after_attempt(url, offers_tls, e.code());
+    throw;
+  }
 }
 
 }  // namespace
