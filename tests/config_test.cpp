@@ -94,6 +94,7 @@ TEST(Config, TheShippedExampleIsValidAndComplete) {
   ASSERT_EQ(c.schedules.size(), 1u);
   EXPECT_EQ(c.schedules[0].timezone, "Europe/Berlin");
   EXPECT_EQ(c.exports.dir, "/var/lib/segmentd/exports");
+  EXPECT_EQ(c.database.tls, TlsConfig{});  // shown with the default values
   load_config(std::filesystem::path(SEGMENTD_SOURCE_DIR) / "config" / "docker.yaml");
 }
 

@@ -103,6 +103,7 @@ TEST_F(Tls, VerifyCaAcceptsTheRightCaAndRefusesAnother) {
   const std::string error = connect_error(c);
   EXPECT_NE(error.find("certificate"), std::string::npos) << error;
   EXPECT_NE(error.find("TLS"), std::string::npos) << error;
+  EXPECT_NE(error.find("checked against " + file("wrong-ca.pem")), std::string::npos) << error;
 }
 
 TEST_F(Tls, VerifyIdentityChecksTheHostName) {
@@ -114,6 +115,7 @@ TEST_F(Tls, VerifyIdentityChecksTheHostName) {
   c.host = "127.0.0.1";  // same server, a name the certificate does not carry
   const std::string error = connect_error(c);
   EXPECT_NE(error.find("Validation of SSL server certificate failed"), std::string::npos) << error;
+  EXPECT_NE(error.find("for the name in tcp://127.0.0.1:"), std::string::npos) << error;
 }
 
 TEST_F(Tls, ClientCertificateForAnAccountThatRequiresX509) {

@@ -312,6 +312,14 @@ std::string hint_for(int code, const DatabaseConfig& config, const ConnectAttemp
   if (code == kAuthNeedsSecureConnection) {
     return " (set database.server_public_key, use TLS, or set get_server_public_key: true to trust the network)";
   }
+  constexpr int kTlsError = 2026;
+  if (code == kTlsError && (config.tls.mode == TlsMode::VerifyCa || config.tls.mode == TlsMode::VerifyIdentity)) {
+    std::string hint = " (database.tls.mode " + std::string(to_string(config.tls.mode)) +
+                       ": the server's certificate " + "was checked against " +
+                       (config.tls.ca.empty() ? std::string(kSystemCaPath) : config.tls.ca);
+    if (config.tls.mode == TlsMode::VerifyIdentity) hint += " and for the name in " + attempt.url;
+    return hint + ")";
+  }
   return "";
 }
 
