@@ -187,8 +187,11 @@ for scale in $(printf '%s\n' "$first" "$last" | uniq); do
   for ((r = 1; r <= reps; r++)); do
     rm -rf "$out/inbox"
     mkdir -p "$out/inbox"
+    # Without the HTTP listener, like the reference runs before it existed.
     fresh_database e2e "inbox:
-  path: $out/inbox"
+  path: $out/inbox
+observability:
+  listen: \"\""
     logf=$out/daemon-$scale-$r.log
     "$bin" --config "$out/e2e.yaml" run 2>"$logf" &
     daemon=$!

@@ -44,6 +44,8 @@ refresh:
   debounce_seconds: 5
 exports:
   dir: $state/exports
+observability:
+  listen: 127.0.0.1:0   # any free port; the log line observe.listening names it
 YAML
 
 echo "== generating data (scale $scale)"
@@ -91,6 +93,13 @@ echo "== segment summary (vw_segment_summary)"
 
 echo "== exports in $state/exports"
 wc -l "$state/exports"/*.csv
+
+address=$(grep -o "observe.listening address=[^ ]*" "$state/segmentd.log" | head -1 | cut -d= -f2)
+echo "== a few of the daemon's metrics (GET http://$address/metrics)"
+if command -v curl >/dev/null; then
+  curl -sf "http://$address/metrics" | grep -E '^segmentd_(runs_total|files_total|segment_customers)\{' |
+    grep -v ' 0$' | head -20
+fi
 
 echo "== segmentd history"
 "$bin" --config "$state/segmentd.yaml" history --limit 12

@@ -95,6 +95,7 @@ TEST(Config, TheShippedExampleIsValidAndComplete) {
   EXPECT_EQ(c.schedules[0].timezone, "Europe/Berlin");
   EXPECT_EQ(c.exports.dir, "/var/lib/segmentd/exports");
   EXPECT_EQ(c.database.tls, TlsConfig{});  // shown with the default values
+  EXPECT_EQ(c.observability, ObservabilityConfig{});
   load_config(std::filesystem::path(SEGMENTD_SOURCE_DIR) / "config" / "docker.yaml");
 }
 

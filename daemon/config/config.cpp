@@ -300,6 +300,25 @@ LoggingConfig read_logging(YamlSection section) {
   return logging;
 }
 
+ObservabilityConfig read_observability(YamlSection section) {
+  ObservabilityConfig o;
+  std::string textfile;
+  section.read("listen", o.listen);
+  section.read("textfile", textfile);
+  section.read("stuck_after_seconds", o.stuck_after_seconds, 10, 604800);
+  section.finish();
+  if (!o.listen.empty() && !std::regex_match(o.listen, std::regex(R"(^(\[[0-9a-fA-F:.]+\]|[0-9.]*):[0-9]{1,5}$)"))) {
+    section.fail("listen", "\"" + o.listen + "\" is not ADDRESS:PORT (e.g. 127.0.0.1:9464, [::1]:9464, :9464)");
+  }
+  if (!textfile.empty()) {
+    o.textfile = textfile;
+    if (!o.textfile.is_absolute()) section.fail("textfile", "must be an absolute path");
+    if (o.textfile.extension() != ".prom")
+      section.fail("textfile", "must end in .prom (node_exporter reads only those)");
+  }
+  return o;
+}
+
 Config from_root(const YAML::Node& root, const std::string& name) {
   Config config;
   config.source = name;
@@ -313,6 +332,7 @@ Config from_root(const YAML::Node& root, const std::string& name) {
   config.fallback_event = read_fallback_event(top.section("fallback_event"));
   config.segmentation = read_segmentation(top.section("segmentation"));
   config.exports = read_exports(top.section("exports"));
+  config.observability = read_observability(top.section("observability"));
   config.logging = read_logging(top.section("logging"));
   top.finish();
   return config;

@@ -118,6 +118,21 @@ struct ExportsConfig {
   unsigned file_mode = 0600;
 };
 
+struct ObservabilityConfig {
+  // GET /metrics, /livez, /readyz; empty = no listener. Localhost by
+  // default: the endpoints have no authentication.
+  std::string listen = "127.0.0.1:9464";
+  // Also write the metrics to this node_exporter textfile (*.prom) after
+  // each change; empty = none.
+  std::filesystem::path textfile;
+  // A database job running longer than this is stuck: /livez answers 503
+  // and the systemd watchdog is no longer fed, so systemd restarts the
+  // daemon. Above read_timeout_seconds, since a statement that long fails
+  // on its own first.
+  unsigned stuck_after_seconds = 7200;
+  bool operator==(const ObservabilityConfig&) const = default;
+};
+
 struct LoggingConfig {
   std::string level = "info";
 };
@@ -132,6 +147,7 @@ struct Config {
   FallbackEventConfig fallback_event;
   SegmentationConfig segmentation;
   ExportsConfig exports;
+  ObservabilityConfig observability;
   LoggingConfig logging;
 };
 

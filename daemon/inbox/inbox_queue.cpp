@@ -119,6 +119,14 @@ std::size_t InboxQueue::count(FileStage stage) const {
       std::count_if(entries_.begin(), entries_.end(), [&](const auto& kv) { return kv.second.stage == stage; }));
 }
 
+std::optional<InboxQueue::Clock::time_point> InboxQueue::oldest_found() const {
+  std::optional<Clock::time_point> out;
+  for (const auto& [name, e] : entries_) {
+    if (!out || e.found_at < *out) out = e.found_at;
+  }
+  return out;
+}
+
 std::optional<InboxQueue::Clock::time_point> InboxQueue::newest_found() const {
   std::optional<Clock::time_point> out;
   for (const auto& [name, e] : entries_) {

@@ -86,6 +86,8 @@ class InboxQueue {
   // Files found but not yet loaded, due now or later.
   std::size_t waiting() const { return count(FileStage::Waiting); }
   std::optional<Clock::time_point> newest_found() const;
+  // When the longest-waiting file was found (the inbox-age metric).
+  std::optional<Clock::time_point> oldest_found() const;
 
  private:
   Entry& at(const std::string& name);

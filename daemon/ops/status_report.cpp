@@ -108,6 +108,13 @@ int print_status(const Config& config, std::ostream& out) {
         out << "daemon:          not running"
             << (hb.rows.empty() || !hb.rows[0][2] ? "" : " (last seen " + *hb.rows[0][2] + " UTC)") << "\n";
       }
+      // From the config: the daemon on this host serves it while running.
+      out << "metrics:         "
+          << (config.observability.listen.empty()
+                  ? std::string("no listener (observability.listen is empty)")
+                  : "http://" + config.observability.listen + "/metrics, /livez, /readyz")
+          << (config.observability.textfile.empty() ? "" : "; textfile " + config.observability.textfile.string())
+          << "\n";
       const auto last = db->query(
           "SELECT r.kind, r.`trigger`, r.run_id, r.status, DATE_FORMAT(r.started_at, '%Y-%m-%d %H:%i:%s'), r.message "
           "FROM pipeline_runs r JOIN (SELECT kind, `trigger`, MAX(run_id) AS run_id FROM pipeline_runs "

@@ -57,4 +57,13 @@ RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIde
   return read_run(db, *id);
 }
 
+std::map<std::string, std::uint64_t> segment_sizes(DbSession& db) {
+  const DbResult r = db.query(
+      "SELECT r.segment_name, (SELECT COUNT(*) FROM customer_segments c WHERE c.segment_name = r.segment_name) "
+      "FROM rfm_segment_rules r GROUP BY r.segment_name");
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& row : r.rows) out[row.at(0).value_or("")] = std::stoull(row.at(1).value_or("0"));
+  return out;
+}
+
 }  // namespace segmentd

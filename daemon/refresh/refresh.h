@@ -3,6 +3,7 @@
 // caller's own trigger and identity in pipeline_runs.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,10 @@ struct RefreshOutcome {
 // Failed outcome with the recorded message. Throws DbError when the
 // connection itself is lost.
 RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who);
+
+// Customers in each segment of the current results, every segment of
+// rfm_segment_rules included (0 when empty).
+std::map<std::string, std::uint64_t> segment_sizes(DbSession& db);
 
 // The newest successful refresh run, or 0 when none succeeded yet.
 std::uint64_t newest_successful_refresh(DbSession& db);

@@ -3,9 +3,11 @@
 
 #include <csignal>
 
+#include "datasets.h"
 #include "db_session.h"
 #include "errors.h"
 #include "service_notify.h"
+#include "version.h"
 
 namespace segmentd {
 
@@ -27,6 +29,24 @@ void Controller::prepare_folders(const InboxConfig& inbox) {
   }
 }
 
+namespace {
+
+std::vector<std::string> schedule_names(const std::vector<NamedSchedule>& schedules) {
+  std::vector<std::string> out;
+  for (const auto& s : schedules) out.push_back(s.name);
+  return out;
+}
+
+// The nine, and "unknown" for files refused before their dataset was known.
+std::vector<std::string> dataset_names() {
+  std::vector<std::string> out;
+  for (const auto& d : olist_datasets()) out.emplace_back(d.name);
+  out.emplace_back("unknown");
+  return out;
+}
+
+}  // namespace
+
 std::string Controller::ms_text(std::chrono::milliseconds d) {
   return std::to_string(d.count());
 }
@@ -45,7 +65,9 @@ Controller::Controller(fs::path config_path, Config config, bool verbose)
       watchdog_timer_(io_),
       schedule_timer_(io_),
       rng_(std::random_device{}()),
-      keep_running_(boost::asio::make_work_guard(io_)) {}
+      keep_running_(boost::asio::make_work_guard(io_)),
+      metrics_(kVersion, schedule_names(schedules_), dataset_names(),
+               std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
 
 int Controller::run() {
   prepare_folders(config_.inbox);
@@ -53,6 +75,7 @@ int Controller::run() {
   start_inbox();
   wait_for_signal();
   start_watchdog();
+  start_listener();
   arm_rescan();
   arm_heartbeat();
   log_event(spdlog::level::info, "daemon.starting",
@@ -114,6 +137,7 @@ void Controller::pump() {
 // Every job ends here, on the loop.
 void Controller::after_job() {
   busy_ = false;
+  metrics_changed();
   if (stopping_) {
     // A file whose load committed is still moved out before the exit.
     PlanState state;
@@ -160,6 +184,10 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
   }
   const ConnectInfo& info = *r.value;
   connected_ = true;
+  metrics_.database_up(true);
+  if (ever_connected_) metrics_.reconnected();
+  metrics_.segments(info.segments);
+  metrics_changed();
   settings_due_ = false;  // the set-up applied them
   if (outage_started_) {
     const auto seconds =
@@ -223,6 +251,8 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
 void Controller::connection_lost(const JobError& error) {
   const bool was_connected = connected_;
   connected_ = false;
+  metrics_.database_up(false);
+  metrics_changed();
   if (!outage_started_) {
     outage_started_ = SteadyClock::now();
     log_event(spdlog::level::err, was_connected ? "db.connection_lost" : "db.unavailable",
@@ -311,7 +341,18 @@ void Controller::start_watchdog() {
 }
 
 void Controller::ping_watchdog() {
-  notify_watchdog();
+  // The same rule as /livez: a stuck worker is not fed to the watchdog, so
+  // systemd restarts the daemon.
+  if (worker_stuck()) {
+    if (!stuck_logged_) {
+      log_event(spdlog::level::err, "watchdog.withheld",
+                {{"stuck_after_seconds", std::to_string(config_.observability.stuck_after_seconds)}});
+    }
+    stuck_logged_ = true;
+  } else {
+    stuck_logged_ = false;
+    notify_watchdog();
+  }
   watchdog_timer_.expires_after(watchdog_period_);
   watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) ping_watchdog();
@@ -400,6 +441,7 @@ void Controller::finish_shutdown() {
   if (shutdown_posted_) return;
   shutdown_posted_ = true;
   busy_ = true;
+  listener_.reset();
   worker_.disconnect([](DbSession& db) { heartbeat_stop(db); },
                      [this] {
                        keep_running_.reset();

@@ -8,6 +8,7 @@
 //   controller.cpp          life cycle, connection, what next, signals
 //   controller_inbox.cpp    the folder, loads and moves
 //   controller_refresh.cpp  schedules and refreshes
+//   controller_observe.cpp  /metrics, /livez, /readyz, the textfile
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -23,8 +24,10 @@
 #include <vector>
 
 #include "config.h"
+#include "daemon_metrics.h"
 #include "db_worker.h"
 #include "exit_status.h"
+#include "http_listener.h"
 #include "inbox.h"
 #include "inbox_queue.h"
 #include "inotify_watch.h"
@@ -80,6 +83,7 @@ class Controller {
   void start_load(const std::string& name);
   void on_loaded(const std::string& name, const JobResult<LoadResult>& r);
   static void remove_rejects(const JobResult<LoadResult>& r);
+  void count_load(const JobResult<LoadResult>& r, SteadyTime now);
   void give_up(const std::string& name, SteadyTime now, std::uint64_t run_id, const std::string& why);
 
   // ---- moving a file out --------------------------------------------------
@@ -89,6 +93,17 @@ class Controller {
   // ---- refreshing ----------------------------------------------------------
   void start_refresh();
   void on_refreshed(const RefreshRequest& wanted, const JobResult<RefreshResult>& r);
+
+  // ---- observability (controller_observe.cpp) -------------------------
+  void start_listener();
+  HttpResponse serve(const HttpRequest& request);
+  // A job running longer than observability.stuck_after_seconds.
+  bool worker_stuck() const;
+  // Fills the gauges read at scrape time (inbox, worker) and writes the
+  // textfile when one is configured.
+  void metrics_changed();
+  void refresh_gauges();
+  std::string readiness(bool verbose, bool& ready) const;
 
   // ---- heartbeat and watchdog -----------------------------------------
   void arm_heartbeat();
@@ -131,6 +146,10 @@ class Controller {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
   std::atomic<bool> cancel_{false};
   int exit_code_ = kExitOk;
+  DaemonMetrics metrics_;
+  std::unique_ptr<HttpListener> listener_;
+  SteadyTime job_started_{};  // of the load or refresh in progress
+  bool stuck_logged_ = false;
   // Last, so it is destroyed first: its destructor waits for the running
   // job, which may use any member above.
   DbWorker worker_{io_};

@@ -102,6 +102,8 @@ void Controller::start_load(const std::string& name) {
   options.cancel = &cancel_;
   options.lock_wait_seconds = 5;
   notify_status("loading " + escape_bytes(name));
+  job_started_ = SteadyClock::now();
+  metrics_.run_started("ingest");
   worker_.run<LoadResult>([file, options](DbSession& db) { return load_file(db, file, options); },
                           [this, name](const JobResult<LoadResult>& r) {
                             on_loaded(name, r);
@@ -111,6 +113,7 @@ void Controller::start_load(const std::string& name) {
 
 void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>& r) {
   const auto now = SteadyClock::now();
+  count_load(r, now);
   const std::string shown = escape_bytes(name);
   LoadFacts facts;
   facts.after_ingest = config_.refresh.after_ingest;
@@ -164,10 +167,25 @@ void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>&
   plan.run_id = load.run_id;
   plan.status = to_string(load.file.status);
   plan.message = load.file.message;
+  if (plan.quarantine) metrics_.file_quarantined(load.file.dataset.empty() ? "unknown" : load.file.dataset);
   queue_.load_finished(name, std::move(plan), now);
   // The refresh is owed from the commit on, whatever happens to the move.
   if (d.owes_refresh) want_refresh_after_data("segmentd after ingest");
   notify_status("watching " + config_.inbox.path.string());
+}
+
+// The metrics of one load: its run, and the file's outcome when it had one.
+void Controller::count_load(const JobResult<LoadResult>& r, SteadyTime now) {
+  const double seconds = std::chrono::duration<double>(now - job_started_).count();
+  const double unix_now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (!r.value || r.value->gone) {
+    metrics_.run_finished("ingest", "file", "failed", seconds, unix_now);
+    return;
+  }
+  const FileOutcome& f = r.value->file;
+  metrics_.run_finished("ingest", "file", f.ok() ? "succeeded" : "failed", seconds, unix_now);
+  metrics_.file_finished(f.dataset.empty() ? "unknown" : f.dataset, to_string(f.status), f.rows_loaded,
+                         f.rows_rejected);
 }
 
 // A load that is tried again leaves no rejects file behind.
@@ -179,6 +197,7 @@ void Controller::remove_rejects(const JobResult<LoadResult>& r) {
 // Quarantined with the reason, after too many failures that might have
 // passed.
 void Controller::give_up(const std::string& name, SteadyTime now, std::uint64_t run_id, const std::string& why) {
+  metrics_.file_quarantined("unknown");
   MovePlan plan;
   plan.quarantine = true;
   plan.target_dir = config_.inbox.quarantine;

@@ -22,6 +22,7 @@ void Controller::arm_schedules() {
   for (auto& s : schedules_) {
     if (!s.next) s.next = s.cron.next_after(now);
     if (s.next && (!earliest || *s.next < *earliest)) earliest = s.next;
+    if (s.next) metrics_.schedule_next(s.name, static_cast<double>(s.next->time_since_epoch().count()));
   }
   if (!earliest) return;
   // Wake at least once a minute: the system clock can jump (NTP, suspend)
@@ -66,6 +67,8 @@ void Controller::start_refresh() {
   const ExportsConfig exports = config_.exports;
   notify_status(std::string("refreshing (") + to_string(wanted.trigger) + ")");
   log_event(spdlog::level::info, "refresh.started", {{"trigger", to_string(wanted.trigger)}});
+  job_started_ = SteadyClock::now();
+  metrics_.run_started("refresh");
   worker_.run<RefreshResult>(
       [wanted, exports](DbSession& db) {
         return refresh_and_export(db, to_string(wanted.trigger), wanted.started_by, exports, wanted.only_if_owed);
@@ -78,6 +81,8 @@ void Controller::start_refresh() {
 
 void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<RefreshResult>& r) {
   if (r.error) {
+    metrics_.run_finished("refresh", to_string(wanted.trigger), "failed",
+                          std::chrono::duration<double>(SteadyClock::now() - job_started_).count(), 0);
     log_event(spdlog::level::err, "refresh.not_run",
               {{"trigger", to_string(wanted.trigger)},
                {"category", to_string(r.error->category)},
@@ -94,6 +99,12 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
   }
   const RefreshResult& result = *r.value;
   const RefreshOutcome& out = result.outcome;
+  if (!result.not_needed) {
+    metrics_.run_finished("refresh", to_string(wanted.trigger), to_string(out.status),
+                          std::chrono::duration<double>(SteadyClock::now() - job_started_).count(),
+                          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  }
+  if (!result.segments.empty()) metrics_.segments(result.segments);
   if (result.not_needed) {
     log_event(spdlog::level::info, "refresh.not_needed",
               {{"trigger", to_string(wanted.trigger)}, {"why", "no data waits for a refresh any more"}});

@@ -5,9 +5,11 @@
 // (transient, permanent, connection lost) from its type, never from its
 // text; a lost connection drops the session, and the controller reconnects.
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -56,6 +58,7 @@ class DbWorker {
   template <typename R>
   void run(std::function<R(DbSession&)> work, std::function<void(JobResult<R>)> done) {
     boost::asio::post(pool_, [this, work = std::move(work), done = std::move(done)]() mutable {
+      const Running running(running_since_);
       JobResult<R> result;
       if (!session_) {
         result.error = JobError{ErrorCategory::ConnectionLost, "not connected"};
@@ -76,6 +79,7 @@ class DbWorker {
   template <typename R>
   void run_local(std::function<R()> work, std::function<void(JobResult<R>)> done) {
     boost::asio::post(pool_, [this, work = std::move(work), done = std::move(done)]() mutable {
+      const Running running(running_since_);
       JobResult<R> result;
       try {
         result.value = work();
@@ -96,6 +100,7 @@ class DbWorker {
                std::function<void(JobResult<R>)> done) {
     boost::asio::post(
         pool_, [this, open = std::move(open), setup = std::move(setup), done = std::move(done)]() mutable {
+          const Running running(running_since_);
           JobResult<R> result;
           try {
             drop_session();
@@ -128,13 +133,31 @@ class DbWorker {
     });
   }
 
+  // How long the job on the worker has been running; nullopt when idle.
+  // Read from the loop for /livez and the watchdog.
+  std::optional<std::chrono::steady_clock::duration> running_for() const {
+    const auto since = running_since_.load();
+    if (since == 0) return std::nullopt;
+    return std::chrono::steady_clock::now().time_since_epoch() - std::chrono::steady_clock::duration(since);
+  }
+
  private:
+  // Marks the worker busy for one job's life.
+  struct Running {
+    explicit Running(std::atomic<std::int64_t>& since) : since_(since) {
+      since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    }
+    ~Running() { since_ = 0; }
+    std::atomic<std::int64_t>& since_;
+  };
+
   void drop_session() {
     held_lock_.reset();
     session_.reset();
   }
 
   boost::asio::io_context& loop_;
+  std::atomic<std::int64_t> running_since_{0};  // steady-clock ticks; 0 = idle
   // Touched only on the worker thread.
   std::unique_ptr<DbSession> session_;
   std::unique_ptr<NamedLock> held_lock_;

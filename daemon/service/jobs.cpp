@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 
 #include "db_session.h"
 #include "durable_file.h"
@@ -87,6 +88,7 @@ ConnectInfo set_up_session(DbSession& db, std::unique_ptr<NamedLock>& hold, cons
     throw FatalError(e.what());
   }
   take_daemon_lock(db, hold, config);
+  info.segments = segment_sizes(db);
   info.orphans = close_orphaned_runs(db);
   apply_segmentation_settings(db, config);
   apply_fallback_event(db, config.fallback_event);
@@ -126,6 +128,16 @@ MovePlan plan_move(const LoadResult& load, const InboxConfig& inbox) {
   return plan;
 }
 
+// Test-only: SEGMENTD_TEST_REFRESH_SLEEP=N makes each refresh first wait N
+// seconds inside the server (SELECT SLEEP), so a test can watch a stuck
+// worker (/livez, the watchdog) without a timer in the daemon's own code.
+namespace {
+void hold_for_tests(DbSession& db) {
+  static const char* seconds = std::getenv("SEGMENTD_TEST_REFRESH_SLEEP");
+  if (seconds != nullptr) db.query("SELECT SLEEP(?)", {static_cast<std::int64_t>(std::atoi(seconds))});
+}
+}  // namespace
+
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
                                  const ExportsConfig& exports, bool only_if_owed) {
   RefreshResult result;
@@ -137,8 +149,10 @@ RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::
     result.outcome.run_id = newest_successful_refresh(db);
     result.outcome.status = RunStatus::Succeeded;
   } else {
+    hold_for_tests(db);
     result.outcome = run_refresh(db, trigger, who_for(started_by));
   }
+  if (result.outcome.status == RunStatus::Succeeded) result.segments = segment_sizes(db);
   if (result.outcome.status != RunStatus::Succeeded || exports.dir.empty()) return result;
   try {
     result.exported = write_exports(db, exports.dir, exports.keep_sets, exports.file_mode);

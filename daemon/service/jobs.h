@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,7 +36,8 @@ std::vector<NamedSchedule> build_schedules(const Config& config);
 
 struct ConnectInfo {
   ConnectionFacts connection;
-  std::vector<std::string> missing_privileges;  // of README's grants
+  std::vector<std::string> missing_privileges;    // of README's grants
+  std::map<std::string, std::uint64_t> segments;  // customers per segment now
   OrphanedRuns orphans;
   std::string event_scheduler;
   std::optional<std::string> catchup;  // a schedule was missed while down
@@ -68,7 +70,8 @@ struct RefreshResult {
   bool not_needed = false;  // asked for only if owed, and nothing was owed
   RefreshOutcome outcome;
   std::optional<ExportSet> exported;
-  std::string export_error;  // set when the export failed (recorded in the run)
+  std::string export_error;                       // set when the export failed (recorded in the run)
+  std::map<std::string, std::uint64_t> segments;  // after a successful refresh
 };
 // `only_if_owed`: first ask the database whether data is still waiting for
 // a refresh (a retry after a skipped refresh may find another one did it);

@@ -22,8 +22,8 @@ void fsync_path(const fs::path& path) {
   if (rc != 0) throw IoError("cannot sync " + path.string() + ": " + std::strerror(saved), saved);
 }
 
-void write_file_atomically(const fs::path& path, const std::string& text) {
-  PrivateFile temp(path.parent_path() / scratch_name(kAtomicTempPrefix, ""));
+void write_file_atomically(const fs::path& path, const std::string& text, unsigned mode) {
+  PrivateFile temp(path.parent_path() / scratch_name(kAtomicTempPrefix, ""), mode);
   temp.write(text);
   temp.sync();
   temp.close();

@@ -13,8 +13,8 @@ inline constexpr const char* kAtomicTempPrefix = ".segmentd-tmp-";
 // fsync a file or a folder. Throws IoError.
 void fsync_path(const std::filesystem::path& path);
 
-// Writes `text` to `path` atomically, mode 0600 (private_file.h). Throws
-// IoError.
-void write_file_atomically(const std::filesystem::path& path, const std::string& text);
+// Writes `text` to `path` atomically, mode 0600 (private_file.h) unless a
+// reader outside the service needs more. Throws IoError.
+void write_file_atomically(const std::filesystem::path& path, const std::string& text, unsigned mode = 0600);
 
 }  // namespace segmentd

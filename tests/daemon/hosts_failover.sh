@@ -24,6 +24,8 @@ database:
 inbox:
   path: $work/inbox
   settle_seconds: 1
+observability:
+  listen: ""
 YAML
 "$bin" --config "$work/segmentd.yaml" migrate >/dev/null
 start_daemon

@@ -20,7 +20,8 @@ grants=${grants//ON segmentd.\*/ON \`$database\`.*}
 grants=${grants//IDENTIFIED BY \'...\'/IDENTIFIED BY \'$password\'}
 sql_root "CREATE DATABASE \`$database\`"
 sql_root "$grants"
-trap 'sql_root "DROP USER IF EXISTS '"'$user'@'localhost'"'" >/dev/null 2>&1 || true; cleanup' EXIT
+# cleanup takes the exit status from $?: keep it.
+trap 'rc=$?; sql_root "DROP USER IF EXISTS '"'$user'@'localhost'"'" >/dev/null 2>&1; (exit $rc); cleanup' EXIT
 
 as_account() {
   "$(command -v mariadb || command -v mysql)" --no-defaults --socket="$PRIVDB_SOCKET" -u"$user" -p"$password" \

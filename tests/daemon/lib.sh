@@ -26,6 +26,9 @@ fail() {
 cleanup() {
   local rc=$?
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then kill -KILL "$daemon_pid" 2>/dev/null || true; fi
+  # Any other daemon of this test's config (one whose pid was replaced):
+  # left running, it would take the next run's files.
+  pkill -KILL -f -- "--config $work/segmentd.yaml" 2>/dev/null || true
   if [ -n "$own_server" ]; then
     "$src/scripts/privdb.sh" destroy "$own_server" >/dev/null 2>&1 || true
   else
@@ -66,6 +69,11 @@ refresh:
   debounce_seconds: ${debounce:-3}
 ${1:-}
 YAML
+  # Tests run side by side: no listener on the fixed default port unless the
+  # test configures its own.
+  if ! grep -q "^observability:" <<<"${1:-}"; then
+    printf 'observability:\n  listen: ""\n' >>"$work/segmentd.yaml"
+  fi
 }
 
 create_database() {

@@ -1,0 +1,134 @@
+#include "daemon_metrics.h"
+
+namespace segmentd {
+
+namespace {
+const std::vector<std::string> kKinds = {"ingest", "refresh"};
+// The triggers of the runs this daemon starts.
+const std::vector<std::string> kRunSeries[] = {
+    {"ingest", "file"}, {"refresh", "file"}, {"refresh", "schedule"}, {"refresh", "catchup"}};
+const std::vector<std::string> kRunStatuses = {"succeeded", "failed", "skipped"};
+const std::vector<std::string> kFileStatuses = {"loaded", "duplicate", "rejected", "failed", "quarantined"};
+}  // namespace
+
+DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::string>& schedules,
+                             const std::vector<std::string>& datasets, double start_time_seconds) {
+  using T = MetricType;
+  metrics_.define("segmentd_build_info", T::Gauge, "Always 1; the version is a label.", {"version"});
+  metrics_.set("segmentd_build_info", {version}, 1);
+  metrics_.define("segmentd_up", T::Gauge, "1 while the daemon runs.");
+  metrics_.set("segmentd_up", {}, 1);
+  metrics_.define("segmentd_start_time_seconds", T::Gauge, "When the daemon started, Unix seconds.");
+  metrics_.set("segmentd_start_time_seconds", {}, start_time_seconds);
+  metrics_.define("segmentd_database_up", T::Gauge, "1 while the daemon holds a working database session.");
+  metrics_.touch("segmentd_database_up");
+  metrics_.define("segmentd_database_reconnects_total", T::Counter,
+                  "Sessions opened again after the database was lost or unreachable.");
+  metrics_.touch("segmentd_database_reconnects_total");
+  metrics_.define("segmentd_runs_total", T::Counter, "Runs this daemon finished, by kind, trigger and status.",
+                  {"kind", "trigger", "status"});
+  metrics_.define("segmentd_run_duration_seconds", T::Histogram, "How long this daemon's runs took.", {"kind"},
+                  {0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600});
+  metrics_.define("segmentd_last_success_timestamp_seconds", T::Gauge,
+                  "When this daemon's last successful run of each kind finished, Unix seconds (0: none yet).",
+                  {"kind"});
+  metrics_.define("segmentd_running", T::Gauge, "1 while a run of this kind is in progress.", {"kind"});
+  for (const auto& kind : kKinds) {
+    metrics_.touch("segmentd_run_duration_seconds", {kind});
+    metrics_.touch("segmentd_last_success_timestamp_seconds", {kind});
+    metrics_.touch("segmentd_running", {kind});
+  }
+  for (const auto& s : kRunSeries) {
+    for (const auto& status : kRunStatuses) metrics_.touch("segmentd_runs_total", {s[0], s[1], status});
+  }
+  metrics_.define("segmentd_files_total", T::Counter,
+                  "Inbox files by dataset and outcome (quarantined counts refusals moved to quarantine/).",
+                  {"dataset", "status"});
+  metrics_.define("segmentd_rows_loaded_total", T::Counter, "Rows loaded from inbox files.", {"dataset"});
+  metrics_.define("segmentd_rows_rejected_total", T::Counter, "Rows refused in inbox files.", {"dataset"});
+  for (const auto& d : datasets) {
+    for (const auto& status : kFileStatuses) metrics_.touch("segmentd_files_total", {d, status});
+    metrics_.touch("segmentd_rows_loaded_total", {d});
+    metrics_.touch("segmentd_rows_rejected_total", {d});
+  }
+  metrics_.define("segmentd_inbox_files", T::Gauge, "Files waiting in the inbox (settling, queued or loading).");
+  metrics_.touch("segmentd_inbox_files");
+  metrics_.define("segmentd_inbox_oldest_file_age_seconds", T::Gauge,
+                  "How long the oldest waiting file has been in the inbox (0: none).");
+  metrics_.touch("segmentd_inbox_oldest_file_age_seconds");
+  metrics_.define("segmentd_segment_customers", T::Gauge, "Customers in each segment of the current results.",
+                  {"segment"});
+  metrics_.define("segmentd_customers_segmented", T::Gauge, "Customers in the current results.");
+  metrics_.touch("segmentd_customers_segmented");
+  metrics_.define("segmentd_schedule_next_run_timestamp_seconds", T::Gauge,
+                  "When each schedule fires next, Unix seconds.", {"schedule"});
+  for (const auto& s : schedules) metrics_.touch("segmentd_schedule_next_run_timestamp_seconds", {s});
+  metrics_.define("segmentd_worker_stuck", T::Gauge,
+                  "1 when the running job exceeded observability.stuck_after_seconds (/livez fails, the "
+                  "watchdog stops).");
+  metrics_.touch("segmentd_worker_stuck");
+  metrics_.define("segmentd_job_running_seconds", T::Gauge, "How long the current database job has run (0: idle).");
+  metrics_.touch("segmentd_job_running_seconds");
+  metrics_.define("segmentd_refresh_waiting", T::Gauge, "1 while a refresh is owed or scheduled but not started.");
+  metrics_.touch("segmentd_refresh_waiting");
+}
+
+void DaemonMetrics::database_up(bool up) {
+  metrics_.set("segmentd_database_up", {}, up ? 1 : 0);
+}
+
+void DaemonMetrics::reconnected() {
+  metrics_.add("segmentd_database_reconnects_total", {});
+}
+
+void DaemonMetrics::run_started(const std::string& kind) {
+  metrics_.set("segmentd_running", {kind}, 1);
+}
+
+void DaemonMetrics::run_finished(const std::string& kind, const std::string& trigger, const std::string& status,
+                                 double duration_seconds, double finished_at) {
+  metrics_.set("segmentd_running", {kind}, 0);
+  metrics_.add("segmentd_runs_total", {kind, trigger, status});
+  metrics_.observe("segmentd_run_duration_seconds", {kind}, duration_seconds);
+  if (status == "succeeded") metrics_.set("segmentd_last_success_timestamp_seconds", {kind}, finished_at);
+}
+
+void DaemonMetrics::file_finished(const std::string& dataset, const std::string& status, std::uint64_t rows_loaded,
+                                  std::uint64_t rows_rejected) {
+  metrics_.add("segmentd_files_total", {dataset, status});
+  metrics_.add("segmentd_rows_loaded_total", {dataset}, static_cast<double>(rows_loaded));
+  metrics_.add("segmentd_rows_rejected_total", {dataset}, static_cast<double>(rows_rejected));
+}
+
+void DaemonMetrics::file_quarantined(const std::string& dataset) {
+  metrics_.add("segmentd_files_total", {dataset, "quarantined"});
+}
+
+void DaemonMetrics::segments(const std::map<std::string, std::uint64_t>& customers_by_segment) {
+  double total = 0;
+  for (const auto& [segment, n] : customers_by_segment) {
+    metrics_.set("segmentd_segment_customers", {segment}, static_cast<double>(n));
+    total += static_cast<double>(n);
+  }
+  metrics_.set("segmentd_customers_segmented", {}, total);
+}
+
+void DaemonMetrics::schedule_next(const std::string& schedule, double at_seconds) {
+  metrics_.set("segmentd_schedule_next_run_timestamp_seconds", {schedule}, at_seconds);
+}
+
+void DaemonMetrics::inbox(std::size_t files, double oldest_age_seconds) {
+  metrics_.set("segmentd_inbox_files", {}, static_cast<double>(files));
+  metrics_.set("segmentd_inbox_oldest_file_age_seconds", {}, oldest_age_seconds);
+}
+
+void DaemonMetrics::worker(bool stuck, double job_seconds) {
+  metrics_.set("segmentd_worker_stuck", {}, stuck ? 1 : 0);
+  metrics_.set("segmentd_job_running_seconds", {}, job_seconds);
+}
+
+void DaemonMetrics::refresh_waiting(bool waiting) {
+  metrics_.set("segmentd_refresh_waiting", {}, waiting ? 1 : 0);
+}
+
+}  // namespace segmentd

@@ -1,0 +1,46 @@
+#pragma once
+// What `GET /metrics` (and the optional node_exporter textfile) says about
+// the daemon: every series the README's "Metrics" table lists, created at
+// start-up with zero values so alerts work before the first run. The
+// controller updates it from events it already handles; a scrape only
+// renders it.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "metrics.h"
+
+namespace segmentd {
+
+class DaemonMetrics {
+ public:
+  // `version`: segmentd's; `schedules`: their names; `datasets`: the nine.
+  DaemonMetrics(const std::string& version, const std::vector<std::string>& schedules,
+                const std::vector<std::string>& datasets, double start_time_seconds);
+
+  void database_up(bool up);
+  void reconnected();
+  void run_started(const std::string& kind);
+  // `finished_at`: Unix seconds.
+  void run_finished(const std::string& kind, const std::string& trigger, const std::string& status,
+                    double duration_seconds, double finished_at);
+  void file_finished(const std::string& dataset, const std::string& status, std::uint64_t rows_loaded,
+                     std::uint64_t rows_rejected);
+  void file_quarantined(const std::string& dataset);
+  void segments(const std::map<std::string, std::uint64_t>& customers_by_segment);
+  void schedule_next(const std::string& schedule, double at_seconds);
+  // Updated just before each render.
+  void inbox(std::size_t files, double oldest_age_seconds);
+  void worker(bool stuck, double job_seconds);
+  void refresh_waiting(bool waiting);
+
+  std::string render() const { return metrics_.render(); }
+  const Metrics& metrics() const { return metrics_; }
+
+ private:
+  Metrics metrics_;
+};
+
+}  // namespace segmentd
