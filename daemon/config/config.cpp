@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -319,6 +320,55 @@ ObservabilityConfig read_observability(YamlSection section) {
   return o;
 }
 
+// "30s", "5m", "4h" or "1d", in seconds.
+unsigned read_duration(YamlSection& section, const std::string& key, unsigned fallback) {
+  if (!section.has(key)) return fallback;
+  std::string text;
+  section.read(key, text);
+  std::smatch m;
+  if (!std::regex_match(text, m, std::regex("([0-9]{1,6})([smhd])"))) {
+    section.fail(key, "expected a number with s, m, h or d (e.g. 30s, 5m, 4h, 1d), got \"" + text + "\"");
+  }
+  const unsigned n = static_cast<unsigned>(std::stoul(m[1]));
+  const char unit = m[2].str()[0];
+  return n * (unit == 's' ? 1u : unit == 'm' ? 60u : unit == 'h' ? 3600u : 86400u);
+}
+
+std::vector<NotifyTarget> read_notify(YamlSection& top) {
+  bool present = false;
+  auto items = top.sections("notify", present);
+  std::vector<NotifyTarget> out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto& item = items[i];
+    NotifyTarget t;
+    t.name = "notify[" + std::to_string(i) + "]";
+    item.read("name", t.name);
+    item.read("url", t.url);
+    item.read("url_file", t.url_file);
+    item.read("format", t.format);
+    item.read("events", t.events);
+    item.read("ca", t.ca);
+    t.repeat_interval_seconds = read_duration(item, "repeat_interval", t.repeat_interval_seconds);
+    t.notify_after_seconds = read_duration(item, "notify_after", t.notify_after_seconds);
+    item.finish();
+    if (t.url.empty() == t.url_file.empty()) item.fail("url", "set url or url_file (one of them)");
+    if (!t.url.empty() && !std::regex_match(t.url, std::regex("https?://[^/\\s]+(/\\S*)?"))) {
+      item.fail("url", "must be an http:// or https:// URL");  // the URL itself is not repeated: it may hold a token
+    }
+    if (t.format != "json" && t.format != "slack") {
+      item.fail("format", "must be json or slack, got \"" + t.format + "\"");
+    }
+    for (const auto& e : t.events) {
+      if (std::find(kNotifyEvents.begin(), kNotifyEvents.end(), e) == kNotifyEvents.end()) {
+        item.fail("events",
+                  "unknown event \"" + e + "\" (run_failed, file_quarantined, database_unavailable, recovered)");
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 Config from_root(const YAML::Node& root, const std::string& name) {
   Config config;
   config.source = name;
@@ -333,6 +383,7 @@ Config from_root(const YAML::Node& root, const std::string& name) {
   config.segmentation = read_segmentation(top.section("segmentation"));
   config.exports = read_exports(top.section("exports"));
   config.observability = read_observability(top.section("observability"));
+  config.notify = read_notify(top);
   config.logging = read_logging(top.section("logging"));
   top.finish();
   return config;
@@ -379,6 +430,18 @@ const char* to_string(TlsMode mode) {
 std::vector<DatabaseEndpoint> endpoints_of(const DatabaseConfig& db) {
   if (!db.hosts.empty()) return db.hosts;
   return {{db.host, db.port}};
+}
+
+std::string resolve_notify_url(const NotifyTarget& target) {
+  if (target.url_file.empty()) return target.url;
+  std::ifstream in(target.url_file);
+  std::string url;
+  if (!in || !std::getline(in, url)) throw ConfigError(target.name + ".url_file: cannot read " + target.url_file);
+  if (!url.empty() && url.back() == '\r') url.pop_back();
+  if (!std::regex_match(url, std::regex("https?://[^/\\s]+(/\\S*)?"))) {
+    throw ConfigError(target.name + ".url_file: " + target.url_file + " does not hold an http:// or https:// URL");
+  }
+  return url;
 }
 
 std::string resolve_password(const DatabaseConfig& db) {

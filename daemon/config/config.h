@@ -133,6 +133,23 @@ struct ObservabilityConfig {
   bool operator==(const ObservabilityConfig&) const = default;
 };
 
+// One webhook that alerts are posted to (README "Alerts").
+struct NotifyTarget {
+  std::string name;                             // for logs; default "notify[i]"
+  std::string url;                              // http:// or https://, or ...
+  std::string url_file;                         // ... a file holding it (a secret: never logged)
+  std::string format = "json";                  // json (Alertmanager-like) or slack ({"text": ...})
+  std::vector<std::string> events;              // empty = every event
+  unsigned repeat_interval_seconds = 4 * 3600;  // the same alert again no sooner
+  unsigned notify_after_seconds = 300;          // database_unavailable after this long
+  std::string ca;                               // PEM CA for https; default the system's
+  bool operator==(const NotifyTarget&) const = default;
+};
+
+// The events a target can ask for.
+inline const std::vector<std::string> kNotifyEvents = {"run_failed", "file_quarantined", "database_unavailable",
+                                                       "recovered"};
+
 struct LoggingConfig {
   std::string level = "info";
 };
@@ -148,6 +165,7 @@ struct Config {
   SegmentationConfig segmentation;
   ExportsConfig exports;
   ObservabilityConfig observability;
+  std::vector<NotifyTarget> notify;
   LoggingConfig logging;
 };
 
@@ -158,6 +176,10 @@ Config parse_config(const std::string& text, const std::string& name);
 
 // The addresses a TCP connection tries, in order.
 std::vector<DatabaseEndpoint> endpoints_of(const DatabaseConfig& db);
+
+// The target's URL, from url or url_file (first line). Throws ConfigError
+// naming the target and file, never the URL (it may carry a token).
+std::string resolve_notify_url(const NotifyTarget& target);
 
 // Resolves the password from password_file or password_env. Throws
 // ConfigError naming the source (never the secret) when it cannot be read.

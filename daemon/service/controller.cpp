@@ -74,6 +74,7 @@ int Controller::run() {
   sweep();
   start_inbox();
   wait_for_signal();
+  notifier_ = make_notifier(config_.notify);
   start_watchdog();
   start_listener();
   arm_rescan();
@@ -91,6 +92,16 @@ int Controller::run() {
 }
 
 // ---- start-up ---------------------------------------------------------
+std::unique_ptr<Notifier> Controller::make_notifier(const std::vector<NotifyTarget>& targets) {
+  std::vector<std::string> names;
+  for (const auto& t : targets) names.push_back(t.name);
+  metrics_.notify_targets(names);
+  return std::make_unique<Notifier>(io_, targets, [this](const std::string& target, const std::string&, bool ok) {
+    metrics_.notified(target, ok);
+    metrics_changed();
+  });
+}
+
 void Controller::sweep() {
   const auto removed = sweep_leftovers(config_, temp_dir_);
   if (removed > 0) {
@@ -203,6 +214,13 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
                {"tls", tls_text(info.connection)},
                {"auth_plugin", info.connection.auth_plugin}});
   }
+  if (outage_started_) {
+    notifier_->raise({"recovered",
+                      outage_subject_,
+                      "segmentd reached the database again (" + info.connection.endpoint + ")",
+                      {{"endpoint", info.connection.endpoint}},
+                      {}});
+  }
   outage_started_.reset();
   reconnect_attempt_ = 0;
   if (!info.missing_privileges.empty()) {
@@ -253,8 +271,19 @@ void Controller::connection_lost(const JobError& error) {
   connected_ = false;
   metrics_.database_up(false);
   metrics_changed();
+  if (outage_started_) {
+    notifier_->raise(
+        {"database_unavailable",
+         outage_subject_,
+         "segmentd cannot reach the database (" + describe_endpoint(config_.database) + "): " + error.message,
+         {{"endpoint", describe_endpoint(config_.database)}},
+         std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - *outage_started_)});
+  }
   if (!outage_started_) {
     outage_started_ = SteadyClock::now();
+    outage_subject_ = "outage since " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                           std::chrono::system_clock::now().time_since_epoch())
+                                                           .count());
     log_event(spdlog::level::err, was_connected ? "db.connection_lost" : "db.unavailable",
               {{"endpoint", describe_endpoint(config_.database)},
                {"category", to_string(error.category)},
@@ -385,12 +414,14 @@ void Controller::reload() {
     auto next_schedules = build_schedules(next);
     auto next_tracker = make_tracker(next.inbox);
     auto next_watch = make_watch(next.inbox.path);
+    auto next_notifier = make_notifier(next.notify);
     const bool database_changed = config_.database != next.database;
     const bool inbox_changed = config_.inbox.path != next.inbox.path;
     config_ = std::move(next);
     schedules_ = std::move(next_schedules);
     watch_ = std::move(next_watch);
     tracker_ = std::move(next_tracker);
+    notifier_ = std::move(next_notifier);
     // The file being loaded (or moved) stays the queue's, so the new
     // tracker finding it again changes nothing; files of an inbox that is
     // no longer watched and not yet started are let go.

@@ -33,6 +33,7 @@
 #include "inotify_watch.h"
 #include "jobs.h"
 #include "log_event.h"
+#include "notifier.h"
 #include "planner.h"
 
 namespace segmentd {
@@ -51,6 +52,7 @@ class Controller {
  private:
   // ---- start-up ---------------------------------------------------------
   void sweep();
+  std::unique_ptr<Notifier> make_notifier(const std::vector<NotifyTarget>& targets);
 
   // ---- the inbox ----------------------------------------------------------
   std::unique_ptr<InboxTracker> make_tracker(const InboxConfig& inbox);
@@ -138,6 +140,7 @@ class Controller {
   bool busy_ = false, stopping_ = false, connected_ = false, ever_connected_ = false, heartbeat_due_ = false,
        shutdown_posted_ = false, settings_due_ = false, reconnect_due_ = false;
   std::optional<SteadyTime> outage_started_;
+  std::string outage_subject_;  // names the outage in its alerts
   unsigned reconnect_attempt_ = 0;
   std::chrono::microseconds watchdog_period_{0};
   std::mt19937 rng_;
@@ -148,6 +151,7 @@ class Controller {
   int exit_code_ = kExitOk;
   DaemonMetrics metrics_;
   std::unique_ptr<HttpListener> listener_;
+  std::unique_ptr<Notifier> notifier_;
   SteadyTime job_started_{};  // of the load or refresh in progress
   bool stuck_logged_ = false;
   // Last, so it is destroyed first: its destructor waits for the running

@@ -167,7 +167,15 @@ void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>&
   plan.run_id = load.run_id;
   plan.status = to_string(load.file.status);
   plan.message = load.file.message;
-  if (plan.quarantine) metrics_.file_quarantined(load.file.dataset.empty() ? "unknown" : load.file.dataset);
+  if (plan.quarantine) {
+    const std::string dataset = load.file.dataset.empty() ? "unknown" : load.file.dataset;
+    metrics_.file_quarantined(dataset);
+    notifier_->raise({"file_quarantined",
+                      shown,
+                      "file " + shown + " was refused and moved to quarantine: " + load.file.message,
+                      {{"file", shown}, {"dataset", dataset}, {"run_id", std::to_string(load.run_id)}},
+                      {}});
+  }
   queue_.load_finished(name, std::move(plan), now);
   // The refresh is owed from the commit on, whatever happens to the move.
   if (d.owes_refresh) want_refresh_after_data("segmentd after ingest");
@@ -198,6 +206,11 @@ void Controller::remove_rejects(const JobResult<LoadResult>& r) {
 // passed.
 void Controller::give_up(const std::string& name, SteadyTime now, std::uint64_t run_id, const std::string& why) {
   metrics_.file_quarantined("unknown");
+  notifier_->raise({"file_quarantined",
+                    escape_bytes(name),
+                    "file " + escape_bytes(name) + " was moved to quarantine: " + why,
+                    {{"file", escape_bytes(name)}, {"run_id", std::to_string(run_id)}},
+                    {}});
   MovePlan plan;
   plan.quarantine = true;
   plan.target_dir = config_.inbox.quarantine;

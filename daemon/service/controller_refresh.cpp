@@ -105,6 +105,14 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
                           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   }
   if (!result.segments.empty()) metrics_.segments(result.segments);
+  if (!result.not_needed && out.status == RunStatus::Failed) {
+    const std::string run = std::to_string(out.run_id);
+    notifier_->raise({"run_failed",
+                      "refresh run " + run,
+                      "refresh run " + run + " (" + to_string(wanted.trigger) + ") failed: " + out.message,
+                      {{"kind", "refresh"}, {"trigger", to_string(wanted.trigger)}, {"run_id", run}},
+                      {}});
+  }
   if (result.not_needed) {
     log_event(spdlog::level::info, "refresh.not_needed",
               {{"trigger", to_string(wanted.trigger)}, {"why", "no data waits for a refresh any more"}});

@@ -69,6 +69,9 @@ DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::
   metrics_.touch("segmentd_worker_stuck");
   metrics_.define("segmentd_job_running_seconds", T::Gauge, "How long the current database job has run (0: idle).");
   metrics_.touch("segmentd_job_running_seconds");
+  metrics_.define("segmentd_notifications_total", T::Counter,
+                  "Alerts posted to each webhook target, by result (sent: a 2xx answer; failed: anything else).",
+                  {"target", "result"});
   metrics_.define("segmentd_refresh_waiting", T::Gauge, "1 while a refresh is owed or scheduled but not started.");
   metrics_.touch("segmentd_refresh_waiting");
 }
@@ -125,6 +128,17 @@ void DaemonMetrics::inbox(std::size_t files, double oldest_age_seconds) {
 void DaemonMetrics::worker(bool stuck, double job_seconds) {
   metrics_.set("segmentd_worker_stuck", {}, stuck ? 1 : 0);
   metrics_.set("segmentd_job_running_seconds", {}, job_seconds);
+}
+
+void DaemonMetrics::notify_targets(const std::vector<std::string>& names) {
+  for (const auto& n : names) {
+    metrics_.touch("segmentd_notifications_total", {n, "sent"});
+    metrics_.touch("segmentd_notifications_total", {n, "failed"});
+  }
+}
+
+void DaemonMetrics::notified(const std::string& target, bool delivered) {
+  metrics_.add("segmentd_notifications_total", {target, delivered ? "sent" : "failed"});
 }
 
 void DaemonMetrics::refresh_waiting(bool waiting) {

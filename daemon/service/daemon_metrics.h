@@ -35,6 +35,9 @@ class DaemonMetrics {
   void inbox(std::size_t files, double oldest_age_seconds);
   void worker(bool stuck, double job_seconds);
   void refresh_waiting(bool waiting);
+  // The webhook targets (their series start at 0) and each post's outcome.
+  void notify_targets(const std::vector<std::string>& names);
+  void notified(const std::string& target, bool delivered);
 
   std::string render() const { return metrics_.render(); }
   const Metrics& metrics() const { return metrics_; }
