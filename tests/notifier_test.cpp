@@ -99,6 +99,9 @@ TEST(NotifyConfig, TargetsAndChecks) {
   EXPECT_EQ(c.notify[0].name, "notify[0]");
   EXPECT_EQ(c.notify[0].repeat_interval_seconds, 1800u);
   EXPECT_EQ(c.notify[1].notify_after_seconds, 45u);
+  const Config d = parse_config("database: {}\nschedules:\n  - {name: n, cron: \"@daily\", deadline: 26h}\n", "t.yaml");
+  EXPECT_EQ(d.schedules.at(0).deadline_seconds, 26u * 3600);
+  EXPECT_EQ(parse_config("database: {}\n", "t.yaml").schedules.at(0).deadline_seconds, 0u);
   const auto error_of = [](const std::string& item) {
     try {
       parse_config("database: {}\nnotify:\n  - " + item + "\n", "t.yaml");

@@ -25,6 +25,20 @@ bool is_calendar_date(const std::string& text) {
 }
 
 // "host", "host:port" or "[v6-address]:port"; the port defaults to `port`.
+// "30s", "5m", "4h" or "1d", in seconds.
+unsigned read_duration(YamlSection& section, const std::string& key, unsigned fallback) {
+  if (!section.has(key)) return fallback;
+  std::string text;
+  section.read(key, text);
+  std::smatch m;
+  if (!std::regex_match(text, m, std::regex("([0-9]{1,6})([smhd])"))) {
+    section.fail(key, "expected a number with s, m, h or d (e.g. 30s, 5m, 4h, 1d), got \"" + text + "\"");
+  }
+  const unsigned n = static_cast<unsigned>(std::stoul(m[1]));
+  const char unit = m[2].str()[0];
+  return n * (unit == 's' ? 1u : unit == 'm' ? 60u : unit == 'h' ? 3600u : 86400u);
+}
+
 DatabaseEndpoint parse_endpoint(const YamlSection& section, const std::string& text, unsigned default_port) {
   DatabaseEndpoint out{text, default_port};
   std::string port_text;
@@ -203,6 +217,7 @@ std::vector<ScheduleConfig> read_schedules(YamlSection& top, std::vector<Schedul
     item.read("name", s.name);
     item.read("cron", s.cron);
     item.read("timezone", s.timezone);
+    s.deadline_seconds = read_duration(item, "deadline", 0);
     item.finish();
     if (s.name.empty()) item.fail("name", "missing required key");
     if (!std::regex_match(s.name, std::regex("[A-Za-z0-9_.-]{1,64}"))) {
@@ -320,20 +335,6 @@ ObservabilityConfig read_observability(YamlSection section) {
   return o;
 }
 
-// "30s", "5m", "4h" or "1d", in seconds.
-unsigned read_duration(YamlSection& section, const std::string& key, unsigned fallback) {
-  if (!section.has(key)) return fallback;
-  std::string text;
-  section.read(key, text);
-  std::smatch m;
-  if (!std::regex_match(text, m, std::regex("([0-9]{1,6})([smhd])"))) {
-    section.fail(key, "expected a number with s, m, h or d (e.g. 30s, 5m, 4h, 1d), got \"" + text + "\"");
-  }
-  const unsigned n = static_cast<unsigned>(std::stoul(m[1]));
-  const char unit = m[2].str()[0];
-  return n * (unit == 's' ? 1u : unit == 'm' ? 60u : unit == 'h' ? 3600u : 86400u);
-}
-
 std::vector<NotifyTarget> read_notify(YamlSection& top) {
   bool present = false;
   auto items = top.sections("notify", present);
@@ -360,8 +361,8 @@ std::vector<NotifyTarget> read_notify(YamlSection& top) {
     }
     for (const auto& e : t.events) {
       if (std::find(kNotifyEvents.begin(), kNotifyEvents.end(), e) == kNotifyEvents.end()) {
-        item.fail("events",
-                  "unknown event \"" + e + "\" (run_failed, file_quarantined, database_unavailable, recovered)");
+        item.fail("events", "unknown event \"" + e +
+                                "\" (run_failed, file_quarantined, refresh_overdue, database_unavailable, recovered)");
       }
     }
     out.push_back(std::move(t));

@@ -94,6 +94,9 @@ struct ScheduleConfig {
   std::string name;
   std::string cron;
   std::string timezone = "UTC";
+  // No successful refresh (by anyone) for this long: the refresh_overdue
+  // alert. 0 = none.
+  unsigned deadline_seconds = 0;
 };
 
 struct FallbackEventConfig {
@@ -147,8 +150,8 @@ struct NotifyTarget {
 };
 
 // The events a target can ask for.
-inline const std::vector<std::string> kNotifyEvents = {"run_failed", "file_quarantined", "database_unavailable",
-                                                       "recovered"};
+inline const std::vector<std::string> kNotifyEvents = {"run_failed", "file_quarantined", "refresh_overdue",
+                                                       "database_unavailable", "recovered"};
 
 struct LoggingConfig {
   std::string level = "info";

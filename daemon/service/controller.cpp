@@ -64,6 +64,7 @@ Controller::Controller(fs::path config_path, Config config, bool verbose)
       heartbeat_timer_(io_),
       watchdog_timer_(io_),
       schedule_timer_(io_),
+      deadline_timer_(io_),
       rng_(std::random_device{}()),
       keep_running_(boost::asio::make_work_guard(io_)),
       metrics_(kVersion, schedule_names(schedules_), dataset_names(),
@@ -77,6 +78,7 @@ int Controller::run() {
   notifier_ = make_notifier(config_.notify);
   start_watchdog();
   start_listener();
+  arm_deadlines();
   arm_rescan();
   arm_heartbeat();
   log_event(spdlog::level::info, "daemon.starting",
@@ -198,6 +200,13 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
   metrics_.database_up(true);
   if (ever_connected_) metrics_.reconnected();
   metrics_.segments(info.segments);
+  if (info.last_refresh_success) {
+    const auto at =
+        std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(*info.last_refresh_success)));
+    if (!last_refresh_ok_ || at > *last_refresh_ok_) last_refresh_ok_ = at;
+    metrics_.last_success("refresh", *info.last_refresh_success);
+  }
   metrics_changed();
   settings_due_ = false;  // the set-up applied them
   if (outage_started_) {
@@ -431,6 +440,8 @@ void Controller::reload() {
     if (ever_connected_) arm_schedules();
     rescan_timer_.cancel();
     arm_rescan();
+    deadline_timer_.cancel();
+    arm_deadlines();
     log_event(spdlog::level::info, "config.reloaded",
               {{"config", config_path_.string()}, {"database_changed", database_changed ? "yes" : "no"}});
     if (database_changed) {
@@ -460,8 +471,8 @@ void Controller::begin_shutdown(const std::string& why) {
   log_event(
       spdlog::level::info, "daemon.stopping",
       {{"reason", why}, {"in_flight", busy_ ? "yes" : "no"}, {"waiting_files", std::to_string(queue_.waiting())}});
-  for (auto* t :
-       {&rescan_timer_, &settle_timer_, &wake_timer_, &reconnect_timer_, &heartbeat_timer_, &schedule_timer_}) {
+  for (auto* t : {&rescan_timer_, &settle_timer_, &wake_timer_, &reconnect_timer_, &heartbeat_timer_, &schedule_timer_,
+                  &deadline_timer_}) {
     t->cancel();
   }
   watch_.reset();

@@ -64,6 +64,9 @@ class Controller {
 
   // ---- schedules -------------------------------------------------------
   void arm_schedules();
+  // refresh_overdue: checked on a timer while any schedule has a deadline.
+  void arm_deadlines();
+  void check_deadlines();
   void want_refresh(RefreshRequest request);
   void want_refresh_after_data(const std::string& started_by);
 
@@ -131,7 +134,7 @@ class Controller {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer rescan_timer_, settle_timer_, wake_timer_, reconnect_timer_, heartbeat_timer_,
-      watchdog_timer_, schedule_timer_;
+      watchdog_timer_, schedule_timer_, deadline_timer_;
   std::unique_ptr<InotifyWatch> watch_;
   std::unique_ptr<InboxTracker> tracker_;
   InboxQueue queue_;
@@ -141,6 +144,9 @@ class Controller {
        shutdown_posted_ = false, settings_due_ = false, reconnect_due_ = false;
   std::optional<SteadyTime> outage_started_;
   std::string outage_subject_;  // names the outage in its alerts
+  // The newest successful refresh known (by anyone), for deadlines.
+  std::optional<std::chrono::system_clock::time_point> last_refresh_ok_;
+  std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
   unsigned reconnect_attempt_ = 0;
   std::chrono::microseconds watchdog_period_{0};
   std::mt19937 rng_;

@@ -1,4 +1,6 @@
 // Schedules and refreshes.
+#include <algorithm>
+
 #include "controller.h"
 #include "service_notify.h"
 
@@ -42,6 +44,41 @@ void Controller::arm_schedules() {
     }
     arm_schedules();
   });
+}
+
+void Controller::arm_deadlines() {
+  unsigned shortest = 0;
+  for (const auto& s : config_.schedules) {
+    if (s.deadline_seconds > 0 && (shortest == 0 || s.deadline_seconds < shortest)) shortest = s.deadline_seconds;
+  }
+  if (shortest == 0) return;
+  // Often enough that a short deadline is noticed soon after it passes.
+  const auto period = std::chrono::seconds(std::clamp(shortest / 4, 1u, 60u));
+  deadline_timer_.expires_after(period);
+  deadline_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    check_deadlines();
+    arm_deadlines();
+  });
+}
+
+void Controller::check_deadlines() {
+  const auto now = std::chrono::system_clock::now();
+  const auto since = last_refresh_ok_.value_or(started_at_);
+  const auto quiet = std::chrono::duration_cast<std::chrono::seconds>(now - since);
+  for (const auto& s : config_.schedules) {
+    if (s.deadline_seconds == 0 || quiet < std::chrono::seconds(s.deadline_seconds)) continue;
+    log_event(spdlog::level::warn, "refresh.overdue",
+              {{"schedule", s.name},
+               {"deadline_seconds", std::to_string(s.deadline_seconds)},
+               {"seconds_since_success", std::to_string(quiet.count())}});
+    notifier_->raise({"refresh_overdue",
+                      "schedule " + s.name,
+                      "no successful refresh for " + std::to_string(quiet.count()) + " s (schedule " + s.name +
+                          " has a deadline of " + std::to_string(s.deadline_seconds) + " s)",
+                      {{"schedule", s.name}},
+                      {}});
+  }
 }
 
 void Controller::want_refresh(RefreshRequest request) {
@@ -105,6 +142,7 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
                           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   }
   if (!result.segments.empty()) metrics_.segments(result.segments);
+  if (out.status == RunStatus::Succeeded) last_refresh_ok_ = std::chrono::system_clock::now();
   if (!result.not_needed && out.status == RunStatus::Failed) {
     const std::string run = std::to_string(out.run_id);
     notifier_->raise({"run_failed",

@@ -96,6 +96,12 @@ void DaemonMetrics::run_finished(const std::string& kind, const std::string& tri
   if (status == "succeeded") metrics_.set("segmentd_last_success_timestamp_seconds", {kind}, finished_at);
 }
 
+void DaemonMetrics::last_success(const std::string& kind, double at_seconds) {
+  if (at_seconds > metrics_.value("segmentd_last_success_timestamp_seconds", {kind})) {
+    metrics_.set("segmentd_last_success_timestamp_seconds", {kind}, at_seconds);
+  }
+}
+
 void DaemonMetrics::file_finished(const std::string& dataset, const std::string& status, std::uint64_t rows_loaded,
                                   std::uint64_t rows_rejected) {
   metrics_.add("segmentd_files_total", {dataset, status});

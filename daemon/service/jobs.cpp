@@ -89,6 +89,11 @@ ConnectInfo set_up_session(DbSession& db, std::unique_ptr<NamedLock>& hold, cons
   }
   take_daemon_lock(db, hold, config);
   info.segments = segment_sizes(db);
+  if (const auto t = query_value(db,
+                                 "SELECT UNIX_TIMESTAMP(MAX(finished_at)) FROM pipeline_runs "
+                                 "WHERE kind = 'refresh' AND status = 'succeeded'")) {
+    info.last_refresh_success = std::stod(*t);
+  }
   info.orphans = close_orphaned_runs(db);
   apply_segmentation_settings(db, config);
   apply_fallback_event(db, config.fallback_event);

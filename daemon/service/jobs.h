@@ -38,6 +38,7 @@ struct ConnectInfo {
   ConnectionFacts connection;
   std::vector<std::string> missing_privileges;    // of README's grants
   std::map<std::string, std::uint64_t> segments;  // customers per segment now
+  std::optional<double> last_refresh_success;     // Unix seconds, by anyone
   OrphanedRuns orphans;
   std::string event_scheduler;
   std::optional<std::string> catchup;  // a schedule was missed while down

@@ -41,7 +41,11 @@ for p in $plain_port $tls_port $hang_port; do
   for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done
 done
 
-write_config "observability:
+write_config "schedules:
+  - name: nightly
+    cron: \"0 3 * * *\"
+    deadline: 4s
+observability:
   listen: \"\"
   textfile: $work/segmentd.prom
 notify:
@@ -73,6 +77,11 @@ wait_for_log "inbox.file_processed file=olist_customers_dataset.csv" 8
 ! grep -q "notify.failed target=hang" "$work/daemon.log" || fail "the hanging receiver failed before the load finished"
 wait_for_log "notify.failed target=hang event=file_quarantined error=\"receive: timed out\"" 30
 [ -s "$work/hang.log" ] || fail "the hanging receiver was never contacted"
+
+# No refresh has succeeded since the start, past the 4 s deadline.
+wait_for_log "notify.sent target=plain event=refresh_overdue" 30
+grep -q '"schedule":"nightly"' "$work/plain.log" || fail "refresh_overdue payload"
+! grep -q "target=tls event=refresh_overdue" "$work/daemon.log" || fail "tls did not ask for refresh_overdue"
 
 # A failed refresh: rules that leave combinations without a segment.
 sql "DELETE FROM rfm_segment_rules WHERE segment_name = 'Champions'"
