@@ -147,6 +147,7 @@ class Controller {
   // The newest successful refresh known (by anyone), for deadlines.
   std::optional<std::chrono::system_clock::time_point> last_refresh_ok_;
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
+  std::set<std::string> overdue_;  // schedules past their deadline (logged once)
   unsigned reconnect_attempt_ = 0;
   std::chrono::microseconds watchdog_period_{0};
   std::mt19937 rng_;

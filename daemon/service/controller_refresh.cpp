@@ -67,11 +67,17 @@ void Controller::check_deadlines() {
   const auto since = last_refresh_ok_.value_or(started_at_);
   const auto quiet = std::chrono::duration_cast<std::chrono::seconds>(now - since);
   for (const auto& s : config_.schedules) {
-    if (s.deadline_seconds == 0 || quiet < std::chrono::seconds(s.deadline_seconds)) continue;
-    log_event(spdlog::level::warn, "refresh.overdue",
-              {{"schedule", s.name},
-               {"deadline_seconds", std::to_string(s.deadline_seconds)},
-               {"seconds_since_success", std::to_string(quiet.count())}});
+    if (s.deadline_seconds == 0 || quiet < std::chrono::seconds(s.deadline_seconds)) {
+      overdue_.erase(s.name);
+      continue;
+    }
+    // Logged once when it becomes overdue; the alert repeats per target.
+    if (overdue_.insert(s.name).second) {
+      log_event(spdlog::level::warn, "refresh.overdue",
+                {{"schedule", s.name},
+                 {"deadline_seconds", std::to_string(s.deadline_seconds)},
+                 {"seconds_since_success", std::to_string(quiet.count())}});
+    }
     notifier_->raise({"refresh_overdue",
                       "schedule " + s.name,
                       "no successful refresh for " + std::to_string(quiet.count()) + " s (schedule " + s.name +

@@ -82,6 +82,10 @@ wait_for_log "notify.failed target=hang event=file_quarantined error=\"receive: 
 wait_for_log "notify.sent target=plain event=refresh_overdue" 30
 grep -q '"schedule":"nightly"' "$work/plain.log" || fail "refresh_overdue payload"
 ! grep -q "target=tls event=refresh_overdue" "$work/daemon.log" || fail "tls did not ask for refresh_overdue"
+# Logged once per episode: a second line only after a refresh succeeded.
+awk '/refresh.overdue schedule=nightly/ { if (open) bad = 1; open = 1 }
+     /refresh.finished .*status=succeeded/ { open = 0 }
+     END { exit bad }' "$work/daemon.log" || fail "refresh.overdue logged on every check"
 
 # A failed refresh: rules that leave combinations without a segment.
 sql "DELETE FROM rfm_segment_rules WHERE segment_name = 'Champions'"
