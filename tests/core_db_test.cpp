@@ -319,3 +319,43 @@ TEST(CoreExports, AFullDiskLeavesThePreviousSetCurrentAndIsRecorded) {
 
 }  // namespace
 }  // namespace segmentd::test
+
+namespace segmentd::test {
+namespace {
+
+std::map<std::string, std::string> segment_of_each(DbSession& db) {
+  std::map<std::string, std::string> out;
+  for (const auto& row : db.query("SELECT customer_unique_id, segment_name FROM customer_segments").rows) {
+    out[*row.at(0)] = *row.at(1);
+  }
+  return out;
+}
+
+// The segment_shift alert's count equals the customers whose segment
+// differs between the two results, counted here from the live table.
+TEST(CoreRefresh, SegmentShiftCountsCustomersWhoChangedSegment) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 60);
+  const RefreshOutcome first = run_refresh(t.db(), "cli", this_process());
+  ASSERT_EQ(first.status, RunStatus::Succeeded);
+  const auto before = segment_of_each(t.db());
+  // Half the customers buy much more: their monetary scores move.
+  t.db().execute("UPDATE order_payments SET payment_value = payment_value * 40 WHERE order_id LIKE 'o10_0%'");
+  t.db().execute("UPDATE order_payments SET payment_value = payment_value * 40 WHERE order_id LIKE 'o10%5'");
+  const RefreshOutcome second = run_refresh(t.db(), "cli", this_process());
+  ASSERT_EQ(second.status, RunStatus::Succeeded);
+  const auto after = segment_of_each(t.db());
+  std::uint64_t moved = 0;
+  for (const auto& [id, segment] : after) moved += before.count(id) && before.at(id) != segment;
+  ASSERT_GT(moved, 0u) << "the data change moved nobody: the test proves nothing";
+  const SegmentShift shift = segment_shift(t.db(), first.run_id, second.run_id);
+  EXPECT_EQ(shift.moved, moved);
+  EXPECT_EQ(shift.in_both, 60u);
+  EXPECT_DOUBLE_EQ(shift.share(), static_cast<double>(moved) / 60);
+  // The same run against itself: nothing moved.
+  EXPECT_EQ(segment_shift(t.db(), second.run_id, second.run_id).moved, 0u);
+}
+
+}  // namespace
+}  // namespace segmentd::test

@@ -55,6 +55,17 @@ TEST(AlertPolicy, OutageAfterNotifyAfterAndRecoveredOnlyToThoseTold) {
   EXPECT_TRUE(p.decide(up, t0 + seconds(101)).empty());
 }
 
+TEST(AlertPolicy, SegmentShiftAboveEachTargetsShare) {
+  auto strict = target("strict");
+  strict.segment_shift_share = 0.05;
+  AlertPolicy p({target("default"), strict});  // default share 0.2
+  Alert shift{"segment_shift", "refresh run 9", "moved", {}, {}, 0.1};
+  EXPECT_EQ(p.decide(shift, Clock::time_point{}), (std::vector<std::size_t>{1}));
+  shift.subject = "refresh run 10";
+  shift.share = 0.5;
+  EXPECT_EQ(p.decide(shift, Clock::time_point{}), (std::vector<std::size_t>{0, 1}));
+}
+
 TEST(AlertPayload, AlertmanagerShapeAndSlackText) {
   const auto now = std::chrono::system_clock::from_time_t(1700000000);
   const Alert a{"file_quarantined", "orders.csv", "file orders.csv was refused", {{"dataset", "orders"}}, {}};
@@ -99,6 +110,12 @@ TEST(NotifyConfig, TargetsAndChecks) {
   EXPECT_EQ(c.notify[0].name, "notify[0]");
   EXPECT_EQ(c.notify[0].repeat_interval_seconds, 1800u);
   EXPECT_EQ(c.notify[1].notify_after_seconds, 45u);
+  EXPECT_DOUBLE_EQ(c.notify[0].segment_shift_share, 0.2);
+  EXPECT_DOUBLE_EQ(
+      parse_config("database: {}\nnotify:\n  - {url: \"http://x/\", segment_shift_share: 0.35}\n", "t.yaml")
+          .notify[0]
+          .segment_shift_share,
+      0.35);
   const Config d = parse_config("database: {}\nschedules:\n  - {name: n, cron: \"@daily\", deadline: 26h}\n", "t.yaml");
   EXPECT_EQ(d.schedules.at(0).deadline_seconds, 26u * 3600);
   EXPECT_EQ(parse_config("database: {}\n", "t.yaml").schedules.at(0).deadline_seconds, 0u);
@@ -116,6 +133,7 @@ TEST(NotifyConfig, TargetsAndChecks) {
   EXPECT_NE(error_of("{url: \"http://x/\", events: [disk_full]}").find("unknown event"), std::string::npos);
   EXPECT_NE(error_of("{url: \"http://x/\", format: xml}").find("json or slack"), std::string::npos);
   EXPECT_NE(error_of("{url: \"http://x/\", repeat_interval: soon}").find("30s, 5m"), std::string::npos);
+  EXPECT_NE(error_of("{url: \"http://x/\", segment_shift_share: 1.5}").find("between 0 and 1"), std::string::npos);
 }
 
 }  // namespace

@@ -351,6 +351,14 @@ std::vector<NotifyTarget> read_notify(YamlSection& top) {
     item.read("ca", t.ca);
     t.repeat_interval_seconds = read_duration(item, "repeat_interval", t.repeat_interval_seconds);
     t.notify_after_seconds = read_duration(item, "notify_after", t.notify_after_seconds);
+    if (item.has("segment_shift_share")) {
+      std::string share;
+      item.read("segment_shift_share", share);
+      if (!std::regex_match(share, std::regex("(0(\\.[0-9]+)?|1(\\.0+)?)"))) {
+        item.fail("segment_shift_share", "must be a share between 0 and 1 (e.g. 0.2), got \"" + share + "\"");
+      }
+      t.segment_shift_share = std::stod(share);
+    }
     item.finish();
     if (t.url.empty() == t.url_file.empty()) item.fail("url", "set url or url_file (one of them)");
     if (!t.url.empty() && !std::regex_match(t.url, std::regex("https?://[^/\\s]+(/\\S*)?"))) {
@@ -361,8 +369,10 @@ std::vector<NotifyTarget> read_notify(YamlSection& top) {
     }
     for (const auto& e : t.events) {
       if (std::find(kNotifyEvents.begin(), kNotifyEvents.end(), e) == kNotifyEvents.end()) {
-        item.fail("events", "unknown event \"" + e +
-                                "\" (run_failed, file_quarantined, refresh_overdue, database_unavailable, recovered)");
+        item.fail(
+            "events",
+            "unknown event \"" + e +
+                "\" (run_failed, file_quarantined, refresh_overdue, database_unavailable, recovered, segment_shift)");
       }
     }
     out.push_back(std::move(t));

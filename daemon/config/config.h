@@ -146,12 +146,13 @@ struct NotifyTarget {
   unsigned repeat_interval_seconds = 4 * 3600;  // the same alert again no sooner
   unsigned notify_after_seconds = 300;          // database_unavailable after this long
   std::string ca;                               // PEM CA for https; default the system's
+  double segment_shift_share = 0.2;             // segment_shift above this share of customers
   bool operator==(const NotifyTarget&) const = default;
 };
 
 // The events a target can ask for.
-inline const std::vector<std::string> kNotifyEvents = {"run_failed", "file_quarantined", "refresh_overdue",
-                                                       "database_unavailable", "recovered"};
+inline const std::vector<std::string> kNotifyEvents = {"run_failed",           "file_quarantined", "refresh_overdue",
+                                                       "database_unavailable", "recovered",        "segment_shift"};
 
 struct LoggingConfig {
   std::string level = "info";

@@ -66,4 +66,16 @@ std::map<std::string, std::uint64_t> segment_sizes(DbSession& db) {
   return out;
 }
 
+SegmentShift segment_shift(DbSession& db, std::uint64_t previous_run, std::uint64_t run) {
+  SegmentShift out{previous_run, run, 0, 0};
+  const DbResult r = db.query(
+      "SELECT COUNT(*), COALESCE(SUM(p.segment_name <> c.segment_name), 0) FROM customer_segment_history c "
+      "JOIN customer_segment_history p ON p.run_id = ? AND p.customer_unique_id = c.customer_unique_id "
+      "WHERE c.run_id = ?",
+      {static_cast<std::int64_t>(previous_run), static_cast<std::int64_t>(run)});
+  out.in_both = std::stoull(r.rows.at(0).at(0).value_or("0"));
+  out.moved = std::stoull(r.rows.at(0).at(1).value_or("0"));
+  return out;
+}
+
 }  // namespace segmentd

@@ -30,6 +30,15 @@ RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIde
 // rfm_segment_rules included (0 when empty).
 std::map<std::string, std::uint64_t> segment_sizes(DbSession& db);
 
+// How many customers changed segment between two refreshes' results
+// (customer_segment_history), of those in both.
+struct SegmentShift {
+  std::uint64_t previous_run = 0, run = 0;
+  std::uint64_t in_both = 0, moved = 0;
+  double share() const { return in_both == 0 ? 0 : static_cast<double>(moved) / static_cast<double>(in_both); }
+};
+SegmentShift segment_shift(DbSession& db, std::uint64_t previous_run, std::uint64_t run);
+
 // The newest successful refresh run, or 0 when none succeeded yet.
 std::uint64_t newest_successful_refresh(DbSession& db);
 

@@ -1,5 +1,6 @@
 // Schedules and refreshes.
 #include <algorithm>
+#include <cstdio>
 
 #include "controller.h"
 #include "service_notify.h"
@@ -112,9 +113,11 @@ void Controller::start_refresh() {
   log_event(spdlog::level::info, "refresh.started", {{"trigger", to_string(wanted.trigger)}});
   job_started_ = SteadyClock::now();
   metrics_.run_started("refresh");
+  const bool measure_shift = notifier_->wants("segment_shift");
   worker_.run<RefreshResult>(
-      [wanted, exports](DbSession& db) {
-        return refresh_and_export(db, to_string(wanted.trigger), wanted.started_by, exports, wanted.only_if_owed);
+      [wanted, exports, measure_shift](DbSession& db) {
+        return refresh_and_export(db, to_string(wanted.trigger), wanted.started_by, exports, wanted.only_if_owed,
+                                  measure_shift);
       },
       [this, wanted](const JobResult<RefreshResult>& r) {
         on_refreshed(wanted, r);
@@ -149,6 +152,20 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
   }
   if (!result.segments.empty()) metrics_.segments(result.segments);
   if (out.status == RunStatus::Succeeded) last_refresh_ok_ = std::chrono::system_clock::now();
+  if (result.shift) {
+    const SegmentShift& shift = *result.shift;
+    const std::string run = std::to_string(shift.run);
+    char share[16];
+    std::snprintf(share, sizeof share, "%.1f%%", 100 * shift.share());
+    notifier_->raise({"segment_shift",
+                      "refresh run " + run,
+                      "refresh run " + run + " moved " + std::to_string(shift.moved) + " of " +
+                          std::to_string(shift.in_both) + " customers (" + share + ") to another segment since run " +
+                          std::to_string(shift.previous_run),
+                      {{"run_id", run}, {"previous_run_id", std::to_string(shift.previous_run)}},
+                      {},
+                      shift.share()});
+  }
   if (!result.not_needed && out.status == RunStatus::Failed) {
     const std::string run = std::to_string(out.run_id);
     notifier_->raise({"run_failed",

@@ -144,7 +144,7 @@ void hold_for_tests(DbSession& db) {
 }  // namespace
 
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
-                                 const ExportsConfig& exports, bool only_if_owed) {
+                                 const ExportsConfig& exports, bool only_if_owed, bool measure_shift) {
   RefreshResult result;
   close_orphaned_runs(db);
   if (only_if_owed && !refresh_owed(db)) {
@@ -155,7 +155,11 @@ RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::
     result.outcome.status = RunStatus::Succeeded;
   } else {
     hold_for_tests(db);
+    const std::uint64_t previous = measure_shift ? newest_successful_refresh(db) : 0;
     result.outcome = run_refresh(db, trigger, who_for(started_by));
+    if (previous != 0 && result.outcome.status == RunStatus::Succeeded) {
+      result.shift = segment_shift(db, previous, result.outcome.run_id);
+    }
   }
   if (result.outcome.status == RunStatus::Succeeded) result.segments = segment_sizes(db);
   if (result.outcome.status != RunStatus::Succeeded || exports.dir.empty()) return result;

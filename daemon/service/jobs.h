@@ -73,13 +73,16 @@ struct RefreshResult {
   std::optional<ExportSet> exported;
   std::string export_error;                       // set when the export failed (recorded in the run)
   std::map<std::string, std::uint64_t> segments;  // after a successful refresh
+  std::optional<SegmentShift> shift;              // against the previous success, when asked
 };
 // `only_if_owed`: first ask the database whether data is still waiting for
 // a refresh (a retry after a skipped refresh may find another one did it);
 // when none is, the newest results are still published if their set is
 // missing.
+// `measure_shift`: also count the customers who changed segment since the
+// previous successful refresh (the segment_shift alert).
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
-                                 const ExportsConfig& exports, bool only_if_owed);
+                                 const ExportsConfig& exports, bool only_if_owed, bool measure_shift = false);
 
 // Removes what a crashed segmentd process left behind: scratch copies of
 // loads, partial export sets, partial moves and temporary files. Returns

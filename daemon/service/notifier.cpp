@@ -35,6 +35,7 @@ std::vector<std::size_t> AlertPolicy::decide(const Alert& alert, Clock::time_poi
       continue;
     }
     if (alert.event == "database_unavailable" && alert.age < std::chrono::seconds(t.notify_after_seconds)) continue;
+    if (alert.event == "segment_shift" && alert.share <= t.segment_shift_share) continue;
     const auto key = std::make_tuple(i, alert.event, alert.subject);
     const auto last = last_sent_.find(key);
     if (last != last_sent_.end() && now - last->second < std::chrono::seconds(t.repeat_interval_seconds)) continue;
@@ -83,6 +84,13 @@ Notifier::Notifier(boost::asio::io_context& loop, const std::vector<NotifyTarget
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
   host_ = name;
+}
+
+bool Notifier::wants(const std::string& event) const {
+  for (const auto& t : policy_.targets()) {
+    if (t.events.empty() || std::find(t.events.begin(), t.events.end(), event) != t.events.end()) return true;
+  }
+  return false;
 }
 
 void Notifier::raise(const Alert& alert) {

@@ -25,6 +25,8 @@ struct Alert {
   std::map<std::string, std::string> labels;  // kind, trigger, run_id, file, dataset ...
   // database_unavailable: how long the outage has lasted (notify_after).
   std::chrono::seconds age{0};
+  // segment_shift: the share of customers that changed segment.
+  double share = 0;
 };
 
 class AlertPolicy {
@@ -59,6 +61,8 @@ class Notifier {
   // Resolves every target's URL (url_file read here); throws ConfigError.
   Notifier(boost::asio::io_context& loop, const std::vector<NotifyTarget>& targets, OnResult on_result = {});
   void raise(const Alert& alert);
+  // Whether any target asked for `event` (segment_shift costs a query).
+  bool wants(const std::string& event) const;
 
  private:
   boost::asio::io_context& loop_;
