@@ -4,9 +4,6 @@
 
 namespace segmentd {
 
-// CR_SSL_CONNECTION_ERROR: the client library's code for a TLS failure.
-constexpr int kTlsConnectionError = 2026;
-
 std::string endpoint_url(const DatabaseEndpoint& endpoint) {
   const bool v6 = endpoint.host.find(':') != std::string::npos;
   return "tcp://" + (v6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
@@ -24,7 +21,7 @@ ConnectAttempt plan_tcp_attempt(const DatabaseConfig& db, const DatabaseEndpoint
   if (must && !server_offers_tls) {
     throw DbError(out.url + " does not offer TLS, and database.tls.mode is " + to_string(mode) +
                       ": nothing was sent (enable TLS on the server, or lower tls.mode)",
-                  kTlsConnectionError, "HY000");
+                  server_error::kTlsConnectionError, "HY000");
   }
   const bool use_tls = mode != TlsMode::Disabled && server_offers_tls;
   if (use_tls) {
@@ -64,9 +61,8 @@ std::optional<bool> GreetingMemory::offers_tls(const std::string& url) const {
 }
 
 void GreetingMemory::after_attempt(const std::string& url, bool offers_tls, int error_code) {
-  constexpr int kAccessDenied = 1045;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (error_code == kAccessDenied) {
+  if (error_code == server_error::kAccessDenied) {
     known_[url] = offers_tls;
   } else {
     known_.erase(url);

@@ -298,7 +298,7 @@ sql::Driver* driver() {
 
 // A hint for the errors whose usual cause is the TLS or key settings.
 std::string hint_for(int code, const DatabaseConfig& config, const ConnectAttempt& attempt) {
-  constexpr int kAccessDenied = 1045, kSecureTransportRequired = 3159, kAuthNeedsSecureConnection = 2061;
+  using namespace server_error;
   const bool plaintext_tcp = attempt.url.rfind("tcp://", 0) == 0 && !attempt.must_be_encrypted;
   if (plaintext_tcp && (code == kAccessDenied || code == kSecureTransportRequired)) {
     std::string hint = " (the connection was not encrypted, tls.mode " + std::string(to_string(config.tls.mode)) +
@@ -312,8 +312,8 @@ std::string hint_for(int code, const DatabaseConfig& config, const ConnectAttemp
   if (code == kAuthNeedsSecureConnection) {
     return " (set database.server_public_key, use TLS, or set get_server_public_key: true to trust the network)";
   }
-  constexpr int kTlsError = 2026;
-  if (code == kTlsError && (config.tls.mode == TlsMode::VerifyCa || config.tls.mode == TlsMode::VerifyIdentity)) {
+  if (code == kTlsConnectionError &&
+      (config.tls.mode == TlsMode::VerifyCa || config.tls.mode == TlsMode::VerifyIdentity)) {
     std::string hint = " (database.tls.mode " + std::string(to_string(config.tls.mode)) +
                        ": the server's certificate " + "was checked against " +
                        (config.tls.ca.empty() ? std::string(kSystemCaPath) : config.tls.ca);
@@ -365,7 +365,7 @@ std::unique_ptr<MysqlSession> connect_once(const DatabaseConfig& config, const C
       throw DbError(
           "the server's greeting offered TLS but the session is not encrypted (a downgrade in between?); "
           "closed before use",
-          2026, "HY000");
+          server_error::kTlsConnectionError, "HY000");
     }
   }
   return session;

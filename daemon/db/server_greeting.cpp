@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "errors.h"
+#include "unique_fd.h"
 
 namespace segmentd {
 namespace {
@@ -16,20 +17,6 @@ namespace {
 constexpr std::uint32_t kClientSsl = 0x0800;
 constexpr unsigned char kProtocol10 = 10;
 constexpr unsigned char kErrorPacket = 0xFF;
-
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 struct AddrInfo {
   addrinfo* list = nullptr;
@@ -130,7 +117,7 @@ ServerGreeting read_server_greeting(const std::string& host, unsigned port, std:
   }
   int last_errno = 0;
   for (addrinfo* ai = found.list; ai != nullptr; ai = ai->ai_next) {
-    Socket sock(connect_one(*ai, deadline));
+    UniqueFd sock(connect_one(*ai, deadline));
     if (sock.get() < 0) {
       last_errno = errno;
       continue;

@@ -24,6 +24,7 @@
 #include "sort_key.h"
 #include "text.h"
 #include "transaction.h"
+#include "unique_fd.h"
 
 namespace segmentd {
 namespace {
@@ -35,21 +36,6 @@ constexpr std::size_t kMaxNameBytes = 8192;
 constexpr std::size_t kMaxMessageBytes = 4096;
 
 constexpr std::size_t kInsertBatchRows = 1000;
-// RAII for a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // A scratch file removed on destruction unless released.
 class TempFile {
  public:
@@ -221,7 +207,7 @@ class FileIngest {
       out_.message = "cannot read: " + std::string(std::strerror(errno));
       return false;
     }
-    fd_ = std::make_unique<Fd>(fd);
+    fd_ = std::make_unique<UniqueFd>(fd);
     struct stat fst {};
     if (::fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode) || fst.st_ino != st.st_ino) {
       out_.message = "changed while being opened; not read";
@@ -623,7 +609,7 @@ class FileIngest {
   const IngestOptions& options_;
   std::optional<std::uint64_t> run_id_;
   FileOutcome out_;
-  std::unique_ptr<Fd> fd_;
+  std::unique_ptr<UniqueFd> fd_;
   bool stage_exists_ = false;
   std::string first_reject_;
   std::string started_at_;

@@ -89,7 +89,8 @@ class Controller {
   void on_loaded(const std::string& name, const JobResult<LoadResult>& r);
   static void remove_rejects(const JobResult<LoadResult>& r);
   void count_load(const JobResult<LoadResult>& r, SteadyTime now);
-  void give_up(const std::string& name, SteadyTime now, std::uint64_t run_id, const std::string& why);
+  void give_up(const std::string& name, SteadyTime now, std::uint64_t run_id, const std::string& dataset,
+               const std::string& why);
 
   // ---- moving a file out --------------------------------------------------
   void start_move(const std::string& name);

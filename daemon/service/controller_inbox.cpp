@@ -149,7 +149,7 @@ void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>&
       return;
     case LoadVerdict::GiveUp:
       remove_rejects(r);
-      return give_up(name, now, r.value ? r.value->run_id : 0,
+      return give_up(name, now, r.value ? r.value->run_id : 0, r.value ? r.value->file.dataset : std::string(),
                      "gave up after " + std::to_string(failures + 1) + " attempts: " + why);
     case LoadVerdict::LetGo:
       queue_.drop(name);
@@ -186,7 +186,8 @@ void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>&
 void Controller::count_load(const JobResult<LoadResult>& r, SteadyTime now) {
   const double seconds = std::chrono::duration<double>(now - job_started_).count();
   const double unix_now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  if (!r.value || r.value->gone) {
+  if (r.value && r.value->gone) return metrics_.run_finished_without_run("ingest");  // nothing was loaded or recorded
+  if (!r.value) {
     metrics_.run_finished("ingest", "file", "failed", seconds, unix_now);
     return;
   }
@@ -204,12 +205,15 @@ void Controller::remove_rejects(const JobResult<LoadResult>& r) {
 
 // Quarantined with the reason, after too many failures that might have
 // passed.
-void Controller::give_up(const std::string& name, SteadyTime now, std::uint64_t run_id, const std::string& why) {
-  metrics_.file_quarantined("unknown");
+void Controller::give_up(const std::string& name, SteadyTime now, std::uint64_t run_id, const std::string& dataset,
+                         const std::string& why) {
+  metrics_.file_quarantined(dataset.empty() ? "unknown" : dataset);
   notifier_->raise({"file_quarantined",
                     escape_bytes(name),
                     "file " + escape_bytes(name) + " was moved to quarantine: " + why,
-                    {{"file", escape_bytes(name)}, {"run_id", std::to_string(run_id)}},
+                    {{"file", escape_bytes(name)},
+                     {"dataset", dataset.empty() ? "unknown" : dataset},
+                     {"run_id", std::to_string(run_id)}},
                     {}});
   MovePlan plan;
   plan.quarantine = true;

@@ -62,7 +62,6 @@ std::string Controller::readiness(bool verbose, bool& ready) const {
   // Connected means the set-up passed: the schema is current (a schema that
   // needs a migrate stops the daemon) and this daemon holds its lock.
   check("database", connected_, outage_started_ ? "unreachable or lost; reconnecting" : "not connected yet");
-  check("schema", connected_, "unknown until connected");
   check("inbox", ::access(config_.inbox.path.c_str(), W_OK) == 0, config_.inbox.path.string() + " is not writable");
   if (verbose) out << (ready ? "ready\n" : "not ready\n");
   return out.str();

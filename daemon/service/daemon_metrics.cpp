@@ -102,6 +102,10 @@ void DaemonMetrics::last_success(const std::string& kind, double at_seconds) {
   }
 }
 
+void DaemonMetrics::run_finished_without_run(const std::string& kind) {
+  metrics_.set("segmentd_running", {kind}, 0);
+}
+
 void DaemonMetrics::file_finished(const std::string& dataset, const std::string& status, std::uint64_t rows_loaded,
                                   std::uint64_t rows_rejected) {
   metrics_.add("segmentd_files_total", {dataset, status});

@@ -26,6 +26,8 @@ class DaemonMetrics {
   // `finished_at`: Unix seconds.
   void run_finished(const std::string& kind, const std::string& trigger, const std::string& status,
                     double duration_seconds, double finished_at);
+  // A job that ended without a run (its file had gone): not counted.
+  void run_finished_without_run(const std::string& kind);
   // A success known from the database (another session's, or before start).
   void last_success(const std::string& kind, double at_seconds);
   void file_finished(const std::string& dataset, const std::string& status, std::uint64_t rows_loaded,

@@ -62,6 +62,10 @@ inline constexpr int kUnknownHost = 2005;
 inline constexpr int kServerGone = 2006;
 inline constexpr int kServerLost = 2013;
 inline constexpr int kServerLostExtended = 2055;
+inline constexpr int kAccessDenied = 1045;               // login refused
+inline constexpr int kSecureTransportRequired = 3159;    // MySQL: plaintext refused
+inline constexpr int kTlsConnectionError = 2026;         // CR_SSL_CONNECTION_ERROR
+inline constexpr int kAuthNeedsSecureConnection = 2061;  // caching_sha2 without TLS or key
 }  // namespace server_error
 
 // A database error with its server code, classified by category().

@@ -111,6 +111,16 @@ stop_daemon() {
   [ "$rc" = 0 ] || fail "daemon exited with $rc after SIGTERM"
 }
 
+# free_port: a localhost TCP port nothing listens on.
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
+  done
+  fail "no free port"
+}
+
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 
 generate_data() {  # generate_data SCALE DIR

@@ -6,14 +6,6 @@
 # URL from the file is never logged.
 . "$(dirname "$0")/lib.sh"
 use_own_server
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
-  done
-  fail "no free port"
-}
 python=$(command -v python3) || fail "python3 is needed for the test receivers"
 plain_port=$(free_port) tls_port=$(free_port) hang_port=$(free_port)
 

@@ -5,14 +5,6 @@
 # database down and back, and /livez turns 503 while a job is stuck.
 . "$(dirname "$0")/lib.sh"
 use_own_server
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
-  done
-  fail "no free port"
-}
 port=$(free_port)
 url="http://127.0.0.1:$port"
 write_config "observability:
