@@ -351,6 +351,7 @@ std::vector<NotifyTarget> read_notify(YamlSection& top) {
     item.read("ca", t.ca);
     t.repeat_interval_seconds = read_duration(item, "repeat_interval", t.repeat_interval_seconds);
     t.notify_after_seconds = read_duration(item, "notify_after", t.notify_after_seconds);
+    item.read("retries", t.retries, 0, 20);
     if (item.has("segment_shift_share")) {
       std::string share;
       item.read("segment_shift_share", share);

@@ -147,6 +147,7 @@ struct NotifyTarget {
   unsigned notify_after_seconds = 300;          // database_unavailable after this long
   std::string ca;                               // PEM CA for https; default the system's
   double segment_shift_share = 0.2;             // segment_shift above this share of customers
+  unsigned retries = 4;                         // posts again after a failure, with backoff
   bool operator==(const NotifyTarget&) const = default;
 };
 

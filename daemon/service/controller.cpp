@@ -98,8 +98,11 @@ std::unique_ptr<Notifier> Controller::make_notifier(const std::vector<NotifyTarg
   std::vector<std::string> names;
   for (const auto& t : targets) names.push_back(t.name);
   metrics_.notify_targets(names);
-  return std::make_unique<Notifier>(io_, targets, [this](const std::string& target, const std::string&, bool ok) {
-    metrics_.notified(target, ok);
+  return std::make_unique<Notifier>(io_, targets, [this](const Notifier::Progress& p) {
+    using O = Notifier::Outcome;
+    if (p.outcome == O::sent || p.outcome == O::failed) metrics_.notified(p.target, p.outcome == O::sent);
+    if (p.outcome == O::dropped) metrics_.notification_dropped(p.target);
+    metrics_.notifications_queued(p.waiting);
     metrics_changed();
   });
 }

@@ -72,6 +72,11 @@ DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::
   metrics_.define("segmentd_notifications_total", T::Counter,
                   "Alerts posted to each webhook target, by result (sent: a 2xx answer; failed: anything else).",
                   {"target", "result"});
+  metrics_.define("segmentd_notifications_dropped_total", T::Counter,
+                  "Alerts dropped unsent because the delivery queue was full (the oldest goes first).", {"target"});
+  metrics_.define("segmentd_notifications_queued", T::Gauge,
+                  "Alerts waiting to be posted, retries included.");
+  metrics_.touch("segmentd_notifications_queued");
   metrics_.define("segmentd_refresh_waiting", T::Gauge, "1 while a refresh is owed or scheduled but not started.");
   metrics_.touch("segmentd_refresh_waiting");
 }
@@ -144,11 +149,20 @@ void DaemonMetrics::notify_targets(const std::vector<std::string>& names) {
   for (const auto& n : names) {
     metrics_.touch("segmentd_notifications_total", {n, "sent"});
     metrics_.touch("segmentd_notifications_total", {n, "failed"});
+    metrics_.touch("segmentd_notifications_dropped_total", {n});
   }
 }
 
 void DaemonMetrics::notified(const std::string& target, bool delivered) {
   metrics_.add("segmentd_notifications_total", {target, delivered ? "sent" : "failed"});
+}
+
+void DaemonMetrics::notification_dropped(const std::string& target) {
+  metrics_.add("segmentd_notifications_dropped_total", {target});
+}
+
+void DaemonMetrics::notifications_queued(std::size_t waiting) {
+  metrics_.set("segmentd_notifications_queued", {}, static_cast<double>(waiting));
 }
 
 void DaemonMetrics::refresh_waiting(bool waiting) {

@@ -42,6 +42,8 @@ class DaemonMetrics {
   // The webhook targets (their series start at 0) and each post's outcome.
   void notify_targets(const std::vector<std::string>& names);
   void notified(const std::string& target, bool delivered);
+  void notification_dropped(const std::string& target);
+  void notifications_queued(std::size_t waiting);
 
   std::string render() const { return metrics_.render(); }
   const Metrics& metrics() const { return metrics_; }

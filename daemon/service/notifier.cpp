@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "errors.h"
@@ -12,7 +13,6 @@
 namespace segmentd {
 
 namespace {
-constexpr unsigned kMaxInFlight = 16;
 constexpr auto kPostTimeout = std::chrono::seconds(10);
 
 std::string iso_utc(std::chrono::system_clock::time_point t) {
@@ -70,16 +70,103 @@ std::string alert_payload(const NotifyTarget& target, const Alert& alert, const 
       .dump();
 }
 
-Notifier::Notifier(boost::asio::io_context& loop, const std::vector<NotifyTarget>& targets, OnResult on_result)
-    : loop_(loop), policy_(targets), shared_(std::make_shared<Shared>()) {
-  shared_->on_result = std::move(on_result);
+struct Notifier::Delivering : std::enable_shared_from_this<Delivering> {
+  Delivering(boost::asio::io_context& io, DeliveryLimits limits) : loop(io), queue(limits), timer(io) {}
+
+  boost::asio::io_context& loop;
+  DeliveryQueue queue;
+  boost::asio::steady_timer timer;
+  std::optional<std::chrono::steady_clock::time_point> timer_at;
+  std::vector<WebhookUrl> urls;
+  std::vector<std::string> cas;
+  OnResult on_result;
+
+  void report(const std::string& target, const std::string& event, Outcome outcome) {
+    if (on_result) on_result({target, event, outcome, queue.waiting()});
+  }
+
+  void dropped(const Delivery& d) {
+    log_event(spdlog::level::warn, "notify.dropped",
+              {{"target", d.target_name},
+               {"event", d.event},
+               {"attempts", std::to_string(d.attempts)},
+               {"why", "queue full (" + std::to_string(queue.limits().capacity) + " waiting)"}});
+    report(d.target_name, d.event, Outcome::dropped);
+  }
+
+  // Starts every delivery that is due and has a slot, then sets the timer
+  // for the next one that is waiting out a backoff.
+  void pump() {
+    const auto now = std::chrono::steady_clock::now();
+    while (auto d = queue.take_due(now)) post(std::move(*d));
+    const auto due = queue.next_due();
+    if (!due || (timer_at && *timer_at <= *due)) return;
+    timer_at = *due;
+    timer.expires_at(*due);
+    timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      self->timer_at.reset();
+      self->pump();
+    });
+  }
+
+  void post(Delivery d) {
+    const std::size_t i = d.target;
+    std::string body = d.body;
+    post_webhook(loop, urls[i], std::move(body), cas[i], kPostTimeout,
+                 [self = shared_from_this(), d = std::move(d)](const WebhookResult& r) mutable {
+                   self->posted(std::move(d), r);
+                 });
+  }
+
+  void posted(Delivery d, const WebhookResult& r) {
+    const std::string target = d.target_name, event = d.event, attempts = std::to_string(d.attempts);
+    if (r.ok) {
+      queue.finished();
+      log_event(spdlog::level::info, "notify.sent",
+                {{"target", target}, {"event", event}, {"status", std::to_string(r.status)}, {"attempts", attempts}});
+      report(target, event, Outcome::sent);
+    } else {
+      // The URL is never logged: it may hold a token.
+      const std::string error = r.status != 0 ? "HTTP " + std::to_string(r.status) : r.error;
+      DeliveryQueue::Retry retry;
+      if (retryable_status(r.status)) {
+        const auto wait = backoff_after(d.attempts, queue.limits());
+        retry = queue.retry(std::move(d), std::chrono::steady_clock::now());
+        if (retry.requeued) {
+          report(target, event, Outcome::retrying);
+          log_event(spdlog::level::warn, "notify.retry",
+                    {{"target", target},
+                     {"event", event},
+                     {"error", error},
+                     {"attempts", attempts},
+                     {"retry_in", std::to_string(wait.count()) + "s"}});
+        }
+        if (retry.dropped) dropped(*retry.dropped);
+      } else {
+        queue.finished();
+      }
+      if (!retry.requeued) {
+        log_event(spdlog::level::warn, "notify.failed",
+                  {{"target", target}, {"event", event}, {"error", error}, {"attempts", attempts}});
+        report(target, event, Outcome::failed);
+      }
+    }
+    pump();
+  }
+};
+
+Notifier::Notifier(boost::asio::io_context& loop, const std::vector<NotifyTarget>& targets, OnResult on_result,
+                   DeliveryLimits limits)
+    : policy_(targets), delivering_(std::make_shared<Delivering>(loop, limits)) {
+  delivering_->on_result = std::move(on_result);
   for (const auto& t : targets) {
-    urls_.push_back(resolve_notify_url(t));
     try {
-      parse_webhook_url(urls_.back());
+      delivering_->urls.push_back(parse_webhook_url(resolve_notify_url(t)));
     } catch (const UserError& e) {
       throw ConfigError(t.name + ": " + e.what());
     }
+    delivering_->cas.push_back(t.ca);
   }
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
@@ -93,30 +180,17 @@ bool Notifier::wants(const std::string& event) const {
   return false;
 }
 
+std::size_t Notifier::waiting() const { return delivering_->queue.waiting(); }
+
 void Notifier::raise(const Alert& alert) {
   for (const std::size_t i : policy_.decide(alert, std::chrono::steady_clock::now())) {
     const NotifyTarget& t = policy_.targets()[i];
-    if (shared_->in_flight >= kMaxInFlight) {
-      log_event(spdlog::level::warn, "notify.dropped",
-                {{"target", t.name}, {"event", alert.event}, {"why", "too many posts in flight"}});
-      continue;
-    }
-    ++shared_->in_flight;
-    const std::string body = alert_payload(t, alert, host_, std::chrono::system_clock::now());
-    post_webhook(
-        loop_, parse_webhook_url(urls_[i]), body, t.ca, kPostTimeout,
-        [shared = shared_, name = t.name, event = alert.event](const WebhookResult& r) {
-          --shared->in_flight;
-          if (shared->on_result) shared->on_result(name, event, r.ok);
-          if (r.ok) {
-            log_event(spdlog::level::info, "notify.sent",
-                      {{"target", name}, {"event", event}, {"status", std::to_string(r.status)}});
-          } else {
-            // The URL is never logged: it may hold a token.
-            log_event(spdlog::level::warn, "notify.failed", {{"target", name}, {"event", event}, {"error", r.error}});
-          }
-        });
+    Delivery d{i, t.name, alert.event, alert_payload(t, alert, host_, std::chrono::system_clock::now())};
+    d.max_attempts = t.retries + 1;
+    if (auto dropped = delivering_->queue.push(std::move(d))) delivering_->dropped(*dropped);
+    delivering_->report(t.name, alert.event, Outcome::queued);
   }
+  delivering_->pump();
 }
 
 }  // namespace segmentd

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config.h"
+#include "delivery_queue.h"
 
 namespace segmentd {
 
@@ -54,28 +55,37 @@ class AlertPolicy {
 std::string alert_payload(const NotifyTarget& target, const Alert& alert, const std::string& host,
                           std::chrono::system_clock::time_point now);
 
+// Each alert becomes one delivery per target it goes to, queued
+// (delivery_queue.h: bounded, drops the oldest, backs off between
+// attempts) and posted on the loop, never waiting.
 class Notifier {
  public:
-  // Each post's outcome: target name, event, delivered or not.
-  using OnResult = std::function<void(const std::string&, const std::string&, bool)>;
+  // What happened to a delivery: queued, requeued after a failed post,
+  // or its end: delivered, failed for good, or dropped from a full queue.
+  enum class Outcome { queued, retrying, sent, failed, dropped };
+  struct Progress {
+    std::string target;
+    std::string event;
+    Outcome outcome;
+    std::size_t waiting;  // deliveries queued after this one
+  };
+  using OnResult = std::function<void(const Progress&)>;
   // Resolves every target's URL (url_file read here); throws ConfigError.
-  Notifier(boost::asio::io_context& loop, const std::vector<NotifyTarget>& targets, OnResult on_result = {});
+  Notifier(boost::asio::io_context& loop, const std::vector<NotifyTarget>& targets, OnResult on_result = {},
+           DeliveryLimits limits = {});
   void raise(const Alert& alert);
   // Whether any target asked for `event` (segment_shift costs a query).
   bool wants(const std::string& event) const;
+  std::size_t waiting() const;
 
  private:
-  boost::asio::io_context& loop_;
   AlertPolicy policy_;
-  std::vector<std::string> urls_;
   std::string host_;
-  // What a post's completion touches, shared with it: a reload may replace
-  // this Notifier while a post is still in flight.
-  struct Shared {
-    unsigned in_flight = 0;
-    OnResult on_result;
-  };
-  std::shared_ptr<Shared> shared_;
+  // The queue and what a post needs, shared with posts and the retry
+  // timer: a reload may replace this Notifier while deliveries are still
+  // pending, and they are still made.
+  struct Delivering;
+  std::shared_ptr<Delivering> delivering_;
 };
 
 }  // namespace segmentd

@@ -51,7 +51,8 @@ notify:
     events: [file_quarantined, run_failed]
   - name: hang
     url: http://127.0.0.1:$hang_port/never
-    events: [file_quarantined]"
+    events: [file_quarantined]
+    retries: 1"
 create_database
 generate_data 0.01 "$work/data"
 start_daemon
@@ -67,7 +68,9 @@ grep -q "^/slack/$secret {\"text\":\"\[segmentd .*\] file mystery.csv was refuse
 cp "$work/data/olist_customers_dataset.csv" "$work/inbox/"
 wait_for_log "inbox.file_processed file=olist_customers_dataset.csv" 8
 ! grep -q "notify.failed target=hang" "$work/daemon.log" || fail "the hanging receiver failed before the load finished"
-wait_for_log "notify.failed target=hang event=file_quarantined error=\"receive: timed out\"" 30
+wait_for_log "notify.retry target=hang event=file_quarantined error=\"receive: timed out\" attempts=1 retry_in=2s" 30
+wait_for_log "notify.failed target=hang event=file_quarantined error=\"receive: timed out\" attempts=2" 30
+expect_eq "$(grep -c "connection" "$work/hang.log")" 2 "posts to the hanging receiver (one retry)"
 [ -s "$work/hang.log" ] || fail "the hanging receiver was never contacted"
 
 # No refresh has succeeded since the start, past the 4 s deadline.
