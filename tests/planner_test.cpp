@@ -37,6 +37,32 @@ TEST(Planner, NothingToDoWhenIdle) {
   EXPECT_EQ(plan_next(f.state()).kind, ActionKind::Nothing);
 }
 
+TEST(Planner, RetentionWaitsForFilesRefreshesAndTheConnection) {
+  Fixture f;
+  auto with_retention = [&] {
+    PlanState s = f.state();
+    s.retention_due = true;
+    return s;
+  };
+  EXPECT_EQ(plan_next(with_retention()).kind, ActionKind::Retention);
+  f.queue.offer("/in/a.csv", t0);
+  EXPECT_EQ(plan_next(with_retention()).kind, ActionKind::Load);
+  f.queue.start_load("a.csv");
+  f.queue.drop("a.csv");
+  f.refresh = after_data(t0 + 5s);
+  EXPECT_EQ(plan_next(with_retention()).kind, ActionKind::WaitUntil) << "a debounced refresh waits: so does retention";
+  f.refresh.reset();
+  PlanState settling = with_retention();
+  settling.settling = 1;
+  EXPECT_EQ(plan_next(settling).kind, ActionKind::Nothing);
+  PlanState offline = with_retention();
+  offline.connected = false;
+  EXPECT_EQ(plan_next(offline).kind, ActionKind::Nothing);
+  PlanState busy = with_retention();
+  busy.busy = true;
+  EXPECT_EQ(plan_next(busy).kind, ActionKind::Nothing);
+}
+
 TEST(Planner, FilesLoadInArrivalOrderBeforeADebouncedRefresh) {
   Fixture f;
   f.queue.offer("/in/b.csv", t0);

@@ -15,6 +15,7 @@
 #include "log_event.h"
 #include "migrations.h"
 #include "refresh.h"
+#include "retention.h"
 #include "run_identity.h"
 #include "status_report.h"
 #include "tls_files.h"
@@ -76,6 +77,41 @@ int cmd_refresh(const Options& o) {
   std::cout << "run " << out.run_id << " " << to_string(out.status) << ": " << out.message << "\n";
   if (out.status == RunStatus::Succeeded) return kExitOk;
   if (out.status == RunStatus::Skipped) return kExitSkipped;
+  return kExitFailure;
+}
+
+int cmd_retention(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  require_current_schema(*db);
+  RetentionOptions options;
+  options.dry_run = o.dry_run;
+  RunIdentity who = this_process();
+  who.started_by = "segmentd retention (cli)";
+  const RetentionReport r = run_retention(*db, config.retention, config.inbox, "cli", who, options);
+  log_event(r.status == RunStatus::Failed ? spdlog::level::err : spdlog::level::info,
+            o.dry_run ? "retention.planned" : "retention.finished",
+            {{"run_id", std::to_string(r.run_id)}, {"status", to_string(r.status)}, {"message", r.message}});
+  if (o.json) {
+    std::cout << r.details_json() << "\n";
+  } else {
+    if (!o.dry_run) std::cout << "run " << r.run_id << " " << to_string(r.status) << ": ";
+    std::cout << r.message << "\n";
+    const auto list = [](const char* what, const std::vector<std::uint64_t>& ids) {
+      if (ids.empty()) return;
+      std::cout << what << ":";
+      for (const auto id : ids) std::cout << " " << id;
+      std::cout << "\n";
+    };
+    list(o.dry_run ? "history of runs due" : "history removed of runs", r.history_runs_removed);
+    list("history kept of runs", r.history_runs_kept);
+    for (const auto* f : {&r.processed, &r.quarantine}) {
+      for (const auto& name : f->names) std::cout << (f == &r.processed ? "processed/" : "quarantine/") << name << "\n";
+      for (const auto& e : f->errors) std::cout << "error: " << e << "\n";
+    }
+  }
+  if (r.status == RunStatus::Succeeded) return kExitOk;
+  if (r.status == RunStatus::Skipped) return kExitSkipped;
   return kExitFailure;
 }
 
@@ -168,6 +204,10 @@ int segmentd_main(int argc, char** argv) {
   auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the schema; re-create procedures, views, event");
   migrate_cmd->add_flag("--dry-run", o.dry_run, "List what would run without changing anything");
   auto* refresh_cmd = app.add_subcommand("refresh", "Recompute the customer segments now (trigger 'cli')");
+  auto* retention_cmd =
+      app.add_subcommand("retention", "Remove what the retention settings no longer keep, now (trigger 'cli')");
+  retention_cmd->add_flag("--dry-run", o.dry_run, "List what is due without removing or recording anything");
+  retention_cmd->add_flag("--json", o.json, "The run's details as JSON");
   auto* ingest_cmd = app.add_subcommand("ingest", "Validate and load Olist CSV files in place (trigger 'cli')");
   ingest_cmd->add_option("files", o.files, "CSV files")->required();
   auto* history_cmd = app.add_subcommand("history", "Show recorded runs from pipeline_runs");
@@ -206,6 +246,7 @@ int segmentd_main(int argc, char** argv) {
     }
     if (*migrate_cmd) return cmd_migrate(o);
     if (*refresh_cmd) return cmd_refresh(o);
+    if (*retention_cmd) return cmd_retention(o);
     if (*history_cmd) return cmd_history(o);
     if (*ingest_cmd) return cmd_ingest(o);
     if (*run_cmd) return run_daemon(o.config_path, o.verbose);

@@ -335,6 +335,29 @@ ObservabilityConfig read_observability(YamlSection section) {
   return o;
 }
 
+RetentionConfig read_retention(YamlSection section) {
+  RetentionConfig r;
+  constexpr unsigned kDays = 100000;  // about 270 years
+  section.read("pipeline_runs_days", r.pipeline_runs_days, 0, kDays);
+  section.read("ingested_files_days", r.ingested_files_days, 0, kDays);
+  section.read("history_runs", r.history_runs, 0, 1000000);
+  section.read("monthly_snapshots", r.monthly_snapshots, 0, 12000);
+  section.read("processed_files_days", r.processed_files_days, 0, kDays);
+  section.read("quarantine_files_days", r.quarantine_files_days, 0, kDays);
+  section.read("schedule", r.schedule);
+  section.read("timezone", r.timezone);
+  section.finish();
+  try {
+    CronSchedule probe(r.schedule, r.timezone);
+    if (!probe.next_after(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))) {
+      section.fail("schedule", "\"" + r.schedule + "\" never fires");
+    }
+  } catch (const std::invalid_argument& e) {
+    section.fail("schedule", e.what());
+  }
+  return r;
+}
+
 std::vector<NotifyTarget> read_notify(YamlSection& top) {
   bool present = false;
   auto items = top.sections("notify", present);
@@ -396,6 +419,7 @@ Config from_root(const YAML::Node& root, const std::string& name) {
   config.exports = read_exports(top.section("exports"));
   config.observability = read_observability(top.section("observability"));
   config.notify = read_notify(top);
+  config.retention = read_retention(top.section("retention"));
   config.logging = read_logging(top.section("logging"));
   top.finish();
   return config;

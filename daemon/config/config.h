@@ -136,6 +136,19 @@ struct ObservabilityConfig {
   bool operator==(const ObservabilityConfig&) const = default;
 };
 
+// What segmentd removes on its own (README "Retention"); 0 keeps forever.
+struct RetentionConfig {
+  unsigned pipeline_runs_days = 400;
+  unsigned ingested_files_days = 400;
+  unsigned history_runs = 30;       // successful refreshes whose history stays
+  unsigned monthly_snapshots = 24;  // months whose first successful refresh also stays
+  unsigned processed_files_days = 30;
+  unsigned quarantine_files_days = 90;
+  std::string schedule = "30 3 * * *";  // besides once at start
+  std::string timezone = "UTC";
+  bool operator==(const RetentionConfig&) const = default;
+};
+
 // One webhook that alerts are posted to (README "Alerts").
 struct NotifyTarget {
   std::string name;                             // for logs; default "notify[i]"
@@ -171,6 +184,7 @@ struct Config {
   ExportsConfig exports;
   ObservabilityConfig observability;
   std::vector<NotifyTarget> notify;
+  RetentionConfig retention;
   LoggingConfig logging;
 };
 

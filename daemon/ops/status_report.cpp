@@ -63,6 +63,36 @@ void print_schedule(const Config& config, std::chrono::sys_seconds from, unsigne
   }
 }
 
+// The settings, when the daemon's next pass is, and what the last pass did.
+static void print_retention(const Config& config, DbSession& db, std::ostream& out) {
+  const RetentionConfig& r = config.retention;
+  const auto days = [](unsigned n) { return n == 0 ? std::string("forever") : std::to_string(n) + "d"; };
+  out << "retention:       runs " << days(r.pipeline_runs_days) << ", ledger " << days(r.ingested_files_days)
+      << ", history "
+      << (r.history_runs == 0 ? std::string("forever")
+                              : "last " + std::to_string(r.history_runs) + " runs + " +
+                                    std::to_string(r.monthly_snapshots) + " monthly")
+      << ", processed/ " << days(r.processed_files_days) << ", quarantine/ " << days(r.quarantine_files_days);
+  try {
+    const CronSchedule cron(r.schedule, r.timezone);
+    const auto next = cron.next_after(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    out << "; next pass " << (next ? format_local_iso(*next, cron.offset_at(*next)) : "never") << " (\"" << r.schedule
+        << "\" " << r.timezone << ", and at daemon start)";
+  } catch (const std::invalid_argument&) {
+  }
+  out << "\n";
+  const auto last = db.query(
+      "SELECT run_id, status, DATE_FORMAT(started_at, '%Y-%m-%d %H:%i:%s'), message FROM pipeline_runs "
+      "WHERE kind = 'retention' ORDER BY run_id DESC LIMIT 1");
+  if (last.rows.empty()) {
+    out << "last retention:  none recorded\n";
+  } else {
+    const auto& row = last.rows.front();
+    out << "last retention:  run " << row[0].value_or("?") << " " << row[1].value_or("?") << " at "
+        << row[2].value_or("?") << " UTC: " << row[3].value_or("") << "\n";
+  }
+}
+
 int print_status(const Config& config, std::ostream& out) {
   int code = kExitOk;
   std::unique_ptr<DbSession> db;
@@ -115,6 +145,7 @@ int print_status(const Config& config, std::ostream& out) {
                   : "http://" + config.observability.listen + "/metrics, /livez, /readyz")
           << (config.observability.textfile.empty() ? "" : "; textfile " + config.observability.textfile.string())
           << "\n";
+      print_retention(config, *db, out);
       const auto last = db->query(
           "SELECT r.kind, r.`trigger`, r.run_id, r.status, DATE_FORMAT(r.started_at, '%Y-%m-%d %H:%i:%s'), r.message "
           "FROM pipeline_runs r JOIN (SELECT kind, `trigger`, MAX(run_id) AS run_id FROM pipeline_runs "

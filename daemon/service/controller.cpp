@@ -65,6 +65,7 @@ Controller::Controller(fs::path config_path, Config config, bool verbose)
       watchdog_timer_(io_),
       schedule_timer_(io_),
       deadline_timer_(io_),
+      retention_timer_(io_),
       rng_(std::random_device{}()),
       keep_running_(boost::asio::make_work_guard(io_)),
       metrics_(kVersion, schedule_names(schedules_), dataset_names(),
@@ -124,6 +125,7 @@ void Controller::pump() {
   state.stopping = stopping_;
   state.settings_due = settings_due_;
   state.heartbeat_due = heartbeat_due_;
+  state.retention_due = retention_due_;
   state.refresh = refresh_;
   state.settling = tracker_ ? tracker_->settling() : 0;
   state.queue = &queue_;
@@ -147,6 +149,8 @@ void Controller::pump() {
       return start_load(action.file);
     case ActionKind::Move:
       return start_move(action.file);
+    case ActionKind::Retention:
+      return start_retention();
   }
 }
 
@@ -254,6 +258,9 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
   if (!ever_connected_) {
     ever_connected_ = true;
     arm_schedules();
+    // Once at start, then on its schedule.
+    retention_due_ = true;
+    arm_retention();
     notify_ready("watching " + config_.inbox.path.string());
     log_event(spdlog::level::info, "daemon.ready", {{"inbox", config_.inbox.path.string()}});
   } else {
@@ -445,6 +452,9 @@ void Controller::reload() {
     arm_rescan();
     deadline_timer_.cancel();
     arm_deadlines();
+    retention_timer_.cancel();
+    retention_next_.reset();
+    if (ever_connected_) arm_retention();
     log_event(spdlog::level::info, "config.reloaded",
               {{"config", config_path_.string()}, {"database_changed", database_changed ? "yes" : "no"}});
     if (database_changed) {
@@ -475,7 +485,7 @@ void Controller::begin_shutdown(const std::string& why) {
       spdlog::level::info, "daemon.stopping",
       {{"reason", why}, {"in_flight", busy_ ? "yes" : "no"}, {"waiting_files", std::to_string(queue_.waiting())}});
   for (auto* t : {&rescan_timer_, &settle_timer_, &wake_timer_, &reconnect_timer_, &heartbeat_timer_, &schedule_timer_,
-                  &deadline_timer_}) {
+                  &deadline_timer_, &retention_timer_}) {
     t->cancel();
   }
   watch_.reset();

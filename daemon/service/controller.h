@@ -9,6 +9,7 @@
 //   controller_inbox.cpp    the folder, loads and moves
 //   controller_refresh.cpp  schedules and refreshes
 //   controller_observe.cpp  /metrics, /livez, /readyz, the textfile
+//   controller_retention.cpp  the daily (and start-up) retention pass
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -35,6 +36,7 @@
 #include "log_event.h"
 #include "notifier.h"
 #include "planner.h"
+#include "retention.h"
 
 namespace segmentd {
 
@@ -69,6 +71,11 @@ class Controller {
   void check_deadlines();
   void want_refresh(RefreshRequest request);
   void want_refresh_after_data(const std::string& started_by);
+
+  // ---- retention (controller_retention.cpp) ---------------------------
+  void arm_retention();
+  void start_retention();
+  void on_retention(const JobResult<RetentionReport>& r);
 
   // ---- what to do next ----------------------------------------------------
   void pump();
@@ -135,14 +142,15 @@ class Controller {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer rescan_timer_, settle_timer_, wake_timer_, reconnect_timer_, heartbeat_timer_,
-      watchdog_timer_, schedule_timer_, deadline_timer_;
+      watchdog_timer_, schedule_timer_, deadline_timer_, retention_timer_;
   std::unique_ptr<InotifyWatch> watch_;
   std::unique_ptr<InboxTracker> tracker_;
   InboxQueue queue_;
   std::optional<RefreshRequest> refresh_;
   SteadyTime last_arrival_{};
   bool busy_ = false, stopping_ = false, connected_ = false, ever_connected_ = false, heartbeat_due_ = false,
-       shutdown_posted_ = false, settings_due_ = false, reconnect_due_ = false;
+       shutdown_posted_ = false, settings_due_ = false, reconnect_due_ = false, retention_due_ = false;
+  std::optional<SysSeconds> retention_next_;  // the retention schedule's next time
   std::optional<SteadyTime> outage_started_;
   std::string outage_subject_;  // names the outage in its alerts
   // The newest successful refresh known (by anyone), for deadlines.

@@ -3,10 +3,10 @@
 namespace segmentd {
 
 namespace {
-const std::vector<std::string> kKinds = {"ingest", "refresh"};
+const std::vector<std::string> kKinds = {"ingest", "refresh", "retention"};
 // The triggers of the runs this daemon starts.
 const std::vector<std::string> kRunSeries[] = {
-    {"ingest", "file"}, {"refresh", "file"}, {"refresh", "schedule"}, {"refresh", "catchup"}};
+    {"ingest", "file"}, {"refresh", "file"}, {"refresh", "schedule"}, {"refresh", "catchup"}, {"retention", "schedule"}};
 const std::vector<std::string> kRunStatuses = {"succeeded", "failed", "skipped"};
 const std::vector<std::string> kFileStatuses = {"loaded", "duplicate", "rejected", "failed", "quarantined"};
 }  // namespace
@@ -77,6 +77,13 @@ DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::
   metrics_.define("segmentd_notifications_queued", T::Gauge,
                   "Alerts waiting to be posted, retries included.");
   metrics_.touch("segmentd_notifications_queued");
+  metrics_.define("segmentd_retention_removed_total", T::Counter,
+                  "What this daemon's retention passes removed: history_rows, pipeline_runs, ingested_files, "
+                  "processed_files, quarantine_files.",
+                  {"what"});
+  for (const char* w : {"history_rows", "pipeline_runs", "ingested_files", "processed_files", "quarantine_files"}) {
+    metrics_.touch("segmentd_retention_removed_total", {w});
+  }
   metrics_.define("segmentd_refresh_waiting", T::Gauge, "1 while a refresh is owed or scheduled but not started.");
   metrics_.touch("segmentd_refresh_waiting");
 }
@@ -163,6 +170,10 @@ void DaemonMetrics::notification_dropped(const std::string& target) {
 
 void DaemonMetrics::notifications_queued(std::size_t waiting) {
   metrics_.set("segmentd_notifications_queued", {}, static_cast<double>(waiting));
+}
+
+void DaemonMetrics::retention_removed(const std::string& what, std::uint64_t n) {
+  if (n > 0) metrics_.add("segmentd_retention_removed_total", {what}, static_cast<double>(n));
 }
 
 void DaemonMetrics::refresh_waiting(bool waiting) {

@@ -43,6 +43,7 @@ class DaemonMetrics {
   void notify_targets(const std::vector<std::string>& names);
   void notified(const std::string& target, bool delivered);
   void notification_dropped(const std::string& target);
+  void retention_removed(const std::string& what, std::uint64_t n);
   void notifications_queued(std::size_t waiting);
 
   std::string render() const { return metrics_.render(); }

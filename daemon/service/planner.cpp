@@ -31,6 +31,8 @@ const char* to_string(ActionKind k) {
       return "load";
     case ActionKind::Move:
       return "move";
+    case ActionKind::Retention:
+      return "retention";
     case ActionKind::WaitUntil:
       return "wait";
   }
@@ -79,6 +81,9 @@ Action plan_next(const PlanState& s) {
     // Settling files are re-examined by the scan's own timer, which calls
     // back; there is nothing of ours to wait for.
   }
+  // A pass is cut into slices of a few seconds (retention.h), so a file
+  // that turns up or comes off a backoff meanwhile waits one slice at most.
+  if (s.retention_due && !s.refresh && s.settling == 0) return {ActionKind::Retention, {}, {}};
   return wait_for_queue(std::nullopt);
 }
 

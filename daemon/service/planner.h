@@ -48,12 +48,13 @@ struct PlanState {
   bool stopping = false;  // no new work
   bool settings_due = false;
   bool heartbeat_due = false;
+  bool retention_due = false;  // a retention pass is wanted (or one stopped early)
   std::optional<RefreshRequest> refresh;
   std::size_t settling = 0;  // files in the inbox not yet settled
   const InboxQueue* queue = nullptr;
 };
 
-enum class ActionKind { Nothing, ApplySettings, Heartbeat, Refresh, Load, Move, WaitUntil };
+enum class ActionKind { Nothing, ApplySettings, Heartbeat, Refresh, Load, Move, Retention, WaitUntil };
 const char* to_string(ActionKind k);
 
 struct Action {
@@ -65,7 +66,8 @@ struct Action {
 // The next thing to do. Moves need no database, so they go on during an
 // outage; everything else waits for the connection. A debounced refresh
 // waits for its quiet time, for files still settling and for every file due
-// to be loaded.
+// to be loaded. Retention goes last: only when no file is due or settling
+// and no refresh waits, so it never delays data.
 Action plan_next(const PlanState& state);
 
 // Exponential backoff with jitter: `initial` doubling per attempt (0-based)
