@@ -20,8 +20,8 @@ grants=${grants//ON segmentd.\*/ON \`$database\`.*}
 grants=${grants//IDENTIFIED BY \'...\'/IDENTIFIED BY \'$password\'}
 sql_root "CREATE DATABASE \`$database\`"
 sql_root "$grants"
-# cleanup takes the exit status from $?: keep it.
-trap 'rc=$?; sql_root "DROP USER IF EXISTS '"'$user'@'localhost'"'" >/dev/null 2>&1; (exit $rc); cleanup' EXIT
+# cleanup is given the exit status: nothing before it may end the trap.
+trap 'rc=$?; sql_root "DROP USER IF EXISTS '"'$user'@'localhost'"'" >/dev/null 2>&1 || true; cleanup $rc' EXIT
 
 as_account() {
   "$(command -v mariadb || command -v mysql)" --no-defaults --socket="$PRIVDB_SOCKET" -u"$user" -p"$password" \

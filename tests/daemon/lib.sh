@@ -23,8 +23,12 @@ fail() {
   exit 1
 }
 
+# cleanup [STATUS]: a test's own EXIT trap passes the status it saw, since
+# under `set -e` anything that fails in a trap before this would end the
+# shell without cleaning up (and leave a daemon taking the next run's files).
 cleanup() {
-  local rc=$?
+  local rc=${1:-$?}
+  set +e
   if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then kill -KILL "$daemon_pid" 2>/dev/null || true; fi
   # Any other daemon of this test's config (one whose pid was replaced):
   # left running, it would take the next run's files.

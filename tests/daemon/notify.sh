@@ -25,8 +25,8 @@ pids=$!
 pids="$pids $!"
 "$python" "$src/tests/daemon/webhook_receiver.py" "$hang_port" "$work/hang.log" --hang &
 pids="$pids $!"
-# cleanup takes the exit status from $?: keep it.
-trap 'rc=$?; kill $pids 2>/dev/null; (exit $rc); cleanup' EXIT
+# cleanup is given the exit status: nothing before it may end the trap.
+trap 'rc=$?; kill $pids 2>/dev/null || true; cleanup $rc' EXIT
 secret="T0-secret-token-$RANDOM"
 echo "https://localhost:$tls_port/slack/$secret" >"$work/tls-url"
 for p in $plain_port $tls_port $hang_port; do
@@ -70,7 +70,8 @@ wait_for_log "inbox.file_processed file=olist_customers_dataset.csv" 8
 ! grep -q "notify.failed target=hang" "$work/daemon.log" || fail "the hanging receiver failed before the load finished"
 wait_for_log "notify.retry target=hang event=file_quarantined error=\"receive: timed out\" attempts=1 retry_in=2s" 30
 wait_for_log "notify.failed target=hang event=file_quarantined error=\"receive: timed out\" attempts=2" 30
-expect_eq "$(grep -c "connection" "$work/hang.log")" 2 "posts to the hanging receiver (one retry)"
+# The test's own readiness probe, the post and its one retry.
+expect_eq "$(grep -c "connection" "$work/hang.log")" 3 "connections to the hanging receiver"
 [ -s "$work/hang.log" ] || fail "the hanging receiver was never contacted"
 
 # No refresh has succeeded since the start, past the 4 s deadline.

@@ -57,8 +57,8 @@ YAML
 prometheus --config.file="$work/prometheus/prometheus.yml" --storage.tsdb.path="$work/prometheus/data" \
   --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus/log" 2>&1 &
 prom_pid=$!
-# cleanup takes the exit status from $?: keep it.
-trap 'rc=$?; kill $prom_pid 2>/dev/null; (exit $rc); cleanup' EXIT
+# cleanup is given the exit status: nothing before it may end the trap.
+trap 'rc=$?; kill $prom_pid 2>/dev/null || true; cleanup $rc' EXIT
 prom_query() {  # prom_query EXPR -> the first result's value, or empty
   curl -sf --get "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$1" |
     grep -o '"value":\[[^]]*\]' | head -1 | sed 's/.*,"\(.*\)"\]/\1/'
