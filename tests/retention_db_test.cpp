@@ -134,8 +134,8 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   EXPECT_EQ(report.ledger_rows_removed, 2u);
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(id ORDER BY id) FROM ingested_files"),
             id(in_processed) + "," + id(renamed) + "," + id(recent) + "," + id(owed));
-  (void)gone;
-  (void)rejected;
+  EXPECT_EQ(report.first_ledger_row_removed, gone);
+  EXPECT_EQ(report.last_ledger_row_removed, rejected);
   // Files arrived just now: none is 30 days old.
   EXPECT_EQ(report.processed.count, 0u);
   EXPECT_TRUE(std::filesystem::exists(folders.quarantine / "mystery.csv"));

@@ -69,15 +69,13 @@ class Pass {
     if (config_.history_runs == 0 || !go_on()) return;
     std::vector<SucceededRefresh> succeeded;
     std::vector<std::uint64_t> failed;  // runs that did not succeed keep no history
-    std::set<std::uint64_t> protect;    // running, or no run row to judge by
     for (const auto& row : db_.query(sql::kHistoryRuns).rows) {
       const std::uint64_t id = std::stoull(row[0].value_or("0"));
-      if (!row[1] || !row[2] || !row[3]) {
-        protect.insert(id);
-      } else if (*row[2] == "succeeded" && *row[1] == "refresh") {
+      // A running run's history is being written; without a run row there
+      // is nothing to judge by: both stay.
+      if (!row[1] || !row[2] || !row[3] || *row[2] == "running") continue;
+      if (*row[2] == "succeeded" && *row[1] == "refresh") {
         succeeded.push_back({id, std::chrono::sys_seconds{std::chrono::seconds{std::stoll(*row[3])}}});
-      } else if (*row[2] == "running") {
-        protect.insert(id);
       } else {
         failed.push_back(id);
       }

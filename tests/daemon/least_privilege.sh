@@ -59,7 +59,7 @@ expect_eq "$(as_account "SELECT status FROM pipeline_runs WHERE \`trigger\` = 'm
 grep -q "^daemon: *running on" "$work/status.txt" || fail "status: $(cat "$work/status.txt")"
 grep -q "account $user via mysql_native_password" "$work/status.txt" || fail "status: $(cat "$work/status.txt")"
 "$bin" --config "$work/segmentd.yaml" history >"$work/history.txt" 2>&1 || { cat "$work/history.txt"; fail "history"; }
-grep -q "refresh  file     succeeded" "$work/history.txt" || fail "history: $(cat "$work/history.txt")"
+grep -Eq "refresh +file +succeeded" "$work/history.txt" || fail "history: $(cat "$work/history.txt")"
 "$bin" --config "$work/segmentd.yaml" history --json >/dev/null 2>&1 || fail "history --json"
 stop_daemon
 
