@@ -128,7 +128,8 @@ NotifyTarget target_at(const std::string& url, unsigned retries) {
 std::vector<Notifier::Progress> deliver(const NotifyTarget& t, DeliveryLimits limits, unsigned alerts = 1) {
   boost::asio::io_context loop;
   std::vector<Notifier::Progress> seen;
-  Notifier n(loop, {t}, [&](const Notifier::Progress& p) { seen.push_back(p); }, limits);
+  Notifier n(
+      loop, {t}, [&](const Notifier::Progress& p) { seen.push_back(p); }, limits);
   for (unsigned i = 0; i < alerts; ++i) {
     n.raise({"file_quarantined", "f" + std::to_string(i), "file refused", {}});
   }
@@ -212,8 +213,8 @@ TEST(Notifier, AFullQueueDropsTheOldestAndCountsIt) {
   l.max_in_flight = 0;  // nothing leaves the queue
   boost::asio::io_context loop;
   std::vector<Notifier::Progress> seen;
-  Notifier n(loop, {target_at("http://127.0.0.1:1/h", 0)}, [&](const Notifier::Progress& p) { seen.push_back(p); },
-             l);
+  Notifier n(
+      loop, {target_at("http://127.0.0.1:1/h", 0)}, [&](const Notifier::Progress& p) { seen.push_back(p); }, l);
   for (int i = 0; i < 3; ++i) n.raise({"file_quarantined", "f" + std::to_string(i), "refused", {}});
   using O = Notifier::Outcome;
   EXPECT_EQ(outcomes(seen), (std::vector<O>{O::queued, O::queued, O::dropped, O::queued}));

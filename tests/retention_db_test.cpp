@@ -59,7 +59,9 @@ void touch(const std::filesystem::path& p) {
   std::ofstream(p) << "x\n";
 }
 
-std::string id(std::uint64_t v) { return std::to_string(v); }
+std::string id(std::uint64_t v) {
+  return std::to_string(v);
+}
 
 TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   TestDatabase t;
@@ -104,8 +106,7 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   const auto recent =
       insert_ledger(t, dir + "new.csv", "loaded", "2026-11-30 00:00:00", "2026-11-30 00:00:01", nullptr);
   // Loaded after the newest successful refresh started: still owed a refresh.
-  const auto owed =
-      insert_ledger(t, dir + "owed.csv", "loaded", "2025-02-01 00:00:00", "2026-12-02 06:00:00", nullptr);
+  const auto owed = insert_ledger(t, dir + "owed.csv", "loaded", "2025-02-01 00:00:00", "2026-12-02 06:00:00", nullptr);
 
   RetentionConfig policy;
   policy.pipeline_runs_days = 30;
@@ -126,10 +127,10 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
             id(r2) + "," + id(r4) + "," + id(r5) + "," + id(r6) + "," + id(running));
   // Runs: every old one that nothing kept points at.
   EXPECT_EQ(report.runs_removed, 1200u + 3u);  // the old ingest runs, r1, r3 and the failed refresh
-  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(run_id ORDER BY run_id) FROM pipeline_runs WHERE run_id <> " +
-                     id(report.run_id)),
-            id(r2) + "," + id(r4) + "," + id(r5) + "," + id(r6) + "," + id(running) + "," + id(pointed_at) + "," +
-                id(recent_ingest));
+  EXPECT_EQ(
+      t.scalar("SELECT GROUP_CONCAT(run_id ORDER BY run_id) FROM pipeline_runs WHERE run_id <> " + id(report.run_id)),
+      id(r2) + "," + id(r4) + "," + id(r5) + "," + id(r6) + "," + id(running) + "," + id(pointed_at) + "," +
+          id(recent_ingest));
   // Ledger: the rows of files still in processed/, the recent and the owed one stay.
   EXPECT_EQ(report.ledger_rows_removed, 2u);
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(id ORDER BY id) FROM ingested_files"),
@@ -144,8 +145,8 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   EXPECT_EQ(t.scalar("SELECT CONCAT(kind, '/', `trigger`, '/', status) FROM pipeline_runs WHERE run_id = " +
                      id(report.run_id)),
             "retention/cli/succeeded");
-  const auto details = nlohmann::json::parse(t.scalar(
-      "SELECT CAST(details AS CHAR) FROM pipeline_runs WHERE run_id = " + id(report.run_id)));
+  const auto details = nlohmann::json::parse(
+      t.scalar("SELECT CAST(details AS CHAR) FROM pipeline_runs WHERE run_id = " + id(report.run_id)));
   EXPECT_EQ(details["customer_segment_history"]["runs_removed"], nlohmann::json({r1, r3, failed}));
   EXPECT_EQ(details["customer_segment_history"]["rows_removed"], 60);
   EXPECT_EQ(details["pipeline_runs"]["removed"], 1203);
@@ -212,8 +213,8 @@ TEST(Retention, ASliceStopsBetweenBatchesAndTheNextGoesOn) {
     ASSERT_EQ(to_string(r.status), "succeeded") << r.message;
     rows += r.history_rows_removed;
     ++slices;
-    const auto details =
-        nlohmann::json::parse(t.scalar("SELECT CAST(details AS CHAR) FROM pipeline_runs WHERE run_id = " + id(r.run_id)));
+    const auto details = nlohmann::json::parse(
+        t.scalar("SELECT CAST(details AS CHAR) FROM pipeline_runs WHERE run_id = " + id(r.run_id)));
     EXPECT_EQ(details["complete"], r.complete);
     if (!r.complete) {
       EXPECT_NE(r.message.find("more is due"), std::string::npos) << r.message;
@@ -249,8 +250,9 @@ TEST(Retention, ADryRunReportsAndChangesNothing) {
   RetentionOptions options;
   options.now = fixed_now;
   options.dry_run = true;
-  const auto before = t.scalar("SELECT CONCAT((SELECT COUNT(*) FROM customer_segment_history), '/', "
-                               "(SELECT COUNT(*) FROM pipeline_runs))");
+  const auto before = t.scalar(
+      "SELECT CONCAT((SELECT COUNT(*) FROM customer_segment_history), '/', "
+      "(SELECT COUNT(*) FROM pipeline_runs))");
   const auto r = run_retention(t.db(), policy, InboxConfig{}, "cli", this_process(), options);
   EXPECT_EQ(r.run_id, 0u);
   EXPECT_EQ(r.history_runs_removed.size(), 1u);

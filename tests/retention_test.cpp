@@ -1,8 +1,8 @@
 // The retention policy with fixed times, and file expiry on a real folder
 // with a clock set ahead (a file's change time cannot be set back).
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -22,9 +22,10 @@ sys_seconds at(int y, unsigned m, unsigned d, int hour = 12) {
 }
 
 TEST(RetentionPolicy, NewestRunsPlusTheFirstOfEachMonthInTheWindow) {
-  const std::vector<SucceededRefresh> runs = {
-      {1, at(2026, 8, 1)},  {2, at(2026, 10, 9)}, {3, at(2026, 10, 3)},  // 3 started first in Oct, though id 2 is lower
-      {4, at(2026, 10, 30)}, {5, at(2026, 11, 1, 0)}, {6, at(2026, 12, 1)}, {7, at(2026, 12, 2)}};
+  const std::vector<SucceededRefresh> runs = {{1, at(2026, 8, 1)},   {2, at(2026, 10, 9)},
+                                              {3, at(2026, 10, 3)},  // 3 started first in Oct, though id 2 is lower
+                                              {4, at(2026, 10, 30)}, {5, at(2026, 11, 1, 0)},
+                                              {6, at(2026, 12, 1)},  {7, at(2026, 12, 2)}};
   EXPECT_EQ(history_runs_to_keep(runs, at(2026, 12, 2), 2, 3), (std::set<std::uint64_t>{3, 5, 6, 7}));
   // No monthly snapshots: only the newest two.
   EXPECT_EQ(history_runs_to_keep(runs, at(2026, 12, 2), 2, 0), (std::set<std::uint64_t>{6, 7}));
@@ -33,9 +34,9 @@ TEST(RetentionPolicy, NewestRunsPlusTheFirstOfEachMonthInTheWindow) {
   // 0 keeps every run.
   EXPECT_EQ(history_runs_to_keep(runs, at(2026, 12, 2), 0, 0).size(), runs.size());
   // Across a year boundary.
-  EXPECT_EQ(history_runs_to_keep({{1, at(2025, 12, 31)}, {2, at(2026, 1, 2)}, {3, at(2026, 1, 5)}}, at(2026, 1, 10),
-                                 1, 2),
-            (std::set<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(
+      history_runs_to_keep({{1, at(2025, 12, 31)}, {2, at(2026, 1, 2)}, {3, at(2026, 1, 5)}}, at(2026, 1, 10), 1, 2),
+      (std::set<std::uint64_t>{1, 2, 3}));
 }
 
 TEST(RetentionPolicy, LedgerNamesOfProcessedFiles) {
@@ -57,9 +58,8 @@ TEST(RetentionPolicy, LedgerNamesOfProcessedFiles) {
 class FileExpiry : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("segmentd-expiry-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("segmentd-expiry-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_ / "sub");
     outside_ = dir_.string() + "-outside";

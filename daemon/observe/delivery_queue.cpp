@@ -38,7 +38,8 @@ std::optional<Delivery> DeliveryQueue::insert(Delivery d) {
 
 std::optional<Delivery> DeliveryQueue::take_due(Clock::time_point now) {
   if (in_flight_ >= limits_.max_in_flight) return std::nullopt;
-  const auto due = std::find_if(waiting_.begin(), waiting_.end(), [&](const Delivery& d) { return d.not_before <= now; });
+  const auto due =
+      std::find_if(waiting_.begin(), waiting_.end(), [&](const Delivery& d) { return d.not_before <= now; });
   if (due == waiting_.end()) return std::nullopt;
   Delivery out = std::move(*due);
   waiting_.erase(due);

@@ -20,7 +20,7 @@ struct Delivery {
   std::string body;
   unsigned attempts = 0;      // posts made so far
   unsigned max_attempts = 1;  // the first post and its retries
-  std::uint64_t seq = 0;  // order of first queueing, set by push()
+  std::uint64_t seq = 0;      // order of first queueing, set by push()
   std::chrono::steady_clock::time_point not_before{};
 };
 

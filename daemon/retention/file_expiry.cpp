@@ -18,7 +18,9 @@ namespace {
 
 // segmentd's own in-progress names (moves, atomic writes): the start-up
 // sweep owns them.
-bool own_temporary(const std::string& name) { return name.rfind(".segmentd-", 0) == 0; }
+bool own_temporary(const std::string& name) {
+  return name.rfind(".segmentd-", 0) == 0;
+}
 
 [[noreturn]] void fail(const std::filesystem::path& dir, const char* what) {
   const int e = errno;

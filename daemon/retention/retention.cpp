@@ -33,7 +33,9 @@ std::string utc_text(Clock::time_point t) {
   return buf;
 }
 
-std::int64_t as_param(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+std::int64_t as_param(std::uint64_t v) {
+  return static_cast<std::int64_t>(v);
+}
 
 std::string bytes_text(std::uint64_t b) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -57,8 +59,13 @@ class Pass {
  public:
   Pass(DbSession& db, const RetentionConfig& config, const InboxConfig& inbox, const RetentionOptions& options,
        RetentionReport& report)
-      : db_(db), config_(config), inbox_(inbox), options_(options), report_(report),
-        started_(options.steady_now()), now_(options.now()) {}
+      : db_(db),
+        config_(config),
+        inbox_(inbox),
+        options_(options),
+        report_(report),
+        started_(options.steady_now()),
+        now_(options.now()) {}
 
   void files() {
     expire(inbox_.processed, config_.processed_files_days, report_.processed);
@@ -80,8 +87,8 @@ class Pass {
         failed.push_back(id);
       }
     }
-    std::set<std::uint64_t> keep = history_runs_to_keep(
-        succeeded, std::chrono::floor<std::chrono::seconds>(now_), config_.history_runs, config_.monthly_snapshots);
+    std::set<std::uint64_t> keep = history_runs_to_keep(succeeded, std::chrono::floor<std::chrono::seconds>(now_),
+                                                        config_.history_runs, config_.monthly_snapshots);
     for (const auto& row : db_.query(sql::kComparedRuns).rows) keep.insert(std::stoull(row[0].value_or("0")));
     report_.history_runs_kept.assign(keep.begin(), keep.end());
     std::vector<std::uint64_t> remove = failed;
@@ -158,8 +165,7 @@ class Pass {
   bool go_on() {
     if (!report_.complete) return false;
     const bool stop = options_.cancel != nullptr && options_.cancel->load();
-    const bool late =
-        batches_ > 0 && options_.budget.count() > 0 && options_.steady_now() - started_ > options_.budget;
+    const bool late = batches_ > 0 && options_.budget.count() > 0 && options_.steady_now() - started_ > options_.budget;
     if (stop || late) report_.complete = false;
     return report_.complete;
   }
@@ -188,7 +194,8 @@ class Pass {
     }
     std::uint64_t removed = 0;
     while (go_on()) {
-      const DbValue end = query_value(db_, sql::kHistoryBatchEnd, {as_param(run), as_param(options_.history_batch - 1)});
+      const DbValue end =
+          query_value(db_, sql::kHistoryBatchEnd, {as_param(run), as_param(options_.history_batch - 1)});
       if (!end) {
         removed += db_.update(sql::kDeleteHistoryRest, {as_param(run)});
         ++batches_;
@@ -239,19 +246,20 @@ std::string summary(const RetentionReport& r, bool dry_run) {
 }  // namespace
 
 std::string RetentionReport::details_json() const {
-  return nlohmann::json{{"complete", complete},
-                        {"customer_segment_history",
-                         {{"runs_removed", history_runs_removed},
-                          {"rows_removed", history_rows_removed},
-                          {"runs_kept", history_runs_kept}}},
-                        {"pipeline_runs",
-                         {{"removed", runs_removed}, {"first_run_id", first_run_removed}, {"last_run_id", last_run_removed}}},
-                        {"ingested_files",
-                         {{"removed", ledger_rows_removed},
-                          {"first_id", first_ledger_row_removed},
-                          {"last_id", last_ledger_row_removed}}},
-                        {"processed_files", files_json(processed)},
-                        {"quarantine_files", files_json(quarantine)}}
+  return nlohmann::json{
+      {"complete", complete},
+      {"customer_segment_history",
+       {{"runs_removed", history_runs_removed},
+        {"rows_removed", history_rows_removed},
+        {"runs_kept", history_runs_kept}}},
+      {"pipeline_runs",
+       {{"removed", runs_removed}, {"first_run_id", first_run_removed}, {"last_run_id", last_run_removed}}},
+      {"ingested_files",
+       {{"removed", ledger_rows_removed},
+        {"first_id", first_ledger_row_removed},
+        {"last_id", last_ledger_row_removed}}},
+      {"processed_files", files_json(processed)},
+      {"quarantine_files", files_json(quarantine)}}
       .dump();
 }
 

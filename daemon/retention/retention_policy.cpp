@@ -35,8 +35,8 @@ std::set<std::uint64_t> history_runs_to_keep(const std::vector<SucceededRefresh>
     const long m = month_index(r.started_at);
     if (m < first_month || m > last_month) continue;
     auto [at, fresh] = first_of_month.try_emplace(m, r);
-    const bool earlier = r.started_at < at->second.started_at ||
-                         (r.started_at == at->second.started_at && r.run_id < at->second.run_id);
+    const bool earlier =
+        r.started_at < at->second.started_at || (r.started_at == at->second.started_at && r.run_id < at->second.run_id);
     if (!fresh && earlier) at->second = r;
   }
   for (const auto& [month, r] : first_of_month) keep.insert(r.run_id);

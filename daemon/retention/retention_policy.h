@@ -20,9 +20,8 @@ struct SucceededRefresh {
 // stays: the newest `keep_last`, and in each of the `monthly_snapshots`
 // calendar months (UTC) up to and including now's, the first one of that
 // month. keep_last == 0 keeps every one.
-std::set<std::uint64_t> history_runs_to_keep(const std::vector<SucceededRefresh>& runs,
-                                             std::chrono::sys_seconds now, unsigned keep_last,
-                                             unsigned monthly_snapshots);
+std::set<std::uint64_t> history_runs_to_keep(const std::vector<SucceededRefresh>& runs, std::chrono::sys_seconds now,
+                                             unsigned keep_last, unsigned monthly_snapshots);
 
 // The ledger names (ingested_files.original_name, escaped as the ingest
 // stores it) a file in processed/ may have been loaded as: its own name

@@ -29,8 +29,8 @@ void Controller::arm_retention() {
   if (!retention_next_) retention_next_ = cron.next_after(now);
   if (!retention_next_) return;
   // At least once a minute, as the refresh schedules: the clock can jump.
-  const auto wait = std::clamp<std::chrono::seconds>(*retention_next_ - now, std::chrono::seconds(0),
-                                                     std::chrono::seconds(60));
+  const auto wait =
+      std::clamp<std::chrono::seconds>(*retention_next_ - now, std::chrono::seconds(0), std::chrono::seconds(60));
   retention_timer_.expires_after(wait);
   retention_timer_.async_wait([this, cron](const boost::system::error_code& ec) {
     if (ec || stopping_) return;

@@ -5,8 +5,11 @@ namespace segmentd {
 namespace {
 const std::vector<std::string> kKinds = {"ingest", "refresh", "retention"};
 // The triggers of the runs this daemon starts.
-const std::vector<std::string> kRunSeries[] = {
-    {"ingest", "file"}, {"refresh", "file"}, {"refresh", "schedule"}, {"refresh", "catchup"}, {"retention", "schedule"}};
+const std::vector<std::string> kRunSeries[] = {{"ingest", "file"},
+                                               {"refresh", "file"},
+                                               {"refresh", "schedule"},
+                                               {"refresh", "catchup"},
+                                               {"retention", "schedule"}};
 const std::vector<std::string> kRunStatuses = {"succeeded", "failed", "skipped"};
 const std::vector<std::string> kFileStatuses = {"loaded", "duplicate", "rejected", "failed", "quarantined"};
 }  // namespace
@@ -74,8 +77,7 @@ DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::
                   {"target", "result"});
   metrics_.define("segmentd_notifications_dropped_total", T::Counter,
                   "Alerts dropped unsent because the delivery queue was full (the oldest goes first).", {"target"});
-  metrics_.define("segmentd_notifications_queued", T::Gauge,
-                  "Alerts waiting to be posted, retries included.");
+  metrics_.define("segmentd_notifications_queued", T::Gauge, "Alerts waiting to be posted, retries included.");
   metrics_.touch("segmentd_notifications_queued");
   metrics_.define("segmentd_retention_removed_total", T::Counter,
                   "What this daemon's retention passes removed: history_rows, pipeline_runs, ingested_files, "

@@ -180,7 +180,9 @@ bool Notifier::wants(const std::string& event) const {
   return false;
 }
 
-std::size_t Notifier::waiting() const { return delivering_->queue.waiting(); }
+std::size_t Notifier::waiting() const {
+  return delivering_->queue.waiting();
+}
 
 void Notifier::raise(const Alert& alert) {
   for (const std::size_t i : policy_.decide(alert, std::chrono::steady_clock::now())) {
