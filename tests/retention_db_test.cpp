@@ -168,6 +168,35 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   EXPECT_EQ(again.ledger_rows_removed, 0u);
 }
 
+TEST(Retention, AFolderThatIsALinkFailsThePassAndKeepsItsLedger) {
+  TestDatabase t;
+  t.migrate();
+  const std::filesystem::path real = t.scratch() / "elsewhere";
+  touch(real / "olist_orders_dataset.csv");
+  InboxConfig folders;
+  folders.path = t.scratch() / "inbox";
+  folders.processed = folders.path / "processed";
+  folders.quarantine = folders.path / "quarantine";
+  std::filesystem::create_directories(folders.path);
+  std::filesystem::create_directory_symlink(real, folders.processed);
+  insert_ledger(t, folders.path.string() + "/olist_orders_dataset.csv", "loaded", "2020-01-01 00:00:00",
+                "2020-01-01 00:00:01", nullptr);
+  insert_run(t, "ingest", "failed", "2020-01-01 00:00:00");
+  insert_run(t, "ingest", "failed", "2020-01-02 00:00:00");
+  RetentionConfig policy;
+  RetentionOptions options;
+  options.now = fixed_now;
+  const auto r = run_retention(t.db(), policy, folders, "cli", this_process(), options);
+  EXPECT_EQ(to_string(r.status), "failed");
+  EXPECT_NE(r.message.find(folders.processed.string() + ": cannot open folder"), std::string::npos) << r.message;
+  ASSERT_EQ(r.processed.errors.size(), 2u);  // its files, then the ledger that depends on them
+  EXPECT_NE(r.processed.errors[1].find("no ledger rows removed"), std::string::npos) << r.processed.errors[1];
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM ingested_files"), "1");
+  EXPECT_TRUE(std::filesystem::exists(real / "olist_orders_dataset.csv"));
+  EXPECT_EQ(r.runs_removed, 1u) << "the other parts still ran";
+  EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs WHERE run_id = " + id(r.run_id)), "failed");
+}
+
 TEST(Retention, ZeroKeepsForever) {
   TestDatabase t;
   t.migrate();

@@ -106,8 +106,14 @@ class Pass {
     if (config_.ingested_files_days == 0 || !go_on()) return;
     // The ledger rows of files still in processed/ stay, however old.
     std::set<std::string> processed;
-    for (const auto& name : regular_files_in(inbox_.processed)) {
-      for (auto& n : ledger_names_for(name)) processed.insert(std::move(n));
+    try {
+      for (const auto& name : regular_files_in(inbox_.processed)) {
+        for (auto& n : ledger_names_for(name)) processed.insert(std::move(n));
+      }
+    } catch (const IoError& e) {
+      // Without the list, no row can be told safe to remove.
+      report_.processed.errors.push_back(std::string(e.what()) + " (no ledger rows removed)");
+      return;
     }
     const std::string cutoff = utc_text(now_ - kDay * config_.ingested_files_days);
     std::uint64_t cursor = 0;
@@ -237,7 +243,7 @@ std::string summary(const RetentionReport& r, bool dry_run) {
   if (!r.complete) s += "; stopped between batches, more is due";
   const std::size_t errors = r.processed.errors.size() + r.quarantine.errors.size();
   if (errors > 0) {
-    s += "; " + std::to_string(errors) + " files could not be removed: " +
+    s += "; " + std::to_string(errors) + (errors == 1 ? " error: " : " errors, the first: ") +
          (r.processed.errors.empty() ? r.quarantine.errors.front() : r.processed.errors.front());
   }
   return s;

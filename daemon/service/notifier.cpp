@@ -100,7 +100,8 @@ struct Notifier::Delivering : std::enable_shared_from_this<Delivering> {
     const auto now = std::chrono::steady_clock::now();
     while (auto d = queue.take_due(now)) post(std::move(*d));
     const auto due = queue.next_due();
-    if (!due || (timer_at && *timer_at <= *due)) return;
+    // Due already: it waits for a slot, and the post that frees one pumps.
+    if (!due || *due <= now || (timer_at && *timer_at <= *due)) return;
     timer_at = *due;
     timer.expires_at(*due);
     timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
