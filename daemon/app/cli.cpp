@@ -15,6 +15,7 @@
 #include "log_event.h"
 #include "migrations.h"
 #include "refresh.h"
+#include "report.h"
 #include "retention.h"
 #include "run_identity.h"
 #include "status_report.h"
@@ -192,6 +193,17 @@ int cmd_export(const Options& o) {
   return kExitOk;
 }
 
+int cmd_report(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  require_current_schema(*db);
+  const ReportFile r = write_report(*db, o.dir, config.exports.file_mode);
+  log_event(spdlog::level::info, "report.written",
+            {{"file", r.path.string()}, {"run_id", std::to_string(r.run_id)}, {"bytes", std::to_string(r.bytes)}});
+  std::cout << "run " << r.run_id << "\t" << r.bytes << " bytes\t" << r.path.string() << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int segmentd_main(int argc, char** argv) {
@@ -229,6 +241,9 @@ int segmentd_main(int argc, char** argv) {
   auto* status_cmd = app.add_subcommand("status", "Database, event scheduler, last runs, next runs, inbox");
   auto* export_cmd = app.add_subcommand("export", "Write the five CSV deliverables into DIR");
   export_cmd->add_option("dir", o.dir, "Output folder")->required();
+  auto* report_cmd =
+      app.add_subcommand("report", "Write the segment report (one HTML file) of the newest successful refresh");
+  report_cmd->add_option("file", o.dir, "Output file, e.g. report.html")->required();
   auto* version_cmd = app.add_subcommand("version", "Print the version");
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();
 
@@ -254,6 +269,7 @@ int segmentd_main(int argc, char** argv) {
     if (*schedule_cmd) return cmd_schedule(o);
     if (*status_cmd) return cmd_status(o);
     if (*export_cmd) return cmd_export(o);
+    if (*report_cmd) return cmd_report(o);
   } catch (const ConfigError& e) {
     std::cerr << "segmentd: " << e.what() << "\n";
     return kExitUsage;

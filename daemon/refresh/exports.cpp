@@ -34,9 +34,14 @@ constexpr ExportSpec kExports[] = {
      "SELECT customer_unique_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_code "
      "FROM customer_rfm ORDER BY customer_unique_id"},
     {"segment_summary_analysis.csv",
-     "SELECT segment_name, COUNT(*) AS customer_count, ROUND(AVG(monetary), 2) AS avg_spend, "
-     "ROUND(AVG(frequency), 2) AS avg_freq, ROUND(AVG(recency_days)) AS avg_recency "
-     "FROM customer_segments GROUP BY segment_name ORDER BY customer_count DESC, segment_name"},
+     "SELECT s.segment_name, COUNT(*) AS customer_count, ROUND(AVG(s.monetary), 2) AS avg_spend, "
+     "ROUND(AVG(s.frequency), 2) AS avg_freq, ROUND(AVG(s.recency_days)) AS avg_recency, "
+     "MAX(r.description) AS description, MAX(r.recommended_action) AS recommended_action "
+     "FROM customer_segments s LEFT JOIN (SELECT x.segment_name, x.description, x.recommended_action "
+     "FROM rfm_segment_rules x JOIN (SELECT segment_name, MIN(priority) AS priority FROM rfm_segment_rules "
+     "GROUP BY segment_name) AS first_rule ON first_rule.priority = x.priority) AS r "
+     "ON r.segment_name = s.segment_name "
+     "GROUP BY s.segment_name ORDER BY customer_count DESC, s.segment_name"},
     {"intermediate_order_values.csv",
      "SELECT order_id, customer_id, order_status, order_date, items_total, payments_total "
      "FROM order_values ORDER BY order_date, order_id"},

@@ -2,11 +2,13 @@
 // liveness rule the systemd watchdog shares.
 #include <unistd.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "controller.h"
 #include "durable_file.h"
 #include "errors.h"
+#include "report.h"
 
 namespace segmentd {
 
@@ -89,7 +91,19 @@ HttpResponse Controller::serve(const HttpRequest& request) {
     const std::string body = readiness(verbose, ready);
     return {ready ? 200u : 503u, "text/plain; charset=utf-8", ready && !verbose ? "ok\n" : body};
   }
-  return {404, "text/plain; charset=utf-8", "not found; try /metrics, /livez or /readyz\n"};
+  if (request.path == "/report") {
+    // The file the last successful refresh wrote (at most a few hundred KB,
+    // read from disk, never from the database).
+    if (config_.exports.dir.empty()) {
+      return {404, "text/plain; charset=utf-8", "no report: exports.dir is not set\n"};
+    }
+    std::ifstream in(config_.exports.dir / kReportFileName, std::ios::binary);
+    if (!in) return {404, "text/plain; charset=utf-8", "no report yet: no refresh has written one\n"};
+    std::ostringstream body;
+    body << in.rdbuf();
+    return {200, "text/html; charset=utf-8", body.str()};
+  }
+  return {404, "text/plain; charset=utf-8", "not found; try /metrics, /livez, /readyz or /report\n"};
 }
 
 }  // namespace segmentd

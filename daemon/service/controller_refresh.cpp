@@ -196,6 +196,15 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
     log_event(spdlog::level::info, "refresh.retry_scheduled",
               {{"trigger", to_string(wanted.trigger)}, {"retry_ms", ms_text(policy_.skipped_refresh_retry)}});
   }
+  if (result.report) {
+    log_event(spdlog::level::info, "report.written",
+              {{"file", result.report->path.string()},
+               {"run_id", std::to_string(result.report->run_id)},
+               {"bytes", std::to_string(result.report->bytes)}});
+  } else if (!result.report_error.empty()) {
+    log_event(spdlog::level::err, "report.failed",
+              {{"run_id", std::to_string(out.run_id)}, {"error", result.report_error}});
+  }
   if (result.exported) {
     log_event(spdlog::level::info, "export.finished",
               {{"run_id", std::to_string(out.run_id)},

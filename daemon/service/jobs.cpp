@@ -173,6 +173,16 @@ RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::
   }
   record_export(db, result.outcome.run_id, exports.dir, result.exported ? &*result.exported : nullptr,
                 result.export_error);
+  // The report beside the exports; a failure is recorded, the refresh stands.
+  try {
+    result.report = write_report(db, exports.dir / kReportFileName, exports.file_mode);
+  } catch (const DbError& e) {
+    if (e.connection_lost()) throw;
+    result.report_error = std::string("database error ") + std::to_string(e.code()) + ": " + e.what();
+  } catch (const Error& e) {
+    result.report_error = e.what();
+  }
+  record_report(db, result.outcome.run_id, result.report ? &*result.report : nullptr, result.report_error);
   return result;
 }
 

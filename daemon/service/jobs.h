@@ -21,6 +21,7 @@
 #include "inbox_queue.h"
 #include "ingest.h"
 #include "refresh.h"
+#include "report.h"
 
 namespace segmentd {
 
@@ -72,6 +73,8 @@ struct RefreshResult {
   RefreshOutcome outcome;
   std::optional<ExportSet> exported;
   std::string export_error;                       // set when the export failed (recorded in the run)
+  std::optional<ReportFile> report;               // exports.dir/report.html, when written
+  std::string report_error;                       // set when writing it failed (recorded in the run)
   std::map<std::string, std::uint64_t> segments;  // after a successful refresh
   std::optional<SegmentShift> shift;              // against the previous success, when asked
 };

@@ -102,6 +102,7 @@ proc: BEGIN
       DROP TABLE IF EXISTS order_values_next, customer_segments_next;
       IF v_run_id IS NOT NULL THEN
         DELETE FROM customer_segment_history WHERE run_id = v_run_id;
+        DELETE FROM segment_run_stats WHERE run_id = v_run_id;
         UPDATE pipeline_runs
            SET status = 'failed',
                finished_at = UTC_TIMESTAMP(3),
@@ -309,6 +310,10 @@ proc: BEGIN
     (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
   SELECT v_run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name
     FROM customer_segments_next;
+  -- Each segment's figures for this run, for the report's comparisons.
+  INSERT INTO segment_run_stats (run_id, segment_name, customers, revenue, repeat_customers)
+  SELECT v_run_id, segment_name, COUNT(*), SUM(monetary), SUM(frequency >= 2)
+    FROM customer_segments_next GROUP BY segment_name;
   SELECT JSON_OBJECTAGG(names.segment_name, COALESCE(counted.n, 0)) INTO v_counts
     FROM (SELECT DISTINCT segment_name FROM rfm_segment_rules) AS names
     LEFT JOIN (SELECT segment_name, COUNT(*) AS n FROM customer_segments_next
@@ -331,6 +336,8 @@ proc: BEGIN
          as_of_date = v_as_of,
          customers_segmented = v_customers,
          segment_counts = v_counts,
+         details = JSON_SET(COALESCE(details, JSON_OBJECT()), '$.scoring_method', v_method,
+                            '$.counted_statuses', v_statuses, '$.as_of_setting', v_as_of_text),
          step_timings = JSON_OBJECT(
            'settings_ms', TIMESTAMPDIFF(MICROSECOND, t_start, t_settings) DIV 1000,
            'order_values_ms', TIMESTAMPDIFF(MICROSECOND, t_settings, t_orders) DIV 1000,
