@@ -3,6 +3,7 @@
 #   - the HTTP listener: /metrics latency while idle and while the daemon
 #     ingests and refreshes a drop of the nine files, and the daemon's CPU
 #     over --idle seconds with a scrape every 15 s;
+#   - the segment report: `segmentd report` time and size, three runs;
 #   - customer_segment_history per refresh: --refreshes refreshes without
 #     retention, then as many with a retention pass (history_runs: --keep,
 #     monthly_snapshots: 0) after each: rows and bytes after each refresh.
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     --idle) idle=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --smoke) scales=0.01 refreshes=2 keep=1 idle=2; shift ;;
-    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
@@ -147,6 +148,16 @@ YAML
   wait "$daemon" || true
   daemon=""
 
+  # The segment report of these results (segmentd report: connect, read
+  # the report views under the refresh lock, render, write).
+  for r in 1 2 3; do
+    t0=$(date +%s.%N)
+    "$bin" --config "$out/obs.yaml" report "$out/report-$scale.html" >/dev/null 2>>"$out/cli.log"
+    record "$scale" report_s "$r" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')" s
+  done
+  record "$scale" report_bytes 1 "$(stat -c %s "$out/report-$scale.html")" bytes
+  log "scale $scale: report $(stat -c %s "$out/report-$scale.html") bytes"
+
   # History per refresh: first without retention, then with a pass after
   # each refresh (the daemon's own pass runs at start and daily).
   read -r rows bytes <<<"$(history_size)"
@@ -178,6 +189,10 @@ summary=$out/summary.md
     echo "| $scale | $(v scrape_idle_count), $(v scrape_idle_ms_q0.5), $(v scrape_idle_ms_q0.95), $(v scrape_idle_ms_q1) | $(v scrape_busy_count), $(v scrape_busy_ms_q0.5), $(v scrape_busy_ms_q0.95), $(v scrape_busy_ms_q1) |"
   done
   echo
+  for scale in $scales; do
+    awk -F'\t' -v s="$scale" '$1 == s && $2 == "report_s" { t = t sep $4; sep = ", " } $1 == s && $2 == "report_bytes" { b = $4 }
+      END { printf "segment report at %sx: %s s (three runs), %d bytes\n", s, t, b }' "$results"
+  done
   awk -F'\t' '$2 == "idle_cpu_with_scrapes_s" { printf "daemon CPU while idle, a scrape every 15 s: %s s over %s s\n", $4, $3 }' "$results"
   echo
   echo "customer_segment_history after each refresh (rows; MB of data and index):"

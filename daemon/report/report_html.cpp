@@ -138,7 +138,7 @@ void segments_section(Page& p, const ReportData& d, const std::map<std::string, 
            "table below has the figures)</title>";
   int y = 5;
   for (const auto& s : d.segments) {
-    const double w = (width - label_w - 90) * static_cast<double>(s.customers) / static_cast<double>(most);
+    const double w = (width - label_w - 140) * static_cast<double>(s.customers) / static_cast<double>(most);
     p << "<text x=\"0\" y=\"" + std::to_string(y + 19) + "\">" + html_escape(s.name) + "</text>";
     p << "<rect x=\"" + std::to_string(label_w) + "\" y=\"" + std::to_string(y + 4) + "\" width=\"" + fixed(w, 1) +
              "\" height=\"" + std::to_string(row_h - 8) + "\" fill=\"" + colour_of(order, s.name) + "\"><title>" +

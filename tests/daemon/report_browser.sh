@@ -42,7 +42,7 @@ browse() {  # browse OUTPUT-OPTION...: one headless Chromium run on the report
     --disable-component-update --disable-sync --user-data-dir="$work/chrome-$1" --enable-logging=stderr --v=0 \
     --log-net-log="$work/net-$1.json" "${@:2}" "file://$report" 2>"$work/chrome-$1.log"
 }
-browse shot --window-size=1200,5200 --screenshot="$work/report.png" >/dev/null || fail "chromium: $(tail -5 "$work/chrome-shot.log")"
+browse shot --window-size=1200,4400 --screenshot="$work/report.png" >/dev/null || fail "chromium: $(tail -5 "$work/chrome-shot.log")"
 browse dom --dump-dom >"$work/dom.html" || fail "chromium --dump-dom: $(tail -5 "$work/chrome-dom.log")"
 [ -s "$work/report.png" ] || fail "no screenshot"
 python3 - "$work/report.png" <<'PY' || fail "the screenshot is not a page-sized PNG"
