@@ -24,6 +24,25 @@ bool is_calendar_date(const std::string& text) {
   return day.ok();
 }
 
+// A cron expression (under `key`) and its time zone (under "timezone") that
+// parse and fire at least once.
+void check_cron(const YamlSection& section, const std::string& key, const std::string& cron,
+                const std::string& timezone) {
+  try {
+    parse_cron(cron);
+  } catch (const std::invalid_argument& e) {
+    section.fail(key, e.what());
+  }
+  try {
+    CronSchedule probe(cron, timezone);
+    if (!probe.next_after(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))) {
+      section.fail(key, "\"" + cron + "\" never fires");
+    }
+  } catch (const std::invalid_argument& e) {
+    section.fail("timezone", e.what());
+  }
+}
+
 // "host", "host:port" or "[v6-address]:port"; the port defaults to `port`.
 // "30s", "5m", "4h" or "1d", in seconds.
 unsigned read_duration(YamlSection& section, const std::string& key, unsigned fallback) {
@@ -225,19 +244,7 @@ std::vector<ScheduleConfig> read_schedules(YamlSection& top, std::vector<Schedul
     }
     if (!names.insert(s.name).second) item.fail("name", "duplicate schedule name \"" + s.name + "\"");
     if (s.cron.empty()) item.fail("cron", "missing required key");
-    try {
-      parse_cron(s.cron);
-    } catch (const std::invalid_argument& e) {
-      item.fail("cron", e.what());
-    }
-    try {
-      CronSchedule probe(s.cron, s.timezone);
-      if (!probe.next_after(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))) {
-        item.fail("cron", "\"" + s.cron + "\" never fires");
-      }
-    } catch (const std::invalid_argument& e) {
-      item.fail("timezone", e.what());
-    }
+    check_cron(item, "cron", s.cron, s.timezone);
     out.push_back(s);
   }
   return out;
@@ -347,14 +354,7 @@ RetentionConfig read_retention(YamlSection section) {
   section.read("schedule", r.schedule);
   section.read("timezone", r.timezone);
   section.finish();
-  try {
-    CronSchedule probe(r.schedule, r.timezone);
-    if (!probe.next_after(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))) {
-      section.fail("schedule", "\"" + r.schedule + "\" never fires");
-    }
-  } catch (const std::invalid_argument& e) {
-    section.fail("schedule", e.what());
-  }
+  check_cron(section, "schedule", r.schedule, r.timezone);
   return r;
 }
 
