@@ -11,8 +11,10 @@
 #include <regex>
 #include <sstream>
 
+#include "embedded_sql.h"
 #include "refresh.h"
 #include "report.h"
+#include "sql_script.h"
 #include "test_database.h"
 
 namespace segmentd::test {
@@ -167,6 +169,76 @@ TEST(Report, BeforeAnyRefreshItSaysSo) {
   const Page p = report(t);
   EXPECT_TRUE(p.has("report.empty"));
   EXPECT_EQ(p.at("header.run_id"), "0");
+}
+
+// A failure after the report's figures were written (at the transitions)
+// takes them back with the rest: the report still describes the run before.
+TEST(Report, AFailedRefreshLeavesNoFiguresBehind) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 50);
+  const auto first = refresh(t);
+  t.db().execute(
+      "CREATE TRIGGER test_transitions_fail BEFORE INSERT ON segment_run_transitions FOR EACH ROW "
+      "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'transitions refused by test'");
+  const auto failed = run_refresh(t.db(), "cli", this_process());
+  ASSERT_EQ(to_string(failed.status), "failed");
+  EXPECT_NE(failed.message.find("transitions refused by test"), std::string::npos) << failed.message;
+  for (const char* table : {"segment_run_cells", "segment_run_stats", "segment_run_transitions"}) {
+    EXPECT_EQ(
+        t.scalar(std::string("SELECT COUNT(*) FROM ") + table + " WHERE run_id = " + std::to_string(failed.run_id)),
+        "0")
+        << table;
+  }
+  t.db().execute("DROP TRIGGER test_transitions_fail");
+  const Page p = report(t);
+  EXPECT_EQ(p.at("header.run_id"), std::to_string(first));
+  expect_segments_match(t, p);
+}
+
+// A database upgraded to V010 gets the figures of its current results and
+// the movement into them from the history, as the view computed it before.
+TEST(Report, AnUpgradedDatabaseGetsItsFiguresFromItsResultsAndHistory) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 300);
+  const auto first = refresh(t);
+  t.db().execute("UPDATE order_payments SET payment_value = payment_value * 20 WHERE MOD(CRC32(order_id), 3) = 0");
+  t.db().execute("DELETE FROM orders WHERE MOD(CRC32(order_id), 17) = 0");
+  const auto second = refresh(t);
+  // As before V010: no figures at all.
+  t.db().execute("DROP TABLE segment_run_cells, segment_run_transitions");
+  const EmbeddedFile* v010 = nullptr;
+  for (const auto& f : embedded_sql_files()) {
+    if (f.path == "migrations/V010__report_run_figures.sql") v010 = &f;
+  }
+  ASSERT_NE(v010, nullptr);
+  for (const auto& statement : split_sql_script(v010->content, std::string(v010->path))) {
+    t.db().execute(statement.text);
+  }
+  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(DISTINCT run_id) FROM segment_run_cells"), std::to_string(second));
+  // Moves and arrivals, from the two runs' history.
+  const DbResult flows = t.db().query(
+      "SELECT COALESCE(a.segment_name, '(new)'), b.segment_name, COUNT(*) FROM customer_segment_history b "
+      "LEFT JOIN customer_segment_history a ON a.customer_unique_id = b.customer_unique_id AND a.run_id = ? "
+      "WHERE b.run_id = ? GROUP BY 1, 2",
+      {static_cast<std::int64_t>(first), static_cast<std::int64_t>(second)});
+  for (const auto& row : flows.rows) {
+    EXPECT_EQ(t.scalar("SELECT CONCAT(previous_run_id, ':', customers) FROM vw_segment_transitions "
+                       "WHERE from_segment = '" +
+                       *row[0] + "' AND to_segment = '" + *row[1] + "'"),
+              std::to_string(first) + ":" + *row[2])
+        << *row[0] << " -> " << *row[1];
+  }
+  const std::string gone =
+      t.scalar("SELECT COUNT(*) FROM customer_segment_history a WHERE a.run_id = " + std::to_string(first) +
+               " AND NOT EXISTS (SELECT 1 FROM customer_segment_history b WHERE b.run_id = " + std::to_string(second) +
+               " AND b.customer_unique_id = a.customer_unique_id)");
+  ASSERT_NE(gone, "0") << "nobody left: the test proves nothing about '(gone)'";
+  EXPECT_EQ(t.scalar("SELECT SUM(customers) FROM vw_segment_transitions WHERE to_segment = '(gone)'"), gone);
+  EXPECT_EQ(t.scalar("SELECT SUM(customers) FROM vw_segment_transitions WHERE to_segment <> '(gone)'"),
+            t.scalar("SELECT COUNT(*) FROM customer_segments"));
+  expect_segments_match(t, report(t));
 }
 
 }  // namespace

@@ -125,6 +125,13 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(run_id ORDER BY run_id) FROM (SELECT run_id, COUNT(*) n FROM "
                      "customer_segment_history GROUP BY run_id) h WHERE n = 20"),
             id(r2) + "," + id(r4) + "," + id(r5) + "," + id(r6) + "," + id(running));
+  // The report's per-customer figures went with the history; the
+  // per-segment ones with the run rows (r1 and r3 are gone).
+  const std::string runs_with = "SELECT GROUP_CONCAT(DISTINCT run_id ORDER BY run_id) FROM ";
+  const std::string kept = id(r2) + "," + id(r4) + "," + id(r5) + "," + id(r6);
+  EXPECT_EQ(t.scalar(runs_with + "segment_run_cells"), kept);
+  EXPECT_EQ(t.scalar(runs_with + "segment_run_transitions"), kept);
+  EXPECT_EQ(t.scalar(runs_with + "segment_run_stats"), kept);
   // Runs: every old one that nothing kept points at.
   EXPECT_EQ(report.runs_removed, 1200u + 3u);  // the old ingest runs, r1, r3 and the failed refresh
   EXPECT_EQ(

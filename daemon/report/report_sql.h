@@ -14,7 +14,7 @@ inline constexpr const char* kPreviousRun =
     "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded' AND run_id < ?";
 inline constexpr const char* kWindow =
     "SELECT DATE_FORMAT(MIN(first_purchase_date), '%Y-%m-%d'), DATE_FORMAT(MAX(last_purchase_date), '%Y-%m-%d') "
-    "FROM customer_segments";
+    "FROM vw_report_cells";
 inline constexpr const char* kFilesLoaded = "SELECT COUNT(*) FROM ingested_files WHERE status = 'loaded'";
 // The files loaded between the previous successful refresh and this one.
 inline constexpr const char* kFilesSince =

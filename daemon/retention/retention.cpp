@@ -157,6 +157,7 @@ class Pass {
       }
       if (!ids.empty()) {
         const std::uint64_t n = options_.dry_run ? ids.size() : db_.update(sql::delete_runs(ids.size()), ids);
+        if (!options_.dry_run) db_.update(sql::delete_run_stats(ids.size()), ids);
         ++batches_;
         note_range(report_.runs_removed, report_.first_run_removed, report_.last_run_removed, ids, n);
       }
@@ -204,6 +205,8 @@ class Pass {
           query_value(db_, sql::kHistoryBatchEnd, {as_param(run), as_param(options_.history_batch - 1)});
       if (!end) {
         removed += db_.update(sql::kDeleteHistoryRest, {as_param(run)});
+        db_.update(sql::kDeleteRunCells, {as_param(run)});
+        db_.update(sql::kDeleteRunTransitions, {as_param(run)});
         ++batches_;
         break;
       }

@@ -35,6 +35,10 @@ inline constexpr const char* kHistoryBatchEnd =
 inline constexpr const char* kDeleteHistoryUpTo =
     "DELETE FROM customer_segment_history WHERE run_id = ? AND customer_unique_id <= ?";
 inline constexpr const char* kDeleteHistoryRest = "DELETE FROM customer_segment_history WHERE run_id = ?";
+// A run's report figures (V010) go with its history; its six-row
+// segment_run_stats stay with its run row, for the report's trend.
+inline constexpr const char* kDeleteRunCells = "DELETE FROM segment_run_cells WHERE run_id = ?";
+inline constexpr const char* kDeleteRunTransitions = "DELETE FROM segment_run_transitions WHERE run_id = ?";
 inline constexpr const char* kCountHistory = "SELECT COUNT(*) FROM customer_segment_history WHERE run_id = ?";
 
 // Ledger rows started before the cut-off, after the cursor; never a loaded
@@ -75,6 +79,12 @@ inline std::string placeholders(std::size_t n) {
 }
 inline std::string delete_runs(std::size_t n) {
   return "DELETE FROM pipeline_runs WHERE status <> 'running' AND run_id IN " + placeholders(n);
+}
+// The per-segment figures of the runs just removed (a running run keeps its
+// row, so the check for the row).
+inline std::string delete_run_stats(std::size_t n) {
+  return "DELETE FROM segment_run_stats WHERE run_id IN " + placeholders(n) +
+         " AND NOT EXISTS (SELECT 1 FROM pipeline_runs p WHERE p.run_id = segment_run_stats.run_id)";
 }
 inline std::string delete_ledger_rows(std::size_t n) {
   return "DELETE FROM ingested_files WHERE id IN " + placeholders(n);

@@ -59,6 +59,7 @@ CREATE PROCEDURE segmentd_refresh_run(
 proc: BEGIN
   DECLARE v_lock        VARCHAR(64) DEFAULT LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64);
   DECLARE v_run_id      BIGINT UNSIGNED DEFAULT NULL;
+  DECLARE v_previous    BIGINT UNSIGNED DEFAULT NULL;
   DECLARE v_holder      BIGINT UNSIGNED DEFAULT NULL;
   DECLARE v_holder_run  BIGINT UNSIGNED DEFAULT NULL;
   DECLARE v_as_of_text  VARCHAR(10);
@@ -78,7 +79,7 @@ proc: BEGIN
   -- whatever fails after (the results sent to a client that went away): the
   -- handler records success instead of undoing history it cannot undo.
   DECLARE v_swapped     BOOLEAN DEFAULT FALSE;
-  DECLARE t_start, t_settings, t_orders, t_segments, t_rfm, t_history, t_swap DATETIME(6);
+  DECLARE t_start, t_settings, t_orders, t_segments, t_rfm, t_history, t_figures, t_swap DATETIME(6);
 
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
@@ -103,6 +104,8 @@ proc: BEGIN
       IF v_run_id IS NOT NULL THEN
         DELETE FROM customer_segment_history WHERE run_id = v_run_id;
         DELETE FROM segment_run_stats WHERE run_id = v_run_id;
+        DELETE FROM segment_run_cells WHERE run_id = v_run_id;
+        DELETE FROM segment_run_transitions WHERE run_id = v_run_id;
         UPDATE pipeline_runs
            SET status = 'failed',
                finished_at = UTC_TIMESTAMP(3),
@@ -310,15 +313,48 @@ proc: BEGIN
     (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
   SELECT v_run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name
     FROM customer_segments_next;
-  -- Each segment's figures for this run, for the report's comparisons.
-  INSERT INTO segment_run_stats (run_id, segment_name, customers, revenue, repeat_customers)
-  SELECT v_run_id, segment_name, COUNT(*), SUM(monetary), SUM(frequency >= 2)
-    FROM customer_segments_next GROUP BY segment_name;
-  SELECT JSON_OBJECTAGG(names.segment_name, COALESCE(counted.n, 0)) INTO v_counts
-    FROM (SELECT DISTINCT segment_name FROM rfm_segment_rules) AS names
-    LEFT JOIN (SELECT segment_name, COUNT(*) AS n FROM customer_segments_next
-                GROUP BY segment_name) AS counted ON counted.segment_name = names.segment_name;
   SET t_history = UTC_TIMESTAMP(6);
+
+  -- The report's figures for this run (V010), in one pass over the new
+  -- results; every per-segment figure below is a sum of these few hundred
+  -- rows. The bins' edges go with the labels in vw_report_distribution.
+  INSERT INTO segment_run_cells
+    (run_id, r_score, f_score, m_score, recency_bin, frequency_bin, monetary_bin, segment_name, customers,
+     repeat_customers, revenue, frequency_sum, recency_days_sum, first_purchase_date, last_purchase_date)
+  SELECT v_run_id, r_score, f_score, m_score,
+         INTERVAL(recency_days, 30, 60, 90, 180, 270, 365, 540, 730),
+         INTERVAL(frequency, 2, 3, 4, 5, 10),
+         INTERVAL(monetary, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000),
+         MIN(segment_name), COUNT(*), SUM(frequency >= 2), SUM(monetary), SUM(frequency), SUM(recency_days),
+         MIN(first_purchase_date), MAX(last_purchase_date)
+    FROM customer_segments_next
+   GROUP BY r_score, f_score, m_score, 5, 6, 7;
+  INSERT INTO segment_run_stats (run_id, segment_name, customers, revenue, repeat_customers)
+  SELECT v_run_id, segment_name, SUM(customers), SUM(revenue), SUM(repeat_customers)
+    FROM segment_run_cells WHERE run_id = v_run_id GROUP BY segment_name;
+  SELECT JSON_OBJECTAGG(names.segment_name, COALESCE(counted.customers, 0)) INTO v_counts
+    FROM (SELECT DISTINCT segment_name FROM rfm_segment_rules) AS names
+    LEFT JOIN segment_run_stats counted
+           ON counted.run_id = v_run_id AND counted.segment_name = names.segment_name;
+  -- Movement since the results this run replaces: customer_segments holds
+  -- the previous successful refresh's (they change only by the swap below,
+  -- under this lock). Who left is what the old results held minus who was
+  -- matched, so the old table is joined once.
+  SELECT MAX(run_id) INTO v_previous FROM pipeline_runs
+   WHERE kind = 'refresh' AND status = 'succeeded' AND run_id < v_run_id;
+  INSERT INTO segment_run_transitions (run_id, previous_run_id, from_segment, to_segment, customers)
+  SELECT v_run_id, v_previous, COALESCE(o.segment_name, '(new)'), n.segment_name, COUNT(*)
+    FROM customer_segments_next n
+    LEFT JOIN customer_segments o ON o.customer_unique_id = n.customer_unique_id
+   GROUP BY 3, 4;
+  INSERT INTO segment_run_transitions (run_id, previous_run_id, from_segment, to_segment, customers)
+  SELECT v_run_id, v_previous, held.segment_name, '(gone)', held.n - COALESCE(matched.n, 0)
+    FROM (SELECT segment_name, COUNT(*) AS n FROM customer_segments GROUP BY segment_name) AS held
+    LEFT JOIN (SELECT from_segment, SUM(customers) AS n FROM segment_run_transitions
+                WHERE run_id = v_run_id GROUP BY from_segment) AS matched
+           ON matched.from_segment = held.segment_name
+   WHERE held.n > COALESCE(matched.n, 0);
+  SET t_figures = UTC_TIMESTAMP(6);
 
   -- Readers see the old results or the new ones, never a missing table.
   -- customer_rfm is a view of customer_segments, so it follows the swap.
@@ -344,7 +380,8 @@ proc: BEGIN
            'segment_rules_ms', TIMESTAMPDIFF(MICROSECOND, t_orders, t_segments) DIV 1000,
            'rfm_segments_ms', TIMESTAMPDIFF(MICROSECOND, t_segments, t_rfm) DIV 1000,
            'history_ms', TIMESTAMPDIFF(MICROSECOND, t_rfm, t_history) DIV 1000,
-           'swap_ms', TIMESTAMPDIFF(MICROSECOND, t_history, t_swap) DIV 1000),
+           'report_figures_ms', TIMESTAMPDIFF(MICROSECOND, t_history, t_figures) DIV 1000,
+           'swap_ms', TIMESTAMPDIFF(MICROSECOND, t_figures, t_swap) DIV 1000),
          message = CONCAT('segmented ', v_customers, ' customers as of ',
                           COALESCE(DATE_FORMAT(v_as_of, '%Y-%m-%d'), 'n/a'),
                           ' (', v_method, ', statuses ', v_statuses, ')')

@@ -29,34 +29,11 @@ SELECT segment_name,
   FROM customer_segments
  GROUP BY segment_name;
 
--- From-segment -> to-segment counts between the last two successful refreshes
--- that kept history. '(new)' and '(gone)' mark customers present in only one.
+-- From-segment -> to-segment counts between the newest successful refresh
+-- and the results it replaced (the previous successful one), as that
+-- refresh recorded them (segment_run_transitions, V010). '(new)' and
+-- '(gone)' mark customers present in only one.
 CREATE OR REPLACE SQL SECURITY INVOKER VIEW vw_segment_transitions AS
-SELECT runs.previous_run_id, runs.latest_run_id,
-       COALESCE(prev.segment_name, '(new)') AS from_segment,
-       cur.segment_name AS to_segment,
-       COUNT(*) AS customers
-  FROM (SELECT MAX(run_id) AS latest_run_id,
-               (SELECT MAX(p2.run_id) FROM pipeline_runs p2
-                 WHERE p2.kind = 'refresh' AND p2.status = 'succeeded'
-                   AND p2.run_id < MAX(p1.run_id)) AS previous_run_id
-          FROM pipeline_runs p1
-         WHERE p1.kind = 'refresh' AND p1.status = 'succeeded') AS runs
-  JOIN customer_segment_history cur ON cur.run_id = runs.latest_run_id
-  LEFT JOIN customer_segment_history prev
-         ON prev.run_id = runs.previous_run_id
-        AND prev.customer_unique_id = cur.customer_unique_id
- GROUP BY runs.previous_run_id, runs.latest_run_id, prev.segment_name, cur.segment_name
-UNION ALL
-SELECT runs.previous_run_id, runs.latest_run_id, prev.segment_name, '(gone)', COUNT(*)
-  FROM (SELECT MAX(run_id) AS latest_run_id,
-               (SELECT MAX(p2.run_id) FROM pipeline_runs p2
-                 WHERE p2.kind = 'refresh' AND p2.status = 'succeeded'
-                   AND p2.run_id < MAX(p1.run_id)) AS previous_run_id
-          FROM pipeline_runs p1
-         WHERE p1.kind = 'refresh' AND p1.status = 'succeeded') AS runs
-  JOIN customer_segment_history prev ON prev.run_id = runs.previous_run_id
- WHERE NOT EXISTS (SELECT 1 FROM customer_segment_history cur
-                    WHERE cur.run_id = runs.latest_run_id
-                      AND cur.customer_unique_id = prev.customer_unique_id)
- GROUP BY runs.previous_run_id, runs.latest_run_id, prev.segment_name;
+SELECT t.previous_run_id, t.run_id AS latest_run_id, t.from_segment, t.to_segment, t.customers
+  FROM segment_run_transitions t
+ WHERE t.run_id = (SELECT MAX(p.run_id) FROM pipeline_runs p WHERE p.kind = 'refresh' AND p.status = 'succeeded');

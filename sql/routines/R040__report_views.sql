@@ -1,8 +1,15 @@
 -- The segment report's sections (README "Segment report"), one view each, so
--- BI tools read the numbers the report shows. They describe the current
--- results (customer_segments: the newest successful refresh) and, for the
--- comparisons, the per-run figures every successful refresh writes
--- (segment_run_stats). Re-created by every `segmentd migrate`.
+-- BI tools read the numbers the report shows. They describe the newest
+-- successful refresh (whose results customer_segments holds) by the figures
+-- each successful refresh writes while it builds them (V010:
+-- segment_run_cells, segment_run_stats, segment_run_transitions), so none
+-- of them reads every customer again. Re-created by every `segmentd migrate`.
+
+-- The newest successful refresh's cells.
+CREATE OR REPLACE SQL SECURITY INVOKER VIEW vw_report_cells AS
+SELECT c.*
+  FROM segment_run_cells c
+ WHERE c.run_id = (SELECT MAX(p.run_id) FROM pipeline_runs p WHERE p.kind = 'refresh' AND p.status = 'succeeded');
 
 -- Every segment the rules name, and any the results still hold under a name
 -- the rules no longer have; its text from the first rule (by priority).
@@ -12,51 +19,53 @@ SELECT names.segment_name,
        COALESCE(ROUND(100 * c.customers / NULLIF(t.customers, 0), 2), 0) AS share_pct,
        COALESCE(c.revenue, 0) AS revenue,
        COALESCE(ROUND(100 * c.revenue / NULLIF(t.revenue, 0), 2), 0) AS revenue_share_pct,
-       c.avg_spend, c.avg_frequency, c.avg_recency_days,
+       ROUND(c.revenue / c.customers, 2) AS avg_spend,
+       ROUND(c.frequency_sum / c.customers, 2) AS avg_frequency,
+       ROUND(c.recency_days_sum / c.customers, 1) AS avg_recency_days,
        rule.description, rule.recommended_action,
        COALESCE(first_rule.priority, 2147483647) AS priority
   FROM (SELECT segment_name FROM rfm_segment_rules
-        UNION SELECT DISTINCT segment_name FROM customer_segments) AS names
+        UNION SELECT DISTINCT segment_name FROM vw_report_cells) AS names
   LEFT JOIN (SELECT segment_name, MIN(priority) AS priority FROM rfm_segment_rules
               GROUP BY segment_name) AS first_rule ON first_rule.segment_name = names.segment_name
   LEFT JOIN rfm_segment_rules rule ON rule.priority = first_rule.priority
-  LEFT JOIN (SELECT segment_name, COUNT(*) AS customers, SUM(monetary) AS revenue,
-                    ROUND(AVG(monetary), 2) AS avg_spend, ROUND(AVG(frequency), 2) AS avg_frequency,
-                    ROUND(AVG(recency_days), 1) AS avg_recency_days
-               FROM customer_segments GROUP BY segment_name) AS c ON c.segment_name = names.segment_name
- CROSS JOIN (SELECT COUNT(*) AS customers, SUM(monetary) AS revenue FROM customer_segments) AS t;
+  LEFT JOIN (SELECT segment_name, SUM(customers) AS customers, SUM(revenue) AS revenue,
+                    SUM(frequency_sum) AS frequency_sum, SUM(recency_days_sum) AS recency_days_sum
+               FROM vw_report_cells GROUP BY segment_name) AS c ON c.segment_name = names.segment_name
+ CROSS JOIN (SELECT SUM(customers) AS customers, SUM(revenue) AS revenue FROM vw_report_cells) AS t;
 
 -- R x F: customers and their average monetary value per cell (cells with
 -- no customer have no row).
 CREATE OR REPLACE SQL SECURITY INVOKER VIEW vw_report_rf_heatmap AS
-SELECT r_score, f_score, COUNT(*) AS customers, ROUND(AVG(monetary), 2) AS avg_monetary
-  FROM customer_segments
+SELECT r_score, f_score, SUM(customers) AS customers, ROUND(SUM(revenue) / SUM(customers), 2) AS avg_monetary
+  FROM vw_report_cells
  GROUP BY r_score, f_score;
 
--- Histograms. In each part, INTERVAL() gives a value's bin from the edges
--- (0 below the first), the numbers list every bin and ELT() names it: the
--- three lists go together. Monetary bins grow 1-2-5 (a log scale).
+-- Histograms. The refresh gives each customer's bin by INTERVAL() over the
+-- edges in R010 (0 below the first); the numbers here list every bin and
+-- ELT() names it: the edges and these lists go together. Monetary bins grow
+-- 1-2-5 (a log scale).
 CREATE OR REPLACE SQL SECURITY INVOKER VIEW vw_report_distribution AS
 SELECT 'recency' AS metric, n.bin, ELT(n.bin + 1, '0-29', '30-59', '60-89', '90-179', '180-269', '270-364',
                                      '365-539', '540-729', '730+') AS label,
        COALESCE(c.customers, 0) AS customers
   FROM (SELECT 0 AS bin UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
         UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8) AS n
-  LEFT JOIN (SELECT INTERVAL(recency_days, 30, 60, 90, 180, 270, 365, 540, 730) AS bin, COUNT(*) AS customers
-               FROM customer_segments GROUP BY 1) AS c ON c.bin = n.bin
+  LEFT JOIN (SELECT recency_bin AS bin, SUM(customers) AS customers
+               FROM vw_report_cells GROUP BY recency_bin) AS c ON c.bin = n.bin
 UNION ALL
 SELECT 'frequency', n.bin, ELT(n.bin + 1, '1', '2', '3', '4', '5-9', '10+'), COALESCE(c.customers, 0)
   FROM (SELECT 0 AS bin UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
         UNION ALL SELECT 5) AS n
-  LEFT JOIN (SELECT INTERVAL(frequency, 2, 3, 4, 5, 10) AS bin, COUNT(*) AS customers
-               FROM customer_segments GROUP BY 1) AS c ON c.bin = n.bin
+  LEFT JOIN (SELECT frequency_bin AS bin, SUM(customers) AS customers
+               FROM vw_report_cells GROUP BY frequency_bin) AS c ON c.bin = n.bin
 UNION ALL
 SELECT 'monetary', n.bin, ELT(n.bin + 1, '<10', '10-20', '20-50', '50-100', '100-200', '200-500', '500-1k',
                               '1k-2k', '2k-5k', '5k+'), COALESCE(c.customers, 0)
   FROM (SELECT 0 AS bin UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
         UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) AS n
-  LEFT JOIN (SELECT INTERVAL(monetary, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) AS bin, COUNT(*) AS customers
-               FROM customer_segments GROUP BY 1) AS c ON c.bin = n.bin;
+  LEFT JOIN (SELECT monetary_bin AS bin, SUM(customers) AS customers
+               FROM vw_report_cells GROUP BY monetary_bin) AS c ON c.bin = n.bin;
 
 -- Each successful refresh's figures per segment, for the trend and the
 -- comparisons with the previous run.
