@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "migrations.h"
+#include "refresh.h"
 #include "sql_script.h"
 #include "test_database.h"
 
@@ -115,6 +116,26 @@ TEST(Migrate, RequireCurrentSchemaNamesWhatIsMissing) {
   }
   migrate(t.db(), false, "test");
   EXPECT_NO_THROW(require_current_schema(t.db()));
+}
+
+// Galera replicates InnoDB tables only and certifies rows by primary key:
+// every table segmentd creates, also the ones a refresh builds and swaps in,
+// has one.
+TEST(Migrate, EveryTableIsInnoDBWithAPrimaryKey) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 10);
+  const auto out = run_refresh(t.db(), "cli", this_process());
+  ASSERT_EQ(to_string(out.status), "succeeded") << out.message;
+  const std::string tables =
+      "FROM information_schema.tables t WHERE t.table_schema = DATABASE() AND t.table_type = 'BASE TABLE'";
+  EXPECT_GT(std::stoi(t.scalar("SELECT COUNT(*) " + tables)), 15);
+  EXPECT_EQ(t.scalar("SELECT COALESCE(GROUP_CONCAT(t.table_name), '') " + tables +
+                     " AND NOT EXISTS (SELECT 1 FROM information_schema.table_constraints c "
+                     "WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name "
+                     "AND c.constraint_type = 'PRIMARY KEY')"),
+            "");
+  EXPECT_EQ(t.scalar("SELECT COALESCE(GROUP_CONCAT(t.table_name), '') " + tables + " AND t.engine <> 'InnoDB'"), "");
 }
 
 }  // namespace

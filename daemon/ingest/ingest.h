@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "config.h"
@@ -37,6 +38,12 @@ struct IngestOptions {
   // A file that replaces a whole table but has no data rows is refused
   // unless set (config ingest.allow_empty_replace).
   bool allow_empty_replace = false;
+  // The run's reference checks (ingest_run.h) scan whole tables. When set,
+  // the run leaves them to a later one: the daemon does so while more files
+  // are ready, so a burst of small files pays for one set of checks. That
+  // later run also checks `also_check`, the datasets loaded unchecked.
+  bool defer_reference_checks = false;
+  std::set<std::string> also_check;
 };
 
 // Prefix of the scratch files ingest writes (private_file.h), for sweeps.

@@ -119,8 +119,15 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
   for (const auto& f : out.files) {
     if (f.status == FileStatus::Loaded) loaded_datasets.insert(f.dataset);
   }
-  out.data_quality_json = data_quality_summary(db, loaded_datasets);
-  nlohmann::json details = {{"files", file_list}, {"data_quality", nlohmann::json::parse(out.data_quality_json)}};
+  nlohmann::json details = {{"files", file_list}};
+  if (options.defer_reference_checks) {
+    details["data_quality_deferred"] = true;
+  } else {
+    loaded_datasets.insert(options.also_check.begin(), options.also_check.end());
+    out.data_quality_json = data_quality_summary(db, loaded_datasets);
+    out.references_checked = true;
+    details["data_quality"] = nlohmann::json::parse(out.data_quality_json);
+  }
   // One file (every daemon run): say which and what happened to it.
   const std::string message = out.files.size() == 1 && interrupted == 0
                                   ? std::filesystem::path(out.files[0].name).filename().string() + ": " +
@@ -134,7 +141,8 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
             {{"run_id", std::to_string(out.run_id)},
              {"loaded", std::to_string(loaded)},
              {"duplicate", std::to_string(duplicate)},
-             {"refused", std::to_string(refused)}});
+             {"refused", std::to_string(refused)},
+             {"reference_checks", out.references_checked ? "done" : "deferred"}});
   return out;
 }
 

@@ -15,7 +15,8 @@ namespace segmentd {
 struct IngestRunOutcome {
   std::uint64_t run_id = 0;
   std::vector<FileOutcome> files;
-  std::string data_quality_json;
+  std::string data_quality_json;  // empty when the checks were deferred
+  bool references_checked = false;
   bool all_ok() const;
 };
 

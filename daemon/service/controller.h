@@ -157,6 +157,9 @@ class Controller {
   std::optional<std::chrono::system_clock::time_point> last_refresh_ok_;
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
   std::set<std::string> overdue_;  // schedules past their deadline (logged once)
+  // Datasets loaded by runs that left their reference checks to a later one
+  // (IngestOptions::defer_reference_checks): the next run that checks, does these too.
+  std::set<std::string> unchecked_datasets_;
   unsigned reconnect_attempt_ = 0;
   std::chrono::microseconds watchdog_period_{0};
   std::mt19937 rng_;

@@ -1,0 +1,34 @@
+# Shared by the bench scripts (sourced): logging, the machine's description,
+# a free port and waiting for a log line. Expects $bin and client().
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# machine_header: what the figures were measured on.
+machine_header() {
+  echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo) RAM"
+  echo "kernel: $(uname -r); os: $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "server: $(client -N -B -e 'SELECT VERSION()'), innodb_buffer_pool_size $(client -N -B -e 'SELECT @@innodb_buffer_pool_size DIV 1048576') MB"
+  echo "segmentd: $("$bin" version)"
+}
+
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo "no free port" >&2; exit 1
+}
+
+wait_log() {  # wait_log FILE PATTERN SECONDS [COUNT]
+  local i
+  for ((i = 0; i < $3 * 20; i++)); do
+    [ "$(grep -cE "$2" "$1" 2>/dev/null || true)" -ge "${4:-1}" ] && return 0
+    sleep 0.05
+  done
+  echo "timed out waiting for $2 in $1" >&2
+  exit 1
+}
+
+# seconds_since T0: wall seconds since a `date +%s.%N` reading.
+seconds_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
