@@ -45,29 +45,13 @@ trap cleanup EXIT
 # shellcheck disable=SC1091
 . "$db/connection.env"
 client() { "$root/scripts/privdb.sh" client "$db" "$@"; }
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 results=$out/results.tsv
 printf 'scale\tmeasure\trun\tvalue\tunit\n' >"$results"
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
-log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 # quantile Q < numbers: the Q-th quantile (nearest rank).
 quantile() { sort -g | awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(q * NR + 0.999999); if (i < 1) i = 1; print v[i] }'; }
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "no free port" >&2; exit 1
-}
-wait_log() {  # wait_log FILE PATTERN SECONDS [COUNT]
-  local i
-  for ((i = 0; i < $3 * 20; i++)); do
-    [ "$(grep -cE "$2" "$1" 2>/dev/null || true)" -ge "${4:-1}" ] && return 0
-    sleep 0.05
-  done
-  echo "timed out waiting for $2 in $1" >&2
-  exit 1
-}
 # scrape_ms URL: one GET /metrics, its total time in milliseconds.
 scrape_ms() { curl -s -o /dev/null -w '%{time_total}\n' "$1/metrics" | awk '{ printf "%.2f\n", $1 * 1000 }'; }
 history_size() {  # rows, bytes (data + index) of customer_segment_history, after fresh statistics
@@ -76,12 +60,7 @@ history_size() {  # rows, bytes (data + index) of customer_segment_history, afte
     FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'obs' AND TABLE_NAME = 'customer_segment_history'"
 }
 
-{
-  echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo) RAM"
-  echo "kernel: $(uname -r); os: $(. /etc/os-release && echo "$PRETTY_NAME")"
-  echo "server: $(client -N -B -e 'SELECT VERSION()'), innodb_buffer_pool_size $(client -N -B -e 'SELECT @@innodb_buffer_pool_size DIV 1048576') MB"
-  echo "segmentd: $("$bin" version)"
-} >"$out/machine.txt"
+machine_header >"$out/machine.txt"
 cat "$out/machine.txt" >&2
 
 last=${scales##* }

@@ -75,7 +75,7 @@ delta_scale=$(awk -v n="$needed" 'BEGIN { printf "%.4f", n / 99441 * 1.05 + 0.00
 src=$out/delta/olist_orders_dataset.csv
 [ "$(($(wc -l <"$src") - 1))" -ge "$needed" ] || { echo "the generator made too few orders" >&2; exit 1; }
 mkdir -p "$out/pieces"
-tail -n +2 "$src" | head -n "$needed" | split -l "$orders" -d -a 4 - "$out/pieces/p"
+sed -n "2,$((needed + 1))p" "$src" | split -l "$orders" -d -a 4 - "$out/pieces/p"
 for p in "$out/pieces"/p*; do
   { head -n1 "$src"; cat "$p"; } >"$p.csv"
   rm "$p"
