@@ -10,7 +10,7 @@ packages=(
   libcli11-dev libssl-dev libsystemd-dev libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev googletest libgtest-dev libgmock-dev
   mariadb-server mariadb-client
-  gnuplot-nox openssl docker-compose prometheus curl chromium
+  gnuplot-nox openssl docker-compose prometheus curl chromium galera-4 rsync
 )
 
 missing=()

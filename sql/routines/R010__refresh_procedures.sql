@@ -79,6 +79,9 @@ proc: BEGIN
   -- whatever fails after (the results sent to a client that went away): the
   -- handler records success instead of undoing history it cannot undo.
   DECLARE v_swapped     BOOLEAN DEFAULT FALSE;
+  DECLARE v_claimed     BOOLEAN DEFAULT FALSE;
+  DECLARE v_holder_node VARCHAR(255) DEFAULT NULL;
+  DECLARE v_node        VARCHAR(255) DEFAULT CONCAT(@@hostname, ':', @@port);
   DECLARE t_start, t_settings, t_orders, t_segments, t_rfm, t_history, t_figures, t_swap DATETIME(6);
 
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
@@ -98,6 +101,8 @@ proc: BEGIN
                               '; after the swap: error ', v_err_no, ': ', v_err_text)
        WHERE run_id = v_run_id;
       DROP TABLE IF EXISTS order_values_old, customer_segments_old;
+      UPDATE refresh_claim SET run_id = NULL, node = NULL, connection_id = NULL, claimed_at = NULL
+       WHERE id = 1 AND run_id = v_run_id;
       DO RELEASE_LOCK(v_lock);
     ELSE
       DROP TABLE IF EXISTS order_values_next, customer_segments_next;
@@ -113,6 +118,8 @@ proc: BEGIN
                message = COALESCE(v_fail, CONCAT('error ', v_err_no, ': ', v_err_text))
          WHERE run_id = v_run_id;
       END IF;
+      UPDATE refresh_claim SET run_id = NULL, node = NULL, connection_id = NULL, claimed_at = NULL
+       WHERE id = 1 AND run_id = v_run_id;
       DO RELEASE_LOCK(v_lock);
       RESIGNAL;
     END IF;
@@ -149,6 +156,35 @@ proc: BEGIN
      CONNECTION_ID());
   SET v_run_id = LAST_INSERT_ID();
   SET @segmentd_run_id = v_run_id;
+
+  -- ... and across a cluster, by the claim (V011). A claim that loses on
+  -- Galera fails certification (1213) or, retried, finds the row taken.
+  -- A claim made on this server is stale: this session holds the server's
+  -- lock, which a live refresh here would hold.
+  INSERT IGNORE INTO refresh_claim (id) VALUES (1);
+  BEGIN
+    DECLARE CONTINUE HANDLER FOR 1213 SET v_claimed = FALSE;
+    UPDATE refresh_claim c
+       SET c.run_id = v_run_id, c.node = v_node, c.connection_id = CONNECTION_ID(),
+           c.claimed_at = UTC_TIMESTAMP(3)
+     WHERE c.id = 1
+       AND (c.run_id IS NULL
+            OR NOT EXISTS (SELECT 1 FROM pipeline_runs p WHERE p.run_id = c.run_id AND p.status = 'running')
+            OR c.node = v_node);
+    SET v_claimed = ROW_COUNT() = 1;
+  END;
+  IF NOT v_claimed THEN
+    SELECT run_id, node INTO v_holder_run, v_holder_node FROM refresh_claim WHERE id = 1;
+    UPDATE pipeline_runs
+       SET status = 'skipped', finished_at = UTC_TIMESTAMP(3), duration_ms = 0,
+           message = CONCAT('another refresh is running: run ', COALESCE(v_holder_run, 'unknown'),
+                            ' (on ', COALESCE(v_holder_node, 'another node'), ')')
+     WHERE run_id = v_run_id;
+    DO RELEASE_LOCK(v_lock);
+    SELECT run_id, status, customers_segmented, message
+      FROM pipeline_runs WHERE run_id = v_run_id;
+    LEAVE proc;
+  END IF;
 
   -- Settings, checked before anything is built.
   SELECT as_of, REPLACE(counted_statuses, ' ', ''), scoring_method
@@ -389,6 +425,8 @@ proc: BEGIN
   DROP TABLE order_values_old, customer_segments_old;
   SET SESSION sort_buffer_size = v_sort_buffer, tmp_table_size = v_tmp_table,
               max_heap_table_size = v_heap_table;
+  UPDATE refresh_claim SET run_id = NULL, node = NULL, connection_id = NULL, claimed_at = NULL
+   WHERE id = 1 AND run_id = v_run_id;
   DO RELEASE_LOCK(v_lock);
   SELECT run_id, status, customers_segmented, message FROM pipeline_runs WHERE run_id = v_run_id;
 END $$

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Starts and stops a throwaway three-node MariaDB Galera Cluster on this
+# machine: every node in a folder of its own under DIR, on free localhost
+# ports, never touching a system server.
+#
+#   scripts/galera.sh available      exit 0 when galera-4 and rsync are here
+#   scripts/galera.sh start DIR      start nodes 1-3 (node 1 bootstraps)
+#   scripts/galera.sh destroy DIR    stop them and delete DIR
+#
+# start writes DIR/nodeN.env (GALERA_SOCKET, GALERA_PORT) for each node.
+# The nodes run as the unprivileged user `nobody`: rsync state transfer
+# fails when they run as root (its daemon drops to nobody). Joiners start
+# from an empty datadir and receive node 1's by state transfer. DIR should
+# be short (a socket path must fit in 108 bytes).
+set -euo pipefail
+
+provider=/usr/lib/galera/libgalera_smm.so
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 1 ] || usage
+cmd=$1
+
+available() { [ "$(id -u)" = 0 ] && [ -r "$provider" ] && command -v rsync >/dev/null && command -v mariadbd >/dev/null && id nobody >/dev/null 2>&1; }
+
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && ! grep -qs "=$p\$" "$dir/ports"; then
+      echo "$p"
+      return
+    fi
+  done
+  echo "galera: no free port" >&2
+  exit 1
+}
+
+# Ports for node N: mysql, group communication, incremental and full
+# state transfer, chosen before any node starts (each node needs the
+# others' group-communication ports).
+pick_ports() {
+  local n kind
+  : >"$dir/ports"
+  for n in 1 2 3; do
+    for kind in mysql gmcast ist sst; do echo "${kind}$n=$(free_port)" >>"$dir/ports"; done
+  done
+}
+port_of() { sed -n "s/^$1=//p" "$dir/ports"; }
+
+start_node() {  # start_node N [extra mariadbd options]
+  local n=$1 cluster
+  shift
+  cluster="127.0.0.1:$(port_of gmcast1),127.0.0.1:$(port_of gmcast2),127.0.0.1:$(port_of gmcast3)"
+  printf 'GALERA_SOCKET=%s\nGALERA_PORT=%s\n' "$dir/n$n.sock" "$(port_of mysql$n)" >"$dir/node$n.env"
+  runuser -u nobody -- mariadbd --no-defaults --datadir="$dir/n$n" --socket="$dir/n$n.sock" \
+    --port="$(port_of mysql$n)" --bind-address=127.0.0.1 --pid-file="$dir/n$n.pid" --log-error="$dir/n$n.err" \
+    --innodb-buffer-pool-size=128M --local-infile=1 --event-scheduler=ON \
+    --wsrep-on=ON --wsrep-provider="$provider" --wsrep-cluster-name=segmentd-test \
+    --wsrep-cluster-address="gcomm://$cluster" \
+    --wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$(port_of gmcast$n);ist.recv_addr=127.0.0.1:$(port_of ist$n)" \
+    --wsrep-sst-receive-address="127.0.0.1:$(port_of sst$n)" --wsrep-node-address=127.0.0.1 \
+    --wsrep-node-name="node$n" --wsrep-sst-method=rsync \
+    --binlog-format=ROW --innodb-autoinc-lock-mode=2 "$@" >/dev/null 2>&1 &
+}
+
+wait_synced() {  # wait_synced N SECONDS
+  local i
+  for ((i = 0; i < $2 * 2; i++)); do
+    if [ "$(mariadb --socket="$dir/n$1.sock" -uroot -N -B -e "SHOW STATUS LIKE 'wsrep_local_state_comment'" 2>/dev/null |
+      cut -f2)" = Synced ]; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "galera: node $1 did not reach Synced; its log: $dir/n$1.err" >&2
+  tail -n 20 "$dir/n$1.err" >&2 || true
+  exit 1
+}
+
+case $cmd in
+  available) available ;;
+  start)
+    [ $# -ge 2 ] || usage
+    available || { echo "galera: galera-4, rsync or mariadbd missing (scripts/install-deps.sh)" >&2; exit 1; }
+    dir=$(mkdir -p "$2" && cd "$2" && pwd)
+    for n in 1 2 3; do mkdir -p "$dir/n$n"; done
+    pick_ports
+    chown -R nobody:nogroup "$dir"
+    runuser -u nobody -- mariadb-install-db --no-defaults --datadir="$dir/n1" \
+      --auth-root-authentication-method=normal >"$dir/install.log" 2>&1
+    start_node 1 --wsrep-new-cluster
+    wait_synced 1 60
+    start_node 2
+    wait_synced 2 120
+    start_node 3
+    wait_synced 3 120
+    ;;
+  destroy)
+    [ $# -ge 2 ] || usage
+    dir=$(cd "$2" 2>/dev/null && pwd) || exit 0
+    for n in 3 2 1; do
+      if [ -f "$dir/n$n.pid" ]; then kill -TERM "$(cat "$dir/n$n.pid")" 2>/dev/null || true; fi
+    done
+    for _ in $(seq 1 60); do
+      pgrep -f -- "--datadir=$dir/n" >/dev/null || break
+      sleep 0.5
+    done
+    pkill -KILL -f -- "--datadir=$dir/n" 2>/dev/null || true
+    rm -rf "$dir"
+    exit 0
+    ;;
+  *) usage ;;
+esac
