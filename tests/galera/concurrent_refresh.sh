@@ -46,6 +46,11 @@ YAML
 "$datagen" --scale 0.02 --seed 7 --out "$work/data" >/dev/null
 "$bin" --config "$work/n1.yaml" ingest "$work/data"/*.csv >/dev/null 2>"$work/ingest.log" || fail "ingest: $(tail -3 "$work/ingest.log")"
 
+# Each refresh takes at least 3 s (half a second per segment it records),
+# so the three calls, started together, overlap whatever the machine's load.
+# A trigger fires only on the node that runs the statement.
+sql 1 "CREATE TRIGGER test_slow_refresh BEFORE INSERT ON segment_run_stats FOR EACH ROW SET @segmentd_test_slept = SLEEP(0.5)"
+
 for round in 1 2 3; do
   before=$(sql 1 "SELECT COALESCE(MAX(run_id), 0) FROM pipeline_runs")
   for n in 1 2 3; do
