@@ -109,6 +109,59 @@ TEST(CoreRefresh, OrphanedRunsAreClosedForWhatTheyDid) {
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'abandoned'"), "2");
 }
 
+// On a cluster, a run started on another server holds that server's lock,
+// which this one cannot see: the closers of dead runs leave it alone, and
+// its claim (V011) makes a refresh here wait its turn ('skipped') until the
+// run is no longer running. A claim made on this server by a dead session
+// is taken over.
+TEST(CoreRefresh, RunsAndClaimsOfAnotherServerAreLeftAloneUntilTheyEnd) {
+  TestDatabase t;
+  t.migrate();
+  load_customers(t.db(), 5);
+  t.db().execute(
+      "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id, server_node) "
+      "VALUES ('refresh', 'manual', 'running', UTC_TIMESTAMP(3), 999996, 'node-b:3306')");
+  const std::string remote = t.scalar("SELECT MAX(run_id) FROM pipeline_runs");
+  t.db().execute(
+      "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id, server_node) "
+      "VALUES ('ingest', 'file', 'running', UTC_TIMESTAMP(3), 999995, 'node-b:3306')");
+  const std::string remote_ingest = t.scalar("SELECT MAX(run_id) FROM pipeline_runs");
+  t.db().execute("UPDATE refresh_claim SET run_id = " + remote +
+                 ", node = 'node-b:3306', connection_id = 999996, claimed_at = UTC_TIMESTAMP(3)");
+
+  EXPECT_EQ(close_orphaned_runs(t.db()).abandoned, 0u);
+  EXPECT_EQ(
+      ingest_run(t, write_file(t, "t.csv", "product_category_name,product_category_name_english\nbeleza,beauty\n"))
+          .all_ok(),
+      true);
+  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(status) FROM pipeline_runs WHERE run_id IN (" + remote + ", " +
+                     remote_ingest + ")"),
+            "running,running");
+
+  const RefreshOutcome waited = run_refresh(t.db(), "cli", this_process());
+  EXPECT_EQ(waited.status, RunStatus::Skipped);
+  EXPECT_NE(waited.message.find("another refresh is running: run " + remote + " (on node-b:3306)"), std::string::npos)
+      << waited.message;
+
+  // The other server's run ends: the claim is free.
+  t.db().execute("UPDATE pipeline_runs SET status = 'failed' WHERE run_id = " + remote);
+  const RefreshOutcome ran = run_refresh(t.db(), "cli", this_process());
+  ASSERT_EQ(ran.status, RunStatus::Succeeded) << ran.message;
+  EXPECT_EQ(t.scalar("SELECT COALESCE(run_id, 0) FROM refresh_claim"), "0");
+  EXPECT_EQ(t.scalar("SELECT server_node = CONCAT(@@hostname, ':', @@port) FROM pipeline_runs WHERE run_id = " +
+                     std::to_string(ran.run_id)),
+            "1");
+
+  // A claim this server's dead session left behind, its run still 'running'.
+  t.db().execute(
+      "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id, server_node) "
+      "VALUES ('refresh', 'manual', 'running', UTC_TIMESTAMP(3), 999994, CONCAT(@@hostname, ':', @@port))");
+  t.db().execute(
+      "UPDATE refresh_claim SET run_id = (SELECT MAX(run_id) FROM pipeline_runs), "
+      "node = CONCAT(@@hostname, ':', @@port), connection_id = 999994");
+  EXPECT_EQ(run_refresh(t.db(), "cli", this_process()).status, RunStatus::Succeeded);
+}
+
 // Defect 1: whether a refresh is owed comes from the database.
 TEST(CoreOwed, ARefreshIsOwedWhenDataWasLoadedAfterTheLastSuccessfulOne) {
   TestDatabase t;

@@ -26,18 +26,21 @@ inline constexpr const char* kInsertLedger =
 
 // Once this session holds the ingest lock, every other 'running' ingest run
 // is one whose session died (a live run holds the lock from before its row
-// is written): closed as abandoned.
+// is written): closed as abandoned. Only this server's (V012): another
+// node's lock is not visible here.
 inline constexpr const char* kCloseDeadIngestRuns =
     "UPDATE pipeline_runs SET status = 'abandoned', finished_at = UTC_TIMESTAMP(3), "
     "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, "
     "message = CONCAT('abandoned: connection ', COALESCE(connection_id, '?'), ' ended without closing this run', "
     "COALESCE(CONCAT(' (was: ', message, ')'), '')) "
-    "WHERE kind = 'ingest' AND status = 'running' AND NOT (connection_id <=> CONNECTION_ID())";
+    "WHERE kind = 'ingest' AND status = 'running' AND NOT (connection_id <=> CONNECTION_ID()) "
+    "AND (server_node IS NULL OR server_node = CONCAT(@@hostname, ':', @@port))";
 
 // The run row of one ingest run.
 inline constexpr const char* kInsertRun =
     "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, "
-    "connection_id) VALUES ('ingest', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, CONNECTION_ID())";
+    "connection_id, server_node) VALUES ('ingest', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, CONNECTION_ID(), "
+    "CONCAT(@@hostname, ':', @@port))";
 inline constexpr const char* kFinishRun =
     "UPDATE pipeline_runs SET status = ?, finished_at = UTC_TIMESTAMP(3), "
     "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, details = ?, message = ? "

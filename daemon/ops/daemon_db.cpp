@@ -51,7 +51,8 @@ OrphanedRuns close_orphaned_runs(DbSession& db) {
         "message = CONCAT('the swap was done (customer_segments holds this run''s results); connection ', "
         "COALESCE(connection_id, '?'), ' ended before the run was recorded') "
         "WHERE run_id = ? AND kind = 'refresh' AND status = 'running' AND NOT (connection_id <=> "
-        "IS_USED_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64)))",
+        "IS_USED_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64))) "
+        "AND (server_node IS NULL OR server_node = CONCAT(@@hostname, ':', @@port))",
         {static_cast<std::int64_t>(run)});
   }
   out.abandoned = db.update(
@@ -60,7 +61,10 @@ OrphanedRuns close_orphaned_runs(DbSession& db) {
       "message = CONCAT('abandoned: connection ', COALESCE(connection_id, '?'), ' ended without closing this run', "
       "COALESCE(CONCAT(' (was: ', message, ')'), '')) "
       "WHERE status = 'running' AND NOT (connection_id <=> "
-      "IS_USED_LOCK(LEFT(CONCAT('segmentd.', kind, '.', DATABASE()), 64)))");
+      "IS_USED_LOCK(LEFT(CONCAT('segmentd.', kind, '.', DATABASE()), 64))) "
+      // A run on another server of a cluster holds that server's lock,
+      // which this one cannot see (V012).
+      "AND (server_node IS NULL OR server_node = CONCAT(@@hostname, ':', @@port))");
   return out;
 }
 

@@ -8,7 +8,8 @@ namespace segmentd::retention_sql {
 
 inline constexpr const char* kInsertRun =
     "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, "
-    "connection_id) VALUES ('retention', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, CONNECTION_ID())";
+    "connection_id, server_node) VALUES ('retention', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, CONNECTION_ID(), "
+    "CONCAT(@@hostname, ':', @@port))";
 inline constexpr const char* kProgress = "UPDATE pipeline_runs SET details = ? WHERE run_id = ?";
 inline constexpr const char* kFinishRun =
     "UPDATE pipeline_runs SET status = ?, finished_at = UTC_TIMESTAMP(3), "
@@ -16,8 +17,8 @@ inline constexpr const char* kFinishRun =
     "WHERE run_id = ?";
 inline constexpr const char* kSkippedRun =
     "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, finished_at, duration_ms, started_by, host, "
-    "pid, segmentd_version, connection_id, message) VALUES ('retention', ?, 'skipped', UTC_TIMESTAMP(3), "
-    "UTC_TIMESTAMP(3), 0, ?, ?, ?, ?, CONNECTION_ID(), ?)";
+    "pid, segmentd_version, connection_id, server_node, message) VALUES ('retention', ?, 'skipped', "
+    "UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 0, ?, ?, ?, ?, CONNECTION_ID(), CONCAT(@@hostname, ':', @@port), ?)";
 
 // Each run that has history, with what pipeline_runs says of it (NULLs when
 // its row is gone). DISTINCT over the key's first column reads the index only.

@@ -136,10 +136,10 @@ proc: BEGIN
      WHERE status = 'running' AND kind = 'refresh' AND connection_id = v_holder;
     INSERT INTO pipeline_runs
       (kind, `trigger`, status, started_at, finished_at, duration_ms, started_by,
-       host, pid, segmentd_version, connection_id, message)
+       host, pid, segmentd_version, connection_id, server_node, message)
     VALUES
       ('refresh', p_trigger, 'skipped', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 0, p_started_by,
-       p_host, p_pid, p_version, CONNECTION_ID(),
+       p_host, p_pid, p_version, CONNECTION_ID(), v_node,
        CONCAT('another refresh is running: run ', COALESCE(v_holder_run, 'unknown'),
               ' (connection ', COALESCE(v_holder, 'unknown'), ')'));
     SET v_run_id = LAST_INSERT_ID();
@@ -150,10 +150,11 @@ proc: BEGIN
   END IF;
 
   INSERT INTO pipeline_runs
-    (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, connection_id)
+    (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, connection_id,
+     server_node)
   VALUES
     ('refresh', p_trigger, 'running', UTC_TIMESTAMP(3), p_started_by, p_host, p_pid, p_version,
-     CONNECTION_ID());
+     CONNECTION_ID(), v_node);
   SET v_run_id = LAST_INSERT_ID();
   SET @segmentd_run_id = v_run_id;
 
@@ -472,10 +473,10 @@ BEGIN
   IF v_reason IS NOT NULL THEN
     INSERT INTO pipeline_runs
       (kind, `trigger`, status, started_at, finished_at, duration_ms, started_by,
-       connection_id, message)
+       connection_id, server_node, message)
     VALUES
       ('refresh', 'event', 'skipped', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 0,
-       'event ev_refresh_customer_segments', CONNECTION_ID(), v_reason);
+       'event ev_refresh_customer_segments', CONNECTION_ID(), CONCAT(@@hostname, ':', @@port), v_reason);
     SET @segmentd_run_id = LAST_INSERT_ID();
   ELSE
     CALL segmentd_refresh_run('event', 'event ev_refresh_customer_segments', NULL, NULL, NULL);
