@@ -152,6 +152,17 @@ TEST(CoreRefresh, RunsAndClaimsOfAnotherServerAreLeftAloneUntilTheyEnd) {
                      std::to_string(ran.run_id)),
             "1");
 
+  // A claim of another server that died mid-refresh: free after six hours.
+  t.db().execute(
+      "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id, server_node) "
+      "VALUES ('refresh', 'manual', 'running', UTC_TIMESTAMP(3) - INTERVAL 7 HOUR, 999993, 'node-c:3306')");
+  t.db().execute(
+      "UPDATE refresh_claim SET run_id = (SELECT MAX(run_id) FROM pipeline_runs), node = 'node-c:3306', "
+      "connection_id = 999993, claimed_at = UTC_TIMESTAMP(3) - INTERVAL 5 HOUR");
+  EXPECT_EQ(run_refresh(t.db(), "cli", this_process()).status, RunStatus::Skipped) << "five hours is not stale";
+  t.db().execute("UPDATE refresh_claim SET claimed_at = UTC_TIMESTAMP(3) - INTERVAL 7 HOUR");
+  EXPECT_EQ(run_refresh(t.db(), "cli", this_process()).status, RunStatus::Succeeded);
+
   // A claim this server's dead session left behind, its run still 'running'.
   t.db().execute(
       "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id, server_node) "

@@ -5,8 +5,9 @@
 -- commits: on Galera, two nodes' claims of the row conflict when they are
 -- certified and one of them fails, so exactly one refresh runs. The claim
 -- names the run and the server (host:port); it is free when no run holds
--- it, when that run is no longer running, or when it was made on the
--- claimer's own server (whose GET_LOCK a live refresh there would hold).
+-- it, when that run is no longer running, when it was made on the
+-- claimer's own server (whose GET_LOCK a live refresh there would hold), or
+-- when it is older than six hours (its server died mid-refresh).
 CREATE TABLE IF NOT EXISTS refresh_claim (
   id            TINYINT UNSIGNED NOT NULL,
   run_id        BIGINT UNSIGNED NULL,

@@ -161,7 +161,10 @@ proc: BEGIN
   -- ... and across a cluster, by the claim (V011). A claim that loses on
   -- Galera fails certification (1213) or, retried, finds the row taken.
   -- A claim made on this server is stale: this session holds the server's
-  -- lock, which a live refresh here would hold.
+  -- lock, which a live refresh here would hold. One older than six hours
+  -- is stale too: its server died in the middle of a refresh (the longest
+  -- measured refresh takes minutes; BENCHMARKS.md), and nobody else can
+  -- tell that its session is gone.
   INSERT IGNORE INTO refresh_claim (id) VALUES (1);
   BEGIN
     DECLARE CONTINUE HANDLER FOR 1213 SET v_claimed = FALSE;
@@ -171,7 +174,8 @@ proc: BEGIN
      WHERE c.id = 1
        AND (c.run_id IS NULL
             OR NOT EXISTS (SELECT 1 FROM pipeline_runs p WHERE p.run_id = c.run_id AND p.status = 'running')
-            OR c.node = v_node);
+            OR c.node = v_node
+            OR c.claimed_at < UTC_TIMESTAMP(3) - INTERVAL 6 HOUR);
     SET v_claimed = ROW_COUNT() = 1;
   END;
   IF NOT v_claimed THEN
