@@ -1,5 +1,18 @@
-# Shared by the bench scripts (sourced): logging, the machine's description,
-# a free port and waiting for a log line. Expects $bin and client().
+# Shared by the bench scripts (sourced): their private server, logging, the
+# machine's description, a free port and waiting for a log line. Expects
+# $root and $bin.
+
+# private_db DIR: starts a private server in DIR, destroyed when the script
+# exits after the script's own stop_children (define it before, to kill the
+# daemons it started); client() talks to it.
+private_db() {
+  db=$1
+  "$root/scripts/privdb.sh" start "$db" >/dev/null
+  trap 'stop_children; "$root/scripts/privdb.sh" destroy "$db" >/dev/null 2>&1 || true' EXIT
+  # shellcheck disable=SC1091
+  . "$db/connection.env"
+}
+client() { "$root/scripts/privdb.sh" client "$db" "$@"; }
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 

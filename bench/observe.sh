@@ -33,20 +33,14 @@ command -v curl >/dev/null || { echo "curl is needed (scripts/install-deps.sh)" 
 out=${out:-$root/bench/results/observe-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-db=$out/db
-"$root/scripts/privdb.sh" start "$db" >/dev/null
-daemon="" scraper=""
-cleanup() {
-  [ -n "$scraper" ] && kill "$scraper" 2>/dev/null || true
-  [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true
-  "$root/scripts/privdb.sh" destroy "$db" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-# shellcheck disable=SC1091
-. "$db/connection.env"
-client() { "$root/scripts/privdb.sh" client "$db" "$@"; }
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
+daemon="" scraper=""
+stop_children() {
+  [ -n "$scraper" ] && kill "$scraper" 2>/dev/null || true
+  [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true
+}
+private_db "$out/db"
 results=$out/results.tsv
 printf 'scale\tmeasure\trun\tvalue\tunit\n' >"$results"
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }

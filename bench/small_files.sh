@@ -29,19 +29,11 @@ datagen=${SEGMENTD_DATAGEN:-$root/build/tools/segmentd-datagen}
 out=${out:-$root/bench/results/small-files-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-db=$out/db
-"$root/scripts/privdb.sh" start "$db" >/dev/null
-daemon=""
-cleanup() {
-  [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true
-  "$root/scripts/privdb.sh" destroy "$db" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-# shellcheck disable=SC1091
-. "$db/connection.env"
-client() { "$root/scripts/privdb.sh" client "$db" "$@"; }
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
+daemon=""
+stop_children() { [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true; }
+private_db "$out/db"
 results=$out/results.tsv
 printf 'measure\tvalue\tunit\n' >"$results"
 record() { printf '%s\t%s\t%s\n' "$@" >>"$results"; }
