@@ -20,6 +20,7 @@ struct Fixture {
     PlanState s;
     s.now = now;
     s.connected = true;
+    s.leading = true;
     s.queue = &queue;
     s.refresh = refresh;
     return s;

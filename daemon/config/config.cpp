@@ -342,6 +342,14 @@ ObservabilityConfig read_observability(YamlSection section) {
   return o;
 }
 
+HaConfig read_ha(YamlSection section) {
+  HaConfig ha;
+  // At least 3 s: the lease is renewed every third of it, on its own connection.
+  section.read("lease_seconds", ha.lease_seconds, 3, 3600);
+  section.finish();
+  return ha;
+}
+
 RetentionConfig read_retention(YamlSection section) {
   RetentionConfig r;
   constexpr unsigned kDays = 100000;  // about 270 years
@@ -420,6 +428,7 @@ Config from_root(const YAML::Node& root, const std::string& name) {
   config.observability = read_observability(top.section("observability"));
   config.notify = read_notify(top);
   config.retention = read_retention(top.section("retention"));
+  config.ha = read_ha(top.section("ha"));
   config.logging = read_logging(top.section("logging"));
   top.finish();
   return config;

@@ -172,6 +172,16 @@ struct LoggingConfig {
   std::string level = "info";
 };
 
+// One active daemon per database, any number of standbys (README "Two
+// daemons"): the leader holds a lease row it renews; a standby takes over
+// once the lease has expired.
+struct HaConfig {
+  // How long a lease lasts without renewal: a standby takes over within
+  // this long of the leader's death. Renewed every third of it.
+  unsigned lease_seconds = 15;
+  bool operator==(const HaConfig&) const = default;
+};
+
 struct Config {
   std::filesystem::path source;  // file it was read from
   DatabaseConfig database;
@@ -185,6 +195,7 @@ struct Config {
   ObservabilityConfig observability;
   std::vector<NotifyTarget> notify;
   RetentionConfig retention;
+  HaConfig ha;
   LoggingConfig logging;
 };
 

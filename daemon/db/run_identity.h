@@ -14,4 +14,7 @@ struct RunIdentity {
 
 RunIdentity this_process();
 
+// Whether a process with this pid exists on this host (kill(pid, 0)).
+bool process_exists(unsigned pid);
+
 }  // namespace segmentd

@@ -146,7 +146,24 @@ class FileIngest {
     out_.name = bounded_text(path.string(), kMaxNameBytes);
   }
 
+  // A deposed leader's file (LeaseLost, from any step that writes) is
+  // interrupted: nothing of it was committed, and the leader loads it.
   FileOutcome run() {
+    try {
+      return run_fenced();
+    } catch (const LeaseLost& e) {
+      drop_stage();
+      out_.status = FileStatus::Interrupted;
+      out_.rows_loaded = 0;
+      out_.bulk = false;
+      out_.fenced = true;
+      out_.message = e.what();
+      return out_;
+    }
+  }
+
+ private:
+  FileOutcome run_fenced() {
     try {
       if (!open_regular_file()) return finish_unloaded(FileStatus::Failed);
       if (!hash_file()) return finish_unloaded(FileStatus::Failed);
@@ -183,7 +200,6 @@ class FileIngest {
     }
   }
 
- private:
   bool open_regular_file() {
     struct stat st {};
     if (::lstat(path_.c_str(), &st) != 0) {
@@ -570,6 +586,7 @@ class FileIngest {
 
   void insert_ledger() {
     out_.message = bounded_text(out_.message, kMaxMessageBytes);
+    if (options_.fence) fence_write(db_, *options_.fence);
     db_.update(
         ingest_sql::kInsertLedger,
         {out_.name, out_.sha256, static_cast<std::int64_t>(out_.size),
@@ -588,7 +605,11 @@ class FileIngest {
     out_.failure = failure;
     out_.rows_loaded = 0;
     try {
+      // The fence and the row commit together (outside merge's transaction).
+      std::optional<Transaction> fenced;
+      if (options_.fence) fenced.emplace(db_);
       insert_ledger();
+      if (fenced) fenced->commit();
     } catch (const DbError& e) {
       if (e.connection_lost()) throw;
       out_.status = FileStatus::Failed;

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "lease.h"
 
 namespace segmentd {
 
@@ -44,6 +45,10 @@ struct IngestOptions {
   // later run also checks `also_check`, the datasets loaded unchecked.
   bool defer_reference_checks = false;
   std::set<std::string> also_check;
+  // The daemon's lease (lease.h): each ledger row is written in a
+  // transaction that first checks it, so a deposed leader commits nothing
+  // (the file's outcome is Interrupted, with the reason).
+  std::optional<LeaseFence> fence;
 };
 
 // Prefix of the scratch files ingest writes (private_file.h), for sweeps.
@@ -70,6 +75,7 @@ struct FileOutcome {
   std::string load_path;  // load_data or insert
   bool staged = false;    // applied through the staging table (repeated keys possible)
   bool bulk = false;      // loaded into an empty table, its indexes built in bulk (bulk_load.h)
+  bool fenced = false;    // Interrupted because this daemon lost its lease (lease.h)
   std::string message;
   std::filesystem::path rejects_file;  // empty when no row was rejected
   std::uint64_t ledger_id = 0;

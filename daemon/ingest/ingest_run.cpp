@@ -81,7 +81,7 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
   log_event(spdlog::level::info, "ingest.started",
             {{"run_id", std::to_string(out.run_id)}, {"files", std::to_string(files.size())}});
 
-  std::size_t loaded = 0, duplicate = 0, refused = 0, interrupted = 0;
+  std::size_t loaded = 0, duplicate = 0, refused = 0, interrupted = 0, fenced = 0;
   nlohmann::json file_list = nlohmann::json::array();
   for (const auto& path : files) {
     FileOutcome f = ingest_file_locked(db, path, options, out.run_id);
@@ -112,15 +112,18 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                          {"bulk", f.bulk},
                          {"rejects_file", f.rejects_file.string()},
                          {"message", f.message}});
+    if (f.fenced) ++fenced;
     out.files.push_back(std::move(f));
-    if (interrupted != 0) break;  // shutting down: the rest stay where they are
+    if (interrupted != 0) break;  // shutting down or deposed: the rest stay where they are
   }
   std::set<std::string> loaded_datasets;
   for (const auto& f : out.files) {
     if (f.status == FileStatus::Loaded) loaded_datasets.insert(f.dataset);
   }
   nlohmann::json details = {{"files", file_list}};
-  if (options.defer_reference_checks) {
+  if (fenced != 0) {
+    details["fenced"] = true;  // nothing committed: nothing to check
+  } else if (options.defer_reference_checks) {
     details["data_quality_deferred"] = true;
   } else {
     loaded_datasets.insert(options.also_check.begin(), options.also_check.end());
@@ -129,14 +132,16 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
     details["data_quality"] = nlohmann::json::parse(out.data_quality_json);
   }
   // One file (every daemon run): say which and what happened to it.
-  const std::string message = out.files.size() == 1 && interrupted == 0
+  const std::string message = out.files.size() == 1 && (interrupted == 0 || fenced != 0)
                                   ? std::filesystem::path(out.files[0].name).filename().string() + ": " +
                                         to_string(out.files[0].status) + ": " + out.files[0].message
                                   : std::to_string(files.size()) + " file(s): " + std::to_string(loaded) + " loaded, " +
                                         std::to_string(duplicate) + " duplicate, " + std::to_string(refused) +
                                         " refused" + (interrupted ? ", interrupted by shutdown (nothing applied)" : "");
-  db.update(ingest_sql::kFinishRun, {std::string(out.all_ok() ? "succeeded" : "failed"), details.dump(),
-                                     bounded_text(message, 4096), static_cast<std::int64_t>(out.run_id)});
+  // A deposed leader's run did nothing: skipped, and the message says why.
+  const char* status = fenced != 0 ? "skipped" : out.all_ok() ? "succeeded" : "failed";
+  db.update(ingest_sql::kFinishRun,
+            {std::string(status), details.dump(), bounded_text(message, 4096), static_cast<std::int64_t>(out.run_id)});
   log_event(out.all_ok() ? spdlog::level::info : spdlog::level::warn, "ingest.finished",
             {{"run_id", std::to_string(out.run_id)},
              {"loaded", std::to_string(loaded)},

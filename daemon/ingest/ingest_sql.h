@@ -39,8 +39,8 @@ inline constexpr const char* kCloseDeadIngestRuns =
 // The run row of one ingest run.
 inline constexpr const char* kInsertRun =
     "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, "
-    "connection_id, server_node) VALUES ('ingest', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, CONNECTION_ID(), "
-    "CONCAT(@@hostname, ':', @@port))";
+    "connection_id, server_node, lease_epoch) VALUES ('ingest', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, "
+    "CONNECTION_ID(), CONCAT(@@hostname, ':', @@port), @segmentd_lease_epoch)";
 inline constexpr const char* kFinishRun =
     "UPDATE pipeline_runs SET status = ?, finished_at = UTC_TIMESTAMP(3), "
     "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, details = ?, message = ? "

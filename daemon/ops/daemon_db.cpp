@@ -68,6 +68,16 @@ OrphanedRuns close_orphaned_runs(DbSession& db) {
   return out;
 }
 
+std::uint64_t close_runs_of_deposed_leaders(DbSession& db, std::uint64_t epoch) {
+  return db.update(
+      "UPDATE pipeline_runs SET status = 'abandoned', finished_at = UTC_TIMESTAMP(3), "
+      "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, "
+      "message = CONCAT('abandoned: its daemon lost the lease (epoch ', lease_epoch, '; epoch ', ?, ' leads now)', "
+      "COALESCE(CONCAT(' (was: ', message, ')'), '')) "
+      "WHERE status = 'running' AND lease_epoch < ?",
+      {static_cast<std::int64_t>(epoch), static_cast<std::int64_t>(epoch)});
+}
+
 std::optional<std::string> refresh_owed(DbSession& db) {
   DbResult r = db.query(
       "SELECT f.id, f.original_name, DATE_FORMAT(f.finished_at, '%Y-%m-%d %H:%i:%s'), newest.run_id "

@@ -34,6 +34,12 @@ struct OrphanedRuns {
 };
 OrphanedRuns close_orphaned_runs(DbSession& db);
 
+// Closes as 'abandoned' the 'running' runs a daemon started under an
+// older lease epoch than `epoch` (pipeline_runs.lease_epoch, V013): their
+// daemon has lost the lease, so they can commit nothing more, on whichever
+// server of a cluster they run. Returns how many.
+std::uint64_t close_runs_of_deposed_leaders(DbSession& db, std::uint64_t epoch);
+
 // Why a refresh is owed, or nullopt: a file was loaded after the newest
 // successful refresh started (or none ever succeeded). Decided from
 // ingested_files and pipeline_runs, so it survives any stop or crash.

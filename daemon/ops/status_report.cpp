@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "exit_status.h"
 #include "inbox.h"
+#include "lease.h"
 
 namespace segmentd {
 namespace {
@@ -61,6 +62,23 @@ void print_schedule(const Config& config, std::chrono::sys_seconds from, unsigne
       t = *next;
     }
   }
+}
+
+// Who leads (README "Two daemons"): the lease's holder, since when, and
+// whether the lease is still live.
+void print_lease(DbSession& db, std::ostream& out) {
+  const auto lease = read_lease(db);
+  if (!lease || !lease->holder) {
+    out << "leader:          none (no daemon holds the lease"
+        << (lease && lease->epoch ? ", last epoch " + std::to_string(lease->epoch) : std::string()) << ")\n";
+    return;
+  }
+  const long long seconds = lease->expires_in.count() / 1000;
+  out << "leader:          " << lease->host << " pid " << lease->pid << ", epoch " << lease->epoch << " on "
+      << lease->node << ", since " << lease->acquired_at << " UTC; renewed " << lease->renewed_at << " UTC, "
+      << (lease->live ? "expires in " + std::to_string(seconds) + " s"
+                      : "expired " + std::to_string(-seconds) + " s ago (a standby takes over)")
+      << "\n";
 }
 
 // The settings, when the daemon's next pass is, and what the last pass did.
@@ -138,6 +156,7 @@ int print_status(const Config& config, std::ostream& out) {
         out << "daemon:          not running"
             << (hb.rows.empty() || !hb.rows[0][2] ? "" : " (last seen " + *hb.rows[0][2] + " UTC)") << "\n";
       }
+      print_lease(*db, out);
       // From the config: the daemon on this host serves it while running.
       out << "metrics:         "
           << (config.observability.listen.empty()

@@ -66,6 +66,7 @@ Controller::Controller(fs::path config_path, Config config, bool verbose)
       schedule_timer_(io_),
       deadline_timer_(io_),
       retention_timer_(io_),
+      lease_timer_(io_),
       rng_(std::random_device{}()),
       keep_running_(boost::asio::make_work_guard(io_)),
       metrics_(kVersion, schedule_names(schedules_), dataset_names(),
@@ -89,6 +90,7 @@ int Controller::run() {
              {"schedules", std::to_string(schedules_.size())}});
   notify_status("connecting to " + describe_endpoint(config_.database));
   start_connect();
+  start_lease();
   io_.run();
   log_event(spdlog::level::info, "daemon.stopped", {{"exit_code", std::to_string(exit_code_)}});
   return exit_code_;
@@ -121,6 +123,8 @@ void Controller::pump() {
   PlanState state;
   state.now = SteadyClock::now();
   state.connected = connected_;
+  state.leading = in_office_ && office_taken_;
+  state.office_due = in_office_ && !office_taken_ && !office_retry_wait_;
   state.busy = busy_;
   state.stopping = stopping_;
   state.settings_due = settings_due_;
@@ -139,6 +143,8 @@ void Controller::pump() {
         if (!ec) pump();
       });
       return;
+    case ActionKind::TakeOffice:
+      return start_office();
     case ActionKind::ApplySettings:
       return apply_settings();
     case ActionKind::Heartbeat:
@@ -180,13 +186,9 @@ void Controller::after_job() {
 // ---- database connection ----------------------------------------------
 void Controller::start_connect() {
   busy_ = true;
-  const Config config = config_;
-  const auto schedules = schedules_;
-  const bool first = !ever_connected_;
-  worker_.connect<ConnectInfo>([config] { return connect_database(config.database); },
-                               [config, schedules, first](DbSession& db, std::unique_ptr<NamedLock>& hold) {
-                                 return set_up_session(db, hold, config, schedules, first);
-                               },
+  const DatabaseConfig database = config_.database;
+  worker_.connect<ConnectInfo>([database] { return connect_database(database); },
+                               [](DbSession& db, std::unique_ptr<NamedLock>&) { return set_up_session(db); },
                                [this](const JobResult<ConnectInfo>& r) { on_connected(r); });
 }
 
@@ -215,7 +217,8 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
     metrics_.last_success("refresh", *info.last_refresh_success);
   }
   metrics_changed();
-  settings_due_ = false;  // the set-up applied them
+  // A leader takes office again on each new session (pump: TakeOffice).
+  office_taken_ = false;
   if (outage_started_) {
     const auto seconds =
         std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - *outage_started_).count();
@@ -245,11 +248,6 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
     log_event(spdlog::level::warn, "privileges.missing",
               {{"account", config_.database.user}, {"missing", list}, {"hint", "README \"Database account\""}});
   }
-  if (info.orphans.abandoned || info.orphans.succeeded_after_swap) {
-    log_event(spdlog::level::warn, "runs.abandoned",
-              {{"count", std::to_string(info.orphans.abandoned)},
-               {"succeeded_after_swap", std::to_string(info.orphans.succeeded_after_swap)}});
-  }
   if (config_.fallback_event.enabled && info.event_scheduler != "ON") {
     log_event(
         spdlog::level::warn, "event.scheduler_off",
@@ -266,21 +264,6 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
   } else {
     notify_status("watching " + config_.inbox.path.string());
   }
-  if (info.catchup) {
-    log_event(spdlog::level::info, "schedule.catchup", {{"reason", *info.catchup}});
-    merge_refresh(refresh_, {RefreshTrigger::Catchup, "segmentd catch-up", false, {}});
-  }
-  if (info.owed) {
-    // Owed from before a stop, a crash or an outage: decided from the
-    // database, so nothing in memory can lose it.
-    log_event(spdlog::level::info, "refresh.owed", {{"reason", *info.owed}});
-    merge_refresh(refresh_, {RefreshTrigger::File, "segmentd after ingest (owed)", true, SteadyClock::now()});
-  } else if (info.exports_stale) {
-    // The newest results have no published set (another session's refresh,
-    // or an export that failed): published without refreshing again.
-    log_event(spdlog::level::info, "export.stale", {{"dir", config_.exports.dir.string()}});
-    merge_refresh(refresh_, {RefreshTrigger::File, "segmentd after ingest (export)", true, SteadyClock::now(), true});
-  }
   if (stopping_) return finish_shutdown();
   scan_inbox();
 }
@@ -288,6 +271,7 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
 void Controller::connection_lost(const JobError& error) {
   const bool was_connected = connected_;
   connected_ = false;
+  office_taken_ = false;
   metrics_.database_up(false);
   metrics_changed();
   if (outage_started_) {
@@ -485,7 +469,7 @@ void Controller::begin_shutdown(const std::string& why) {
       spdlog::level::info, "daemon.stopping",
       {{"reason", why}, {"in_flight", busy_ ? "yes" : "no"}, {"waiting_files", std::to_string(queue_.waiting())}});
   for (auto* t : {&rescan_timer_, &settle_timer_, &wake_timer_, &reconnect_timer_, &heartbeat_timer_, &schedule_timer_,
-                  &deadline_timer_, &retention_timer_}) {
+                  &deadline_timer_, &retention_timer_, &lease_timer_}) {
     t->cancel();
   }
   watch_.reset();
@@ -497,13 +481,27 @@ void Controller::finish_shutdown() {
   shutdown_posted_ = true;
   busy_ = true;
   listener_.reset();
-  worker_.disconnect([](DbSession& db) { heartbeat_stop(db); },
-                     [this] {
-                       keep_running_.reset();
-                       watchdog_timer_.cancel();
-                       signals_.cancel();
-                       io_.stop();
-                     });
+  const bool leading = in_office_;
+  const LeaseClaimant me = claimant_;
+  const std::uint64_t epoch = epoch_;
+  // The worker's job has ended: only then is the lease given up, so a
+  // standby takes over at once.
+  worker_.disconnect(
+      [leading](DbSession& db) {
+        if (leading) heartbeat_stop(db);
+      },
+      [this, leading, me, epoch] {
+        lease_worker_.disconnect(
+            [leading, me, epoch](DbSession& db) {
+              if (leading) release_lease(db, me, epoch);
+            },
+            [this] {
+              keep_running_.reset();
+              watchdog_timer_.cancel();
+              signals_.cancel();
+              io_.stop();
+            });
+      });
 }
 
 }  // namespace segmentd

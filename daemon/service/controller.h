@@ -10,6 +10,7 @@
 //   controller_refresh.cpp  schedules and refreshes
 //   controller_observe.cpp  /metrics, /livez, /readyz, the textfile
 //   controller_retention.cpp  the daily (and start-up) retention pass
+//   controller_lease.cpp    leadership: the lease, taking office, standing by
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -33,6 +34,7 @@
 #include "inbox_queue.h"
 #include "inotify_watch.h"
 #include "jobs.h"
+#include "lease.h"
 #include "log_event.h"
 #include "notifier.h"
 #include "planner.h"
@@ -76,6 +78,18 @@ class Controller {
   void arm_retention();
   void start_retention();
   void on_retention(const JobResult<RetentionReport>& r);
+
+  // ---- leadership (controller_lease.cpp) ---------------------------------
+  // The lease is held on a session of its own (lease_worker_), renewed every
+  // third of ha.lease_seconds whatever the worker is doing.
+  void start_lease();
+  void on_lease(const JobResult<LeaseState>& r);
+  void arm_lease(std::chrono::milliseconds delay);
+  void step_down(const std::string& why);
+  void start_office();
+  void on_office(const JobResult<OfficeInfo>& r);
+  // The fence of this daemon's writes; nullopt while it does not lead.
+  std::optional<LeaseFence> fence() const;
 
   // ---- what to do next ----------------------------------------------------
   void pump();
@@ -142,7 +156,7 @@ class Controller {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer rescan_timer_, settle_timer_, wake_timer_, reconnect_timer_, heartbeat_timer_,
-      watchdog_timer_, schedule_timer_, deadline_timer_, retention_timer_;
+      watchdog_timer_, schedule_timer_, deadline_timer_, retention_timer_, lease_timer_;
   std::unique_ptr<InotifyWatch> watch_;
   std::unique_ptr<InboxTracker> tracker_;
   InboxQueue queue_;
@@ -160,6 +174,14 @@ class Controller {
   // Datasets loaded by runs that left their reference checks to a later one
   // (IngestOptions::defer_reference_checks): the next run that checks, does these too.
   std::set<std::string> unchecked_datasets_;
+  // Leadership. in_office_: this daemon holds the lease (epoch_);
+  // office_taken_: and has taken office on the worker's current session.
+  LeaseClaimant claimant_ = this_claimant();
+  bool in_office_ = false, office_taken_ = false, office_retry_wait_ = false, first_office_ = true,
+       lease_connected_ = false, lease_busy_ = false, lease_failing_ = false;
+  std::uint64_t epoch_ = 0;
+  std::optional<SteadyTime> last_renewed_;
+  std::string standing_for_;  // the holder last logged while standing by
   unsigned reconnect_attempt_ = 0;
   std::chrono::microseconds watchdog_period_{0};
   std::mt19937 rng_;
@@ -173,8 +195,9 @@ class Controller {
   std::unique_ptr<Notifier> notifier_;
   SteadyTime job_started_{};  // of the load or refresh in progress
   bool stuck_logged_ = false;
-  // Last, so it is destroyed first: its destructor waits for the running
-  // job, which may use any member above.
+  // Last, so they are destroyed first: their destructors wait for the
+  // running job, which may use any member above.
+  DbWorker lease_worker_{io_};
   DbWorker worker_{io_};
 };
 

@@ -105,6 +105,7 @@ void Controller::start_load(const std::string& name) {
   // the last of them (a burst of 200 small files paid for 200 full sets).
   options.defer_reference_checks = queue_.next_load(SteadyClock::now()) != nullptr;
   options.also_check = unchecked_datasets_;
+  options.fence = fence();
   notify_status("loading " + escape_bytes(name));
   job_started_ = SteadyClock::now();
   metrics_.run_started("ingest");

@@ -114,10 +114,11 @@ void Controller::start_refresh() {
   job_started_ = SteadyClock::now();
   metrics_.run_started("refresh");
   const bool measure_shift = notifier_->wants("segment_shift");
+  const auto lease = fence();
   worker_.run<RefreshResult>(
-      [wanted, exports, measure_shift](DbSession& db) {
+      [wanted, exports, measure_shift, lease](DbSession& db) {
         return refresh_and_export(db, to_string(wanted.trigger), wanted.started_by, exports, wanted.only_if_owed,
-                                  measure_shift);
+                                  measure_shift, lease);
       },
       [this, wanted](const JobResult<RefreshResult>& r) {
         on_refreshed(wanted, r);

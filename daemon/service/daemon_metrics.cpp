@@ -25,6 +25,11 @@ DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::
   metrics_.set("segmentd_start_time_seconds", {}, start_time_seconds);
   metrics_.define("segmentd_database_up", T::Gauge, "1 while the daemon holds a working database session.");
   metrics_.touch("segmentd_database_up");
+  metrics_.define("segmentd_leader", T::Gauge,
+                  "1 while this daemon holds the lease and loads and refreshes; 0 while it stands by.");
+  metrics_.touch("segmentd_leader");
+  metrics_.define("segmentd_lease_epoch", T::Gauge, "The epoch of the lease this daemon last held (0: never).");
+  metrics_.touch("segmentd_lease_epoch");
   metrics_.define("segmentd_database_reconnects_total", T::Counter,
                   "Sessions opened again after the database was lost or unreachable.");
   metrics_.touch("segmentd_database_reconnects_total");
@@ -92,6 +97,11 @@ DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::
 
 void DaemonMetrics::database_up(bool up) {
   metrics_.set("segmentd_database_up", {}, up ? 1 : 0);
+}
+
+void DaemonMetrics::leader(bool leading, std::uint64_t epoch) {
+  metrics_.set("segmentd_leader", {}, leading ? 1 : 0);
+  if (epoch != 0) metrics_.set("segmentd_lease_epoch", {}, static_cast<double>(epoch));
 }
 
 void DaemonMetrics::reconnected() {

@@ -22,6 +22,8 @@ class DaemonMetrics {
 
   void database_up(bool up);
   void reconnected();
+  // 1 while this daemon holds the lease (lease.h), with its epoch.
+  void leader(bool leading, std::uint64_t epoch);
   void run_started(const std::string& kind);
   // `finished_at`: Unix seconds.
   void run_finished(const std::string& kind, const std::string& trigger, const std::string& status,

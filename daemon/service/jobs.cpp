@@ -1,8 +1,5 @@
 #include "jobs.h"
 
-#include <unistd.h>
-
-#include <csignal>
 #include <cstdlib>
 
 #include "db_session.h"
@@ -12,7 +9,6 @@
 #include "ingest_run.h"
 #include "log_event.h"
 #include "migrations.h"
-#include "named_lock.h"
 #include "private_file.h"
 #include "privileges.h"
 #include "run_identity.h"
@@ -42,27 +38,6 @@ std::optional<std::string> missed_schedule(DbSession& db, const std::vector<Name
   return std::nullopt;
 }
 
-// The daemon lock is taken; when it is not free, whoever holds it decides
-// between waiting (a dead predecessor's session the server has not ended
-// yet, e.g. while it finishes that session's refresh) and giving up.
-void take_daemon_lock(DbSession& db, std::unique_ptr<NamedLock>& hold, const Config& config) {
-  try {
-    hold = std::make_unique<NamedLock>(db, "daemon", 0);
-    return;
-  } catch (const LockBusy&) {
-  }
-  DbResult r = db.query("SELECT host, pid FROM daemon_heartbeat WHERE id = 1");
-  const RunIdentity me = this_process();
-  if (!r.rows.empty() && r.rows[0][0] && r.rows[0][1] && *r.rows[0][0] == me.host) {
-    const long pid = std::stol(*r.rows[0][1]);
-    if (pid != static_cast<long>(me.pid) && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
-      throw LockBusy("the daemon lock is still held by the session of segmentd pid " + std::to_string(pid) +
-                     " on this host, which has exited; waiting for the server to end that session");
-    }
-  }
-  throw FatalError("another segmentd is already running against database " + config.database.database);
-}
-
 }  // namespace
 
 static RunIdentity who_for(const std::string& started_by) {
@@ -77,8 +52,7 @@ std::vector<NamedSchedule> build_schedules(const Config& config) {
   return out;
 }
 
-ConnectInfo set_up_session(DbSession& db, std::unique_ptr<NamedLock>& hold, const Config& config,
-                           const std::vector<NamedSchedule>& schedules, bool first) {
+ConnectInfo set_up_session(DbSession& db) {
   ConnectInfo info;
   info.connection = read_connection_facts(db);
   info.missing_privileges = missing_privileges(db);
@@ -87,18 +61,25 @@ ConnectInfo set_up_session(DbSession& db, std::unique_ptr<NamedLock>& hold, cons
   } catch (const UserError& e) {
     throw FatalError(e.what());
   }
-  take_daemon_lock(db, hold, config);
   info.segments = segment_sizes(db);
   if (const auto t = query_value(db,
                                  "SELECT UNIX_TIMESTAMP(MAX(finished_at)) FROM pipeline_runs "
                                  "WHERE kind = 'refresh' AND status = 'succeeded'")) {
     info.last_refresh_success = std::stod(*t);
   }
+  info.event_scheduler = event_scheduler_state(db);
+  return info;
+}
+
+OfficeInfo take_office(DbSession& db, const Config& config, const std::vector<NamedSchedule>& schedules,
+                       const LeaseFence& fence, bool first) {
+  OfficeInfo info;
+  set_session_fence(db, fence);
+  info.deposed_runs = close_runs_of_deposed_leaders(db, fence.epoch);
   info.orphans = close_orphaned_runs(db);
   apply_segmentation_settings(db, config);
   apply_fallback_event(db, config.fallback_event);
   heartbeat_start(db, this_process());
-  info.event_scheduler = event_scheduler_state(db);
   if (first) info.catchup = missed_schedule(db, schedules);
   if (config.refresh.after_ingest) info.owed = refresh_owed(db);
   info.exports_stale = exports_stale(db, config.exports.dir);
@@ -112,6 +93,7 @@ LoadResult load_file(DbSession& db, const fs::path& file, const IngestOptions& o
     result.gone = true;
     return result;
   }
+  set_session_fence(db, options.fence);
   RunIdentity who = this_process();
   who.started_by = "segmentd inbox";
   const IngestRunOutcome run = run_ingest(db, {file}, options, "file", who);
@@ -145,8 +127,10 @@ void hold_for_tests(DbSession& db) {
 }  // namespace
 
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
-                                 const ExportsConfig& exports, bool only_if_owed, bool measure_shift) {
+                                 const ExportsConfig& exports, bool only_if_owed, bool measure_shift,
+                                 const std::optional<LeaseFence>& fence) {
   RefreshResult result;
+  set_session_fence(db, fence);
   close_orphaned_runs(db);
   if (only_if_owed && !refresh_owed(db)) {
     result.not_needed = true;

@@ -20,13 +20,13 @@
 #include "exports.h"
 #include "inbox_queue.h"
 #include "ingest.h"
+#include "lease.h"
 #include "refresh.h"
 #include "report.h"
 
 namespace segmentd {
 
 class DbSession;
-class NamedLock;
 
 struct NamedSchedule {
   std::string name;
@@ -40,21 +40,30 @@ struct ConnectInfo {
   std::vector<std::string> missing_privileges;    // of README's grants
   std::map<std::string, std::uint64_t> segments;  // customers per segment now
   std::optional<double> last_refresh_success;     // Unix seconds, by anyone
-  OrphanedRuns orphans;
   std::string event_scheduler;
+};
+
+// A new session, leader or standby: the schema is current (FatalError when
+// it needs a migrate); what the server and account are, for the log and
+// the metrics. Nothing is written: a standby writes nothing.
+ConnectInfo set_up_session(DbSession& db);
+
+// What a leader finds when it takes office (after winning the lease, and
+// after each reconnect while it leads).
+struct OfficeInfo {
+  std::uint64_t deposed_runs = 0;  // 'running' runs of older epochs, closed
+  OrphanedRuns orphans;
   std::optional<std::string> catchup;  // a schedule was missed while down
   std::optional<std::string> owed;     // data loaded after the last successful refresh
   bool exports_stale = false;          // the newest successful refresh has no published set
 };
 
-// A new session: the schema is current, this daemon holds the daemon lock
-// (placed in `hold`), runs of dead sessions are closed, the config's
-// settings and event are applied and the heartbeat started. Throws
-// FatalError when another live daemon holds the lock or the schema needs a
-// migrate; LockBusy while the lock is still held by the session of a
-// crashed predecessor on this host (it ends when the server notices).
-ConnectInfo set_up_session(DbSession& db, std::unique_ptr<NamedLock>& hold, const Config& config,
-                           const std::vector<NamedSchedule>& schedules, bool first);
+// The leader's set-up, on its worker session: runs of deposed leaders and
+// of dead sessions are closed, the config's settings and event applied,
+// the heartbeat started. `first`: the daemon's first office (a schedule
+// missed while it was down is caught up).
+OfficeInfo take_office(DbSession& db, const Config& config, const std::vector<NamedSchedule>& schedules,
+                       const LeaseFence& fence, bool first);
 
 struct LoadResult {
   bool gone = false;  // the file was no longer there
@@ -64,6 +73,7 @@ struct LoadResult {
 };
 // Loads the file as one ingest run (run_ingest closes dead sessions' ingest
 // runs once it holds the lock).
+// The run and its ledger rows are fenced by options.fence.
 LoadResult load_file(DbSession& db, const std::filesystem::path& file, const IngestOptions& options);
 
 // Where a load's file goes and what its reason file says.
@@ -85,8 +95,10 @@ struct RefreshResult {
 // missing.
 // `measure_shift`: also count the customers who changed segment since the
 // previous successful refresh (the segment_shift alert).
+// `fence`: the swap happens only while this daemon leads (R010).
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
-                                 const ExportsConfig& exports, bool only_if_owed, bool measure_shift = false);
+                                 const ExportsConfig& exports, bool only_if_owed, bool measure_shift,
+                                 const std::optional<LeaseFence>& fence);
 
 // Removes what a crashed segmentd process left behind: scratch copies of
 // loads, partial export sets, partial moves and temporary files. Returns

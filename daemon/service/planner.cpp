@@ -21,6 +21,8 @@ const char* to_string(ActionKind k) {
   switch (k) {
     case ActionKind::Nothing:
       return "nothing";
+    case ActionKind::TakeOffice:
+      return "take_office";
     case ActionKind::ApplySettings:
       return "apply_settings";
     case ActionKind::Heartbeat:
@@ -69,6 +71,9 @@ Action plan_next(const PlanState& s) {
   };
   // Loads and refreshes need the database; the reconnect timer calls back.
   if (!s.connected) return wait_for_queue(std::nullopt);
+  if (s.office_due) return {ActionKind::TakeOffice, {}, {}};
+  // A standby waits for the lease; the lease timer calls back.
+  if (!s.leading) return {};
   if (s.settings_due) return {ActionKind::ApplySettings, {}, {}};
   if (s.heartbeat_due) return {ActionKind::Heartbeat, {}, {}};
   if (s.refresh && !s.refresh->debounced) return {ActionKind::Refresh, {}, {}};

@@ -44,8 +44,13 @@ void merge_refresh(std::optional<RefreshRequest>& wanted, RefreshRequest incomin
 struct PlanState {
   SteadyTime now;
   bool connected = false;
-  bool busy = false;      // the worker runs a job
-  bool stopping = false;  // no new work
+  // This daemon holds the lease (lease.h) and has taken office on its
+  // session. A standby loads, refreshes and writes nothing; it only moves
+  // the files whose loads it committed before it was deposed.
+  bool leading = false;
+  bool office_due = false;  // leads, but has not yet taken office on this session
+  bool busy = false;        // the worker runs a job
+  bool stopping = false;    // no new work
   bool settings_due = false;
   bool heartbeat_due = false;
   bool retention_due = false;  // a retention pass is wanted (or one stopped early)
@@ -54,7 +59,7 @@ struct PlanState {
   const InboxQueue* queue = nullptr;
 };
 
-enum class ActionKind { Nothing, ApplySettings, Heartbeat, Refresh, Load, Move, Retention, WaitUntil };
+enum class ActionKind { Nothing, TakeOffice, ApplySettings, Heartbeat, Refresh, Load, Move, Retention, WaitUntil };
 const char* to_string(ActionKind k);
 
 struct Action {
@@ -64,7 +69,8 @@ struct Action {
 };
 
 // The next thing to do. Moves need no database, so they go on during an
-// outage; everything else waits for the connection. A debounced refresh
+// outage; everything else waits for the connection and for the lease (the
+// office is taken first). A debounced refresh
 // waits for its quiet time, for files still settling and for every file due
 // to be loaded. Retention goes last: only when no file is due or settling
 // and no refresh waits, so it never delays data.

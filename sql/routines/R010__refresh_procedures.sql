@@ -151,10 +151,10 @@ proc: BEGIN
 
   INSERT INTO pipeline_runs
     (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, connection_id,
-     server_node)
+     server_node, lease_epoch)
   VALUES
     ('refresh', p_trigger, 'running', UTC_TIMESTAMP(3), p_started_by, p_host, p_pid, p_version,
-     CONNECTION_ID(), v_node);
+     CONNECTION_ID(), v_node, @segmentd_lease_epoch);
   SET v_run_id = LAST_INSERT_ID();
   SET @segmentd_run_id = v_run_id;
 
@@ -396,6 +396,20 @@ proc: BEGIN
            ON matched.from_segment = held.segment_name
    WHERE held.n > COALESCE(matched.n, 0);
   SET t_figures = UTC_TIMESTAMP(6);
+
+  -- A daemon's refresh swaps only while the daemon still leads (V013): a
+  -- deposed leader's refresh, still running on its server, fails here. The
+  -- check commits on its own just before the RENAME (DDL commits anyway);
+  -- the claim above keeps a second refresh from running in that gap.
+  IF @segmentd_lease_epoch IS NOT NULL THEN
+    UPDATE daemon_lease SET fenced_writes = fenced_writes + 1
+     WHERE id = 1 AND holder = @segmentd_lease_holder AND epoch = @segmentd_lease_epoch;
+    IF ROW_COUNT() <> 1 THEN
+      SET v_fail = CONCAT('fenced: the daemon that started this refresh no longer holds the lease (its epoch ',
+                          @segmentd_lease_epoch, '); the results were not swapped in');
+      SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'fenced: this daemon no longer holds the lease';
+    END IF;
+  END IF;
 
   -- Readers see the old results or the new ones, never a missing table.
   -- customer_rfm is a view of customer_segments, so it follows the swap.
