@@ -166,22 +166,25 @@ TEST(Lease, ADeposedLeadersRefreshLeavesTheResultsItWouldHaveReplaced) {
   EXPECT_EQ(run_refresh(t.db(), "cli", this_process()).status, RunStatus::Succeeded);
 }
 
-TEST(Lease, ANewLeaderClosesTheRunsOfOlderEpochsOnly) {
+// Taking office on a new session, a leader of epoch 2 closes the runs of
+// epoch 1 (a deposed leader) and of epoch 2 (its own earlier session, on
+// a node that died with it), whichever server they ran on; runs no daemon
+// started (NULL) and any of a later epoch are left alone.
+TEST(Lease, TakingOfficeClosesTheRunsOfEarlierLeadersAndSessionsOnly) {
   TestDatabase t;
   t.migrate();
-  for (const char* epoch : {"1", "2", "NULL"}) {
+  for (const char* epoch : {"1", "2", "3", "NULL"}) {
     t.db().execute(
         std::string("INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, connection_id, server_node, "
                     "lease_epoch) VALUES ('ingest', 'file', 'running', UTC_TIMESTAMP(3), 999990, 'node-b:3306', ") +
         epoch + ")");
   }
-  EXPECT_EQ(close_runs_of_deposed_leaders(t.db(), 2), 1u);
+  EXPECT_EQ(close_runs_of_earlier_leaders(t.db(), 2), 2u);
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(COALESCE(lease_epoch, 'none'), '=', status ORDER BY run_id) "
                      "FROM pipeline_runs"),
-            "1=abandoned,2=running,none=running");
-  EXPECT_NE(
-      t.scalar("SELECT message FROM pipeline_runs WHERE lease_epoch = 1").find("lost the lease (epoch 1; epoch 2"),
-      std::string::npos);
+            "1=abandoned,2=abandoned,3=running,none=running");
+  EXPECT_NE(t.scalar("SELECT message FROM pipeline_runs WHERE lease_epoch = 1").find("(epoch 1; epoch 2 leads now)"),
+            std::string::npos);
 }
 
 }  // namespace

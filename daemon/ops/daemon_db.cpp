@@ -30,30 +30,44 @@ void apply_fallback_event(DbSession& db, const FallbackEventConfig& event) {
              " DO CALL refresh_customer_segments_event()");
 }
 
-OrphanedRuns close_orphaned_runs(DbSession& db) {
-  OrphanedRuns out;
+namespace {
+
+// The run whose results are live: customer_segments' comment names it
+// (R010); 0 when it names none.
+std::uint64_t live_results_run(DbSession& db) {
   const DbValue live =
       query_value(db,
                   "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
                   "AND TABLE_NAME = 'customer_segments'");
   constexpr std::string_view kMark = "segmentd run ";
-  if (live && live->rfind(kMark, 0) == 0) {
-    std::uint64_t run = 0;
-    try {
-      run = std::stoull(live->substr(kMark.size()));
-    } catch (const std::exception&) {
-      run = 0;
-    }
-    out.succeeded_after_swap = db.update(
-        "UPDATE pipeline_runs SET status = 'succeeded', finished_at = UTC_TIMESTAMP(3), "
-        "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, "
-        "customers_segmented = (SELECT COUNT(*) FROM customer_segments), "
-        "message = CONCAT('the swap was done (customer_segments holds this run''s results); connection ', "
-        "COALESCE(connection_id, '?'), ' ended before the run was recorded') "
-        "WHERE run_id = ? AND kind = 'refresh' AND status = 'running' AND NOT (connection_id <=> "
-        "IS_USED_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64))) "
-        "AND (server_node IS NULL OR server_node = CONCAT(@@hostname, ':', @@port))",
-        {static_cast<std::int64_t>(run)});
+  if (!live || live->rfind(kMark, 0) != 0) return 0;
+  try {
+    return std::stoull(live->substr(kMark.size()));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// The run row of a refresh that died between its swap and its success row.
+constexpr const char* kSucceededAfterSwap =
+    "UPDATE pipeline_runs SET status = 'succeeded', finished_at = UTC_TIMESTAMP(3), "
+    "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, "
+    "customers_segmented = (SELECT COUNT(*) FROM customer_segments), "
+    "message = CONCAT('the swap was done (customer_segments holds this run''s results); connection ', "
+    "COALESCE(connection_id, '?'), ' ended before the run was recorded') "
+    "WHERE run_id = ? AND kind = 'refresh' AND status = 'running' ";
+
+}  // namespace
+
+OrphanedRuns close_orphaned_runs(DbSession& db) {
+  OrphanedRuns out;
+  if (const std::uint64_t run = live_results_run(db); run != 0) {
+    out.succeeded_after_swap =
+        db.update(std::string(kSucceededAfterSwap) +
+                      "AND NOT (connection_id <=> "
+                      "IS_USED_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64))) "
+                      "AND (server_node IS NULL OR server_node = CONCAT(@@hostname, ':', @@port))",
+                  {static_cast<std::int64_t>(run)});
   }
   out.abandoned = db.update(
       "UPDATE pipeline_runs SET status = 'abandoned', finished_at = UTC_TIMESTAMP(3), "
@@ -68,14 +82,22 @@ OrphanedRuns close_orphaned_runs(DbSession& db) {
   return out;
 }
 
-std::uint64_t close_runs_of_deposed_leaders(DbSession& db, std::uint64_t epoch) {
-  return db.update(
-      "UPDATE pipeline_runs SET status = 'abandoned', finished_at = UTC_TIMESTAMP(3), "
-      "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, "
-      "message = CONCAT('abandoned: its daemon lost the lease (epoch ', lease_epoch, '; epoch ', ?, ' leads now)', "
-      "COALESCE(CONCAT(' (was: ', message, ')'), '')) "
-      "WHERE status = 'running' AND lease_epoch < ?",
-      {static_cast<std::int64_t>(epoch), static_cast<std::int64_t>(epoch)});
+std::uint64_t close_runs_of_earlier_leaders(DbSession& db, std::uint64_t epoch) {
+  const auto bound = static_cast<std::int64_t>(epoch);
+  std::uint64_t closed = 0;
+  if (const std::uint64_t run = live_results_run(db); run != 0) {
+    closed +=
+        db.update(std::string(kSucceededAfterSwap) + "AND lease_epoch <= ?", {static_cast<std::int64_t>(run), bound});
+  }
+  return closed + db.update(
+                      "UPDATE pipeline_runs SET status = 'abandoned', finished_at = UTC_TIMESTAMP(3), "
+                      "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000, "
+                      "message = CONCAT('abandoned: its daemon lost the lease or the session (epoch ', lease_epoch, '; "
+                      "epoch ', ?, "
+                      "' leads now)', "
+                      "COALESCE(CONCAT(' (was: ', message, ')'), '')) "
+                      "WHERE status = 'running' AND lease_epoch <= ?",
+                      {bound, bound});
 }
 
 std::optional<std::string> refresh_owed(DbSession& db) {

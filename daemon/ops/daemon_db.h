@@ -34,11 +34,13 @@ struct OrphanedRuns {
 };
 OrphanedRuns close_orphaned_runs(DbSession& db);
 
-// Closes as 'abandoned' the 'running' runs a daemon started under an
-// older lease epoch than `epoch` (pipeline_runs.lease_epoch, V013): their
-// daemon has lost the lease, so they can commit nothing more, on whichever
-// server of a cluster they run. Returns how many.
-std::uint64_t close_runs_of_deposed_leaders(DbSession& db, std::uint64_t epoch);
+// Closes as 'abandoned' the 'running' runs a daemon started under lease
+// `epoch` or an older one (pipeline_runs.lease_epoch, V013). Called when a
+// leader takes office on a new session, before it starts any run there:
+// older epochs are deposed leaders', which can commit nothing more; its own
+// epoch's are its earlier sessions' (a node of a cluster that died with
+// them), on whichever server they ran. Returns how many.
+std::uint64_t close_runs_of_earlier_leaders(DbSession& db, std::uint64_t epoch);
 
 // Why a refresh is owed, or nullopt: a file was loaded after the newest
 // successful refresh started (or none ever succeeded). Decided from

@@ -8,8 +8,8 @@ namespace segmentd::retention_sql {
 
 inline constexpr const char* kInsertRun =
     "INSERT INTO pipeline_runs (kind, `trigger`, status, started_at, started_by, host, pid, segmentd_version, "
-    "connection_id, server_node) VALUES ('retention', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, CONNECTION_ID(), "
-    "CONCAT(@@hostname, ':', @@port))";
+    "connection_id, server_node, lease_epoch) VALUES ('retention', ?, 'running', UTC_TIMESTAMP(3), ?, ?, ?, ?, "
+    "CONNECTION_ID(), CONCAT(@@hostname, ':', @@port), @segmentd_lease_epoch)";
 inline constexpr const char* kProgress = "UPDATE pipeline_runs SET details = ? WHERE run_id = ?";
 inline constexpr const char* kFinishRun =
     "UPDATE pipeline_runs SET status = ?, finished_at = UTC_TIMESTAMP(3), "

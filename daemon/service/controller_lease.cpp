@@ -148,7 +148,7 @@ void Controller::on_office(const JobResult<OfficeInfo>& r) {
   const OfficeInfo& info = *r.value;
   log_event(spdlog::level::info, "lease.office",
             {{"epoch", std::to_string(epoch_)},
-             {"deposed_runs_closed", std::to_string(info.deposed_runs)},
+             {"earlier_runs_closed", std::to_string(info.earlier_runs)},
              {"first", first_office_ ? "yes" : "no"}});
   first_office_ = false;
   if (info.orphans.abandoned || info.orphans.succeeded_after_swap) {

@@ -75,7 +75,7 @@ OfficeInfo take_office(DbSession& db, const Config& config, const std::vector<Na
                        const LeaseFence& fence, bool first) {
   OfficeInfo info;
   set_session_fence(db, fence);
-  info.deposed_runs = close_runs_of_deposed_leaders(db, fence.epoch);
+  info.earlier_runs = close_runs_of_earlier_leaders(db, fence.epoch);
   info.orphans = close_orphaned_runs(db);
   apply_segmentation_settings(db, config);
   apply_fallback_event(db, config.fallback_event);

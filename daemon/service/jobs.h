@@ -51,7 +51,7 @@ ConnectInfo set_up_session(DbSession& db);
 // What a leader finds when it takes office (after winning the lease, and
 // after each reconnect while it leads).
 struct OfficeInfo {
-  std::uint64_t deposed_runs = 0;  // 'running' runs of older epochs, closed
+  std::uint64_t earlier_runs = 0;  // 'running' runs of earlier leaders and sessions, closed
   OrphanedRuns orphans;
   std::optional<std::string> catchup;  // a schedule was missed while down
   std::optional<std::string> owed;     // data loaded after the last successful refresh
