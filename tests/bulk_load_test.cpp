@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "write_set.h"
+
 namespace segmentd {
 namespace {
 
@@ -23,6 +25,24 @@ TEST(BulkLoad, MySqlAndUnreadableVersionsLoadRowByRow) {
   EXPECT_FALSE(bulk_loads_empty_tables("5.5.5-10.11.19-MariaDB"));  // the old replication prefix: 5.5.5
   EXPECT_FALSE(bulk_loads_empty_tables("MariaDB"));
   EXPECT_FALSE(bulk_loads_empty_tables(""));
+}
+
+// Streaming replication on Galera (write_set.h): fragments well within
+// the node's write-set limits, none off Galera.
+TEST(WriteSet, FragmentsStayWithinTheNodesLimits) {
+  EXPECT_FALSE(streaming_fragment({false, 0, 2147483647}));
+  const auto defaults = streaming_fragment({true, 0, 2147483647});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->unit, "bytes");
+  EXPECT_EQ(defaults->size, 16u << 20);
+  const auto small = streaming_fragment({true, 0, 8u << 20});
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->size, 2u << 20);
+  const auto rows = streaming_fragment({true, 10000, 2147483647});
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->unit, "rows");
+  EXPECT_EQ(rows->size, 5000u);
+  EXPECT_EQ(streaming_fragment({true, 1, 0})->size, 1u);
 }
 
 }  // namespace

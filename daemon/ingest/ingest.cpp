@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "bulk_load.h"
 #include "csv_reader.h"
@@ -18,6 +20,7 @@
 #include "external_sort.h"
 #include "field_validation.h"
 #include "ingest_sql.h"
+#include "log_event.h"
 #include "named_lock.h"
 #include "private_file.h"
 #include "sha256.h"
@@ -25,6 +28,7 @@
 #include "text.h"
 #include "transaction.h"
 #include "unique_fd.h"
+#include "write_set.h"
 
 namespace segmentd {
 namespace {
@@ -478,8 +482,32 @@ class FileIngest {
                      " (it replaces the whole table). Refused; set ingest.allow_empty_replace to allow it";
       return FileStatus::Rejected;
     }
-    merge(d, direct ? tsv->path() : std::filesystem::path());
+    merge_retrying(d, direct ? tsv->path() : std::filesystem::path());
     return FileStatus::Loaded;
+  }
+
+  // A deadlock, or on Galera a certification conflict with another node's
+  // commit (both error 1213), rolled the whole transaction back: it is run
+  // again, a few times, before it counts as the file's failure.
+  void merge_retrying(const Dataset& d, const std::filesystem::path& direct_tsv) {
+    constexpr int kAttempts = 4;
+    const auto limits = read_write_set_limits(db_);
+    std::optional<StreamingReplication> stream;
+    if (const auto fragment = streaming_fragment(limits)) stream.emplace(db_, *fragment);
+    for (int attempt = 1;; ++attempt) {
+      try {
+        merge(d, direct_tsv);
+        out_.streamed = stream.has_value();
+        return;
+      } catch (const DbError& e) {
+        if (e.code() != server_error::kDeadlock || attempt == kAttempts) throw;
+        log_event(spdlog::level::warn, "ingest.retry",
+                  {{"file", out_.name},
+                   {"attempt", std::to_string(attempt)},
+                   {"error", std::to_string(e.code()) + ": " + e.what()}});
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+      }
+    }
   }
 
   void insert_batch(const Dataset& d, const std::vector<DbParam>& values, std::size_t rows) {

@@ -75,6 +75,7 @@ struct FileOutcome {
   std::string load_path;  // load_data or insert
   bool staged = false;    // applied through the staging table (repeated keys possible)
   bool bulk = false;      // loaded into an empty table, its indexes built in bulk (bulk_load.h)
+  bool streamed = false;  // on Galera, replicated in fragments (write_set.h)
   bool fenced = false;    // Interrupted because this daemon lost its lease (lease.h)
   std::string message;
   std::filesystem::path rejects_file;  // empty when no row was rejected

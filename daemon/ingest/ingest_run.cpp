@@ -110,6 +110,7 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                          {"load_path", f.load_path},
                          {"staged", f.staged},
                          {"bulk", f.bulk},
+                         {"streamed", f.streamed},
                          {"rejects_file", f.rejects_file.string()},
                          {"message", f.message}});
     if (f.fenced) ++fenced;
