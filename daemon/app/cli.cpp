@@ -51,7 +51,10 @@ int cmd_migrate(const Options& o) {
   const MigrateReport report = migrate(*db, o.dry_run, std::string("segmentd ") + kVersion);
   // The routines create the event only when missing; its schedule and
   // state are the config's.
-  if (!o.dry_run) apply_fallback_event(*db, config.fallback_event);
+  if (!o.dry_run) {
+    apply_fallback_event(*db, config.fallback_event);
+    log_event_nodes(enable_event_on_every_node(config.database, config.fallback_event));
+  }
   const char* verb = o.dry_run ? "would apply" : "applied";
   for (const auto& m : report.applied) std::cout << verb << " " << m << "\n";
   if (report.applied.empty()) std::cout << "schema is current: no migrations pending\n";

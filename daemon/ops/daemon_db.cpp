@@ -1,6 +1,8 @@
 #include "daemon_db.h"
 
 #include "db_session.h"
+#include "errors.h"
+#include "log_event.h"
 
 namespace segmentd {
 
@@ -28,6 +30,41 @@ void apply_fallback_event(DbSession& db, const FallbackEventConfig& event) {
              (event.enabled ? "ENABLE" : "DISABLE") +
              " COMMENT 'segmentd fallback: refresh RFM segments when segmentd has not'"
              " DO CALL refresh_customer_segments_event()");
+}
+
+std::vector<EventNode> enable_event_on_every_node(const DatabaseConfig& database, const FallbackEventConfig& event) {
+  std::vector<EventNode> out;
+  if (!event.enabled || database.hosts.size() < 2) return out;
+  for (const auto& host : database.hosts) {
+    DatabaseConfig one = database;
+    one.hosts = {host};
+    EventNode node{describe_endpoint(one), false, {}};
+    try {
+      auto db = connect_database(one);
+      const DbResult wsrep = db->query("SHOW VARIABLES WHERE Variable_name = 'wsrep_on'");
+      if (wsrep.rows.empty() || wsrep.rows[0].at(1).value_or("") != "ON") continue;
+      const auto status = query_value(*db,
+                                      "SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() "
+                                      "AND EVENT_NAME = 'ev_refresh_customer_segments'");
+      if (status.value_or("") != "ENABLED") {
+        db->execute("SET SESSION wsrep_on = OFF");
+        db->execute("ALTER EVENT ev_refresh_customer_segments ENABLE");
+        db->execute("SET SESSION wsrep_on = ON");
+      }
+      node.enabled = true;
+    } catch (const Error& e) {
+      node.error = e.what();
+    }
+    out.push_back(std::move(node));
+  }
+  return out;
+}
+
+void log_event_nodes(const std::vector<EventNode>& nodes) {
+  for (const auto& n : nodes) {
+    log_event(n.enabled ? spdlog::level::info : spdlog::level::warn, "event.node",
+              {{"endpoint", n.endpoint}, {"enabled", n.enabled ? "yes" : "no"}, {"error", n.error}});
+  }
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config.h"
 #include "run_identity.h"
@@ -22,6 +23,21 @@ void apply_segmentation_settings(DbSession& db, const Config& config);
 // Re-creates ev_refresh_customer_segments with the configured interval,
 // enabled or disabled as configured.
 void apply_fallback_event(DbSession& db, const FallbackEventConfig& event);
+
+// On a Galera cluster an event is enabled only on the node that created
+// it; the others hold it SLAVESIDE_DISABLED, so the fallback would never
+// fire while that node is down. Each node of database.hosts gets its own
+// copy enabled, the change kept on that node (wsrep_on=OFF for the
+// statement, which needs SUPER). Does nothing off Galera (a replica's
+// event stays disabled) or with the event disabled. One entry per node.
+struct EventNode {
+  std::string endpoint;
+  bool enabled = false;  // the event is ENABLED there now
+  std::string error;     // why not
+};
+std::vector<EventNode> enable_event_on_every_node(const DatabaseConfig& database, const FallbackEventConfig& event);
+// One `event.node` line per node: enabled or why not.
+void log_event_nodes(const std::vector<EventNode>& nodes);
 
 // Closes 'running' rows whose owner is gone: a run is alive only while its
 // connection holds the lock of its kind (refresh or ingest). A refresh whose
