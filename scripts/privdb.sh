@@ -9,6 +9,8 @@
 #   scripts/privdb.sh env DIR                print shell variables for connecting
 #   scripts/privdb.sh client DIR [ARGS...]   run the mysql client against it
 #
+# PRIVDB_EXTRA_ARGS with start: more server options, split on spaces (the
+# replication settings of scripts/replica.sh).
 # PRIVDB_TLS=1 with start: a throwaway CA, a server certificate for
 # "localhost" (DNS name only, so 127.0.0.1 fails a host-name check), a
 # client certificate and a second, unrelated CA are made in DIR/tls, and the
@@ -16,7 +18,7 @@
 # works: the server counts it as secure).
 set -euo pipefail
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1
 dir=$(mkdir -p "$2" && cd "$2" && pwd)
@@ -131,7 +133,7 @@ start() {
     --sql-mode=STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION \
     --innodb-buffer-pool-size=512M --innodb-log-file-size=256M \
     --innodb-flush-log-at-trx-commit=2 --skip-name-resolve \
-    --max-connections=200 "${tls_args[@]}" >/dev/null 2>&1 &
+    --max-connections=200 "${tls_args[@]}" ${PRIVDB_EXTRA_ARGS:-} >/dev/null 2>&1 &
   for _ in $(seq 1 120); do
     if "$(admin_bin)" --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
       "$(client_bin)" --no-defaults --socket="$sock" -uroot \

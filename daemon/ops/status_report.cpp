@@ -64,6 +64,26 @@ void print_schedule(const Config& config, std::chrono::sys_seconds from, unsigne
   }
 }
 
+// A replica holds the events it received SLAVESIDE_DISABLED, rightly: they
+// run on the primary. A promoted replica keeps them so until they are
+// created again (segmentd migrate, or the daemon's start), and meanwhile no
+// fallback runs anywhere.
+std::string replica_note(DbSession& db, const std::string& event_state) {
+  if (event_state != "SLAVESIDE_DISABLED") return "";
+  std::optional<bool> replica;
+  try {
+    replica = !db.query("SHOW SLAVE STATUS").rows.empty();
+  } catch (const DbError&) {
+    // Without the privilege to ask (SLAVE MONITOR or SUPER), say both.
+  }
+  if (replica && *replica) return " (this server is a replica: the event runs on its primary)";
+  if (replica) {
+    return "  WARNING: this server is not a replica, yet its event is disabled as a replica's, so the fallback never "
+           "runs; run segmentd migrate (or start the daemon) to enable it";
+  }
+  return " (as on a replica; if this server was promoted to primary, run segmentd migrate to enable it)";
+}
+
 // Who leads (README "Two daemons"): the lease's holder, since when, and
 // whether the lease is still live.
 void print_lease(DbSession& db, std::ostream& out) {
@@ -141,8 +161,9 @@ int print_status(const Config& config, std::ostream& out) {
     if (event.rows.empty()) {
       out << "fallback event:  missing (run segmentd migrate, or start the daemon)\n";
     } else {
-      out << "fallback event:  " << event.rows[0][0].value_or("?") << ", every " << event.rows[0][1].value_or("?")
-          << " " << event.rows[0][2].value_or("?") << "\n";
+      const std::string state = event.rows[0][0].value_or("?");
+      out << "fallback event:  " << state << ", every " << event.rows[0][1].value_or("?") << " "
+          << event.rows[0][2].value_or("?") << replica_note(*db, state) << "\n";
     }
     try {
       const auto hb = db->query(
