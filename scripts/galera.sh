@@ -7,7 +7,8 @@
 #   scripts/galera.sh start DIR      start nodes 1-3 (node 1 bootstraps)
 #   scripts/galera.sh destroy DIR    stop them and delete DIR
 #
-# start writes DIR/nodeN.env (GALERA_SOCKET, GALERA_PORT) for each node.
+# start writes DIR/nodeN.env (GALERA_SOCKET, GALERA_PORT) for each node;
+# GALERA_EXTRA_ARGS adds server options to every node (split on spaces).
 # The nodes run as the unprivileged user `nobody`: rsync state transfer
 # fails when they run as root (its daemon drops to nobody). Joiners start
 # from an empty datadir and receive node 1's by state transfer. DIR should
@@ -15,7 +16,7 @@
 set -euo pipefail
 
 provider=/usr/lib/galera/libgalera_smm.so
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 cmd=$1
 
@@ -59,7 +60,7 @@ start_node() {  # start_node N [extra mariadbd options]
     --wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$(port_of gmcast$n);ist.recv_addr=127.0.0.1:$(port_of ist$n)" \
     --wsrep-sst-receive-address="127.0.0.1:$(port_of sst$n)" --wsrep-node-address=127.0.0.1 \
     --wsrep-node-name="node$n" --wsrep-sst-method=rsync \
-    --binlog-format=ROW --innodb-autoinc-lock-mode=2 "$@" >/dev/null 2>&1 &
+    --binlog-format=ROW --innodb-autoinc-lock-mode=2 ${GALERA_EXTRA_ARGS:-} "$@" >/dev/null 2>&1 &
 }
 
 wait_synced() {  # wait_synced N SECONDS
