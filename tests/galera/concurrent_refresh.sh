@@ -6,31 +6,9 @@
 # every node holds the same results. (Before the cluster-wide claim, V011,
 # all three ran and failed on each other's *_next tables.)
 # Exit 77 (skipped) when galera-4 cannot be used here.
-set -euo pipefail
-src=${SEGMENTD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${SEGMENTD_BINARY:-$src/build/daemon/segmentd}
-datagen=${SEGMENTD_DATAGEN:-$src/build/tools/segmentd-datagen}
-galera=$src/scripts/galera.sh
-if ! "$galera" available; then
-  echo "skip: galera-4, rsync, mariadbd or root is missing here"
-  exit 77
-fi
-dir=$(mktemp -d /tmp/segmentd-galera.XXXXXX)
-work=$(mktemp -d)
-cleanup() {
-  "$galera" destroy "$dir" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for n in 1 2 3; do echo "--- node $n log (tail)" >&2; tail -n 15 "$dir/n$n.err" >&2 || true; done
-  exit 1
-}
-expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+. "$(dirname "$0")/lib.sh"
 
 "$galera" start "$dir"
-sql() { mariadb --socket="$dir/n$1.sock" -uroot -N -B seg -e "$2"; }
 mariadb --socket="$dir/n1.sock" -uroot -e "CREATE DATABASE seg"
 cat >"$work/n1.yaml" <<YAML
 database:

@@ -7,33 +7,10 @@
 # refresh succeeds, every other firing is recorded 'skipped' with its
 # reason, on every node, and none fails. Exit 77 (skipped) when galera-4
 # cannot be used here.
-set -euo pipefail
-src=${SEGMENTD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${SEGMENTD_BINARY:-$src/build/daemon/segmentd}
-datagen=${SEGMENTD_DATAGEN:-$src/build/tools/segmentd-datagen}
-galera=$src/scripts/galera.sh
-if ! "$galera" available; then
-  echo "skip: galera-4, rsync, mariadbd or root is missing here"
-  exit 77
-fi
-dir=$(mktemp -d /tmp/segmentd-galera.XXXXXX)
-work=$(mktemp -d)
-cleanup() {
-  "$galera" destroy "$dir" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 5 "$work"/*.log >&2 || true
-  exit 1
-}
-expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
-sql() { mariadb --socket="$dir/n$1.sock" -uroot -N -B seg -e "SET SESSION wsrep_sync_wait = 1; $2"; }
+. "$(dirname "$0")/lib.sh"
 local_sql() { mariadb --socket="$dir/n$1.sock" -uroot -N -B seg -e "SET SESSION wsrep_on = OFF; $2; SET SESSION wsrep_on = ON"; }
 
 "$galera" start "$dir"
-port() { (. "$dir/node$1.env" && echo "$GALERA_PORT"); }
 export SEGMENTD_GALERA_PASSWORD="galera-$RANDOM$RANDOM"
 # SUPER: a statement kept on one node (wsrep_on = OFF) needs it.
 mariadb --socket="$dir/n1.sock" -uroot -e "CREATE DATABASE seg;

@@ -6,31 +6,9 @@
 # nodes, the load leaves every node with the previous table, whole.
 # (Without fragments the same load fails at commit: "Maximum writeset size
 # exceeded".) Exit 77 (skipped) when galera-4 cannot be used here.
-set -euo pipefail
-src=${SEGMENTD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${SEGMENTD_BINARY:-$src/build/daemon/segmentd}
-datagen=${SEGMENTD_DATAGEN:-$src/build/tools/segmentd-datagen}
-galera=$src/scripts/galera.sh
-if ! "$galera" available; then
-  echo "skip: galera-4, rsync, mariadbd or root is missing here"
-  exit 77
-fi
-dir=$(mktemp -d /tmp/segmentd-galera.XXXXXX)
-work=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 loader=""
-cleanup() {
-  [ -n "$loader" ] && kill -KILL "$loader" 2>/dev/null
-  "$galera" destroy "$dir" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 5 "$work"/*.log >&2 || true
-  exit 1
-}
-expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
-sql() { mariadb --socket="$dir/n$1.sock" -uroot -N -B seg -e "SET SESSION wsrep_sync_wait = 1; $2"; }
+stop_children() { [ -z "$loader" ] || kill -KILL "$loader" 2>/dev/null || true; }
 
 "$galera" start "$dir"
 for n in 1 2 3; do mariadb --socket="$dir/n$n.sock" -uroot -e "SET GLOBAL wsrep_max_ws_size = 8388608"; done

@@ -10,33 +10,9 @@
 #     finishes; the run left on the dead node is closed.
 # Every file dropped is loaded exactly once; every node agrees. Exit 77
 # (skipped) when galera-4 cannot be used here.
-set -euo pipefail
-src=${SEGMENTD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${SEGMENTD_BINARY:-$src/build/daemon/segmentd}
-datagen=${SEGMENTD_DATAGEN:-$src/build/tools/segmentd-datagen}
-galera=$src/scripts/galera.sh
-if ! "$galera" available; then
-  echo "skip: galera-4, rsync, mariadbd or root is missing here"
-  exit 77
-fi
-dir=$(mktemp -d /tmp/segmentd-galera.XXXXXX)
-work=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 a_pid="" b_pid=""
-cleanup() {
-  for p in $a_pid $b_pid; do kill -KILL "$p" 2>/dev/null || true; done
-  "$galera" destroy "$dir" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for d in a b; do echo "--- daemon $d log (tail)" >&2; tail -n 30 "$work/$d.log" >&2 || true; done
-  for n in 1 2 3; do echo "--- node $n log (tail)" >&2; tail -n 10 "$dir/n$n.err" >&2 || true; done
-  exit 1
-}
-expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
-# On node N, after every write the cluster has committed has arrived there.
-sql() { mariadb --socket="$dir/n$1.sock" -uroot -N -B seg -e "SET SESSION wsrep_sync_wait = 1; $2"; }
+stop_children() { for p in $a_pid $b_pid; do kill -KILL "$p" 2>/dev/null || true; done; }
 wait_in() {  # wait_in LOG PATTERN SECONDS [COUNT]
   local i
   for ((i = 0; i < $3 * 10; i++)); do
@@ -59,7 +35,6 @@ drop() {
 }
 
 "$galera" start "$dir"
-port() { (. "$dir/node$1.env" && echo "$GALERA_PORT"); }
 export SEGMENTD_GALERA_PASSWORD="galera-$RANDOM$RANDOM"
 mariadb --socket="$dir/n1.sock" -uroot -e "CREATE DATABASE seg;
   CREATE USER 'seg'@'127.0.0.1' IDENTIFIED BY '$SEGMENTD_GALERA_PASSWORD';
