@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "csv_load.h"
+#include "ingest_run.h"
 #include "refresh.h"
 #include "test_database.h"
 
@@ -228,6 +229,57 @@ TEST(GeneratedData, SameSeedSameFilesDifferentSeedDifferentFiles) {
   EXPECT_NE(a, c);
   EXPECT_NE(a.find("\r\n"), std::string::npos);
   EXPECT_NE(a.back(), '\n');  // no line break after the last row, like the real files
+}
+
+// Seven daily deltas (datagen --delta-day) onto their base, through the
+// ingest: each day's five files load whole, and afterwards every order and
+// payment row of every day says what its file said (new orders, and
+// earlier orders restated as delivered or canceled, payments restated).
+TEST(GeneratedData, SevenDailyDeltasLoadOntoTheirBaseAsTheirFilesSay) {
+  TestDatabase t;
+  t.migrate();
+  const auto generate = [&](const std::string& extra, const std::filesystem::path& dir) {
+    const std::string cmd =
+        std::string(SEGMENTD_DATAGEN) + " --scale 0.02 --seed 7 " + extra + " --out '" + dir.string() + "' >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  };
+  const auto files_in = [](const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  generate("", t.scratch() / "base");
+  ASSERT_TRUE(run_ingest(t.db(), files_in(t.scratch() / "base"), {}, "cli", this_process()).all_ok());
+  const auto base_orders = std::stoull(t.scalar("SELECT COUNT(*) FROM orders"));
+  std::size_t restated = 0;
+  for (int day = 1; day <= 7; ++day) {
+    const auto dir = t.scratch() / ("day" + std::to_string(day));
+    generate("--delta-day " + std::to_string(day), dir);
+    const auto files = files_in(dir);
+    ASSERT_EQ(files.size(), 5u);
+    const IngestRunOutcome run = run_ingest(t.db(), files, {}, "cli", this_process());
+    for (const auto& f : run.files) {
+      EXPECT_EQ(f.status, FileStatus::Loaded) << "day " << day << ": " << f.name << ": " << f.message;
+      EXPECT_EQ(f.rows_rejected, 0u) << f.name;
+    }
+    for (const auto& row : read_simple_csv(dir / "olist_orders_dataset.csv")) {
+      EXPECT_EQ(t.scalar("SELECT order_status FROM orders WHERE order_id = '" + row.at(0) + "'"), row.at(2))
+          << "day " << day << ", order " << row.at(0);
+    }
+    for (const auto& row : read_simple_csv(dir / "olist_order_payments_dataset.csv")) {
+      EXPECT_EQ(t.scalar("SELECT payment_value FROM order_payments WHERE order_id = '" + row.at(0) +
+                         "' AND payment_sequential = " + row.at(1)),
+                row.at(4))
+          << "day " << day << ", payment of " << row.at(0);
+    }
+    restated += read_simple_csv(dir / "olist_orders_dataset.csv").size() -
+                read_simple_csv(dir / "olist_customers_dataset.csv").size();
+  }
+  const std::uint64_t per_day = std::llround(std::llround(99441 * 0.02) * 0.01);
+  EXPECT_EQ(std::stoull(t.scalar("SELECT COUNT(*) FROM orders")), base_orders + 7 * per_day);
+  EXPECT_GT(restated, 0u) << "no order was restated in seven days";
+  EXPECT_EQ(run_refresh(t.db(), "cli", this_process()).status, RunStatus::Succeeded);
 }
 
 }  // namespace

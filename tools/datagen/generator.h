@@ -11,6 +11,8 @@ struct Options {
   std::string out_dir;
   double scale = 1.0;  // 1 ~ 99,441 orders
   std::uint64_t seed = 42;
+  // 0: the base files. N > 0: day N's delta after that base (delta.cpp).
+  unsigned delta_day = 0;
 };
 
 struct Counts {
@@ -19,5 +21,17 @@ struct Counts {
 };
 
 Counts generate(const Options& options);
+
+// Day N's delta (Options::delta_day) for the base of the same scale and
+// seed, deterministic per day: new orders (a hundredth of the base's, 10%
+// of them from returning customers) with their customers, items,
+// payments and reviews, purchased on day N (2018-10-16 + N); earlier
+// days' shipped orders restated as delivered (2% canceled) 1-5 days
+// later; and 2% of yesterday's orders' first payment restated. Writes the
+// five files that change, with the base's names and formats.
+struct DeltaCounts {
+  std::size_t status_updates = 0, payments_changed = 0;
+};
+Counts generate_delta(const Options& options, DeltaCounts& changes);
 
 }  // namespace datagen

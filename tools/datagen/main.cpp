@@ -15,9 +15,24 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0001, 100.0))
       ->capture_default_str();
   app.add_option("--seed", o.seed, "Same seed, same files")->capture_default_str();
+  app.add_option("--delta-day", o.delta_day,
+                 "Write day N's delta (new orders, status changes, restated payments) for the base of --scale and "
+                 "--seed instead of the base");
   CLI11_PARSE(app, argc, argv);
   try {
     std::filesystem::create_directories(o.out_dir);
+    if (o.delta_day > 0) {
+      datagen::DeltaCounts changes;
+      const auto c = datagen::generate_delta(o, changes);
+      std::cout << "olist_customers_dataset.csv\t" << c.customers << "\n"
+                << "olist_orders_dataset.csv\t" << c.orders << "\n"
+                << "olist_order_items_dataset.csv\t" << c.order_items << "\n"
+                << "olist_order_payments_dataset.csv\t" << c.order_payments << "\n"
+                << "olist_order_reviews_dataset.csv\t" << c.order_reviews << "\n"
+                << "# of the orders, status updates: " << changes.status_updates
+                << "; of the payments, restated: " << changes.payments_changed << "\n";
+      return 0;
+    }
     const auto c = datagen::generate(o);
     std::cout << "olist_customers_dataset.csv\t" << c.customers << "\n"
               << "olist_orders_dataset.csv\t" << c.orders << "\n"
