@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -207,6 +208,22 @@ TEST(Ingest, DeferredReferenceChecksAreDoneByTheRunThatChecks) {
   EXPECT_EQ(t.scalar("SELECT JSON_EXTRACT(details, '$.data_quality.order_items_with_unknown_order')" + of_run +
                      std::to_string(second.run_id)),
             "2");
+
+  // Deferred by what holds when the checks are due (more files arrived
+  // while this one loaded), not only by what held at the start.
+  std::atomic<bool> more_arrived{true};
+  IngestOptions late;
+  late.defer_checks_while = &more_arrived;
+  const auto third = run_ingest(
+      t.db(), {write_file(t, "s2.csv", "seller_id,seller_zip_code_prefix,seller_city,seller_state\ns2,01001,sp,SP\n")},
+      late, "file", this_process());
+  ASSERT_TRUE(third.all_ok());
+  EXPECT_FALSE(third.references_checked);
+  more_arrived = false;
+  const auto fourth = run_ingest(
+      t.db(), {write_file(t, "s3.csv", "seller_id,seller_zip_code_prefix,seller_city,seller_state\ns3,01001,sp,SP\n")},
+      late, "file", this_process());
+  EXPECT_TRUE(fourth.references_checked);
 }
 
 struct BadCase {

@@ -44,6 +44,9 @@ struct IngestOptions {
   // are ready, so a burst of small files pays for one set of checks. That
   // later run also checks `also_check`, the datasets loaded unchecked.
   bool defer_reference_checks = false;
+  // Also deferred when this is set and true by the time the checks are due
+  // (the daemon: more files arrived while this one loaded).
+  const std::atomic<bool>* defer_checks_while = nullptr;
   std::set<std::string> also_check;
   // The daemon's lease (lease.h): each ledger row is written in a
   // transaction that first checks it, so a deposed leader commits nothing

@@ -124,7 +124,8 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
   nlohmann::json details = {{"files", file_list}};
   if (fenced != 0) {
     details["fenced"] = true;  // nothing committed: nothing to check
-  } else if (options.defer_reference_checks) {
+  } else if (options.defer_reference_checks ||
+             (options.defer_checks_while != nullptr && options.defer_checks_while->load())) {
     details["data_quality_deferred"] = true;
   } else {
     loaded_datasets.insert(options.also_check.begin(), options.also_check.end());

@@ -122,6 +122,7 @@ void Controller::sweep() {
 void Controller::pump() {
   PlanState state;
   state.now = SteadyClock::now();
+  files_waiting_ = queue_.next_load(state.now) != nullptr || (tracker_ && tracker_->settling() > 0);
   state.connected = connected_;
   state.leading = in_office_ && office_taken_;
   state.office_due = in_office_ && !office_taken_ && !office_retry_wait_;

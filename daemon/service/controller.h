@@ -189,6 +189,9 @@ class Controller {
   // pending any more (during shutdown), so the job's completion still runs.
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
   std::atomic<bool> cancel_{false};
+  // A file waits to be loaded, or is still settling: read by a running load
+  // when its reference checks are due (IngestOptions::defer_checks_while).
+  std::atomic<bool> files_waiting_{false};
   int exit_code_ = kExitOk;
   DaemonMetrics metrics_;
   std::unique_ptr<HttpListener> listener_;

@@ -101,9 +101,14 @@ void Controller::start_load(const std::string& name) {
   options.temp_dir = temp_dir_;
   options.cancel = &cancel_;
   options.lock_wait_seconds = 5;
-  // While more files are ready, the whole-table reference checks wait for
-  // the last of them (a burst of 200 small files paid for 200 full sets).
-  options.defer_reference_checks = queue_.next_load(SteadyClock::now()) != nullptr;
+  // While more files are ready, or still settling, the whole-table
+  // reference checks wait for the last of them (a burst of 200 small files
+  // paid for 200 full sets). Files that arrive while this one loads count
+  // too (files_waiting_): a day's five files renamed in one after another
+  // paid for two sets, the first file finding the queue otherwise empty.
+  files_waiting_ = queue_.next_load(SteadyClock::now()) != nullptr || (tracker_ && tracker_->settling() > 0);
+  options.defer_reference_checks = files_waiting_;
+  options.defer_checks_while = &files_waiting_;
   options.also_check = unchecked_datasets_;
   options.fence = fence();
   notify_status("loading " + escape_bytes(name));
