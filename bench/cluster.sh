@@ -22,22 +22,14 @@ while [ $# -gt 0 ]; do
     *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
-bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
-datagen=${SEGMENTD_DATAGEN:-$root/build/tools/segmentd-datagen}
-[ -x "$bin" ] && [ -x "$datagen" ] || { echo "build first: scripts/build.sh" >&2; exit 2; }
-"$root/scripts/galera.sh" available || { echo "skip: galera-4 cannot be used here"; exit 77; }
-out=${out:-$root/bench/results/cluster-$(date -u +%Y%m%dT%H%M%SZ)}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
+"$root/scripts/galera.sh" available || { echo "skip: galera-4 cannot be used here"; exit 77; }
+bench_start cluster server measure value unit
 # The cluster's folder holds sockets: a short path.
 cluster=$(mktemp -d /tmp/segmentd-bench-galera.XXXXXX)
 stop_children() { "$root/scripts/galera.sh" destroy "$cluster" >/dev/null 2>&1 || true; }
 private_db "$out/db"
-results=$out/results.tsv
-printf 'server\tmeasure\tvalue\tunit\n' >"$results"
-record() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 
 log "generating scale $scale"
 "$datagen" --scale "$scale" --seed 7 --out "$out/data" >"$out/generated.tsv"

@@ -1,6 +1,23 @@
-# Shared by the bench scripts (sourced): their private server, logging, the
-# machine's description, a free port and waiting for a log line. Expects
-# $root and $bin.
+# Shared by the bench scripts (sourced): their binaries and output folder,
+# their private server, logging, the machine's description, a free port and
+# waiting for a log line. Expects $root.
+
+# bench_start NAME COLUMN...: $bin and $datagen (built first), the output
+# folder $out (given, or bench/results/NAME-<UTC time>) made absolute, and
+# $results (results.tsv) with its header row; record() appends a row.
+bench_start() {
+  local name=$1
+  shift
+  bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
+  datagen=${SEGMENTD_DATAGEN:-$root/build/tools/segmentd-datagen}
+  [ -x "$bin" ] && [ -x "$datagen" ] || { echo "build first: scripts/build.sh" >&2; exit 2; }
+  out=${out:-$root/bench/results/$name-$(date -u +%Y%m%dT%H%M%SZ)}
+  mkdir -p "$out"
+  out=$(cd "$out" && pwd)
+  results=$out/results.tsv
+  (IFS=$'\t'; echo "$*") >"$results"
+}
+record() { (IFS=$'\t'; echo "$*") >>"$results"; }
 
 # private_db DIR: starts a private server in DIR, destroyed when the script
 # exits after the script's own stop_children (define it before, to kill the

@@ -23,20 +23,12 @@ while [ $# -gt 0 ]; do
     *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
-bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
-datagen=${SEGMENTD_DATAGEN:-$root/build/tools/segmentd-datagen}
-[ -x "$bin" ] && [ -x "$datagen" ] || { echo "build first: scripts/build.sh" >&2; exit 2; }
-out=${out:-$root/bench/results/small-files-$(date -u +%Y%m%dT%H%M%SZ)}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
+bench_start small-files measure value unit
 daemon=""
 stop_children() { [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true; }
 private_db "$out/db"
-results=$out/results.tsv
-printf 'measure\tvalue\tunit\n' >"$results"
-record() { printf '%s\t%s\t%s\n' "$@" >>"$results"; }
 sql() { client -N -B small -e "$1"; }
 machine_header >"$out/machine.txt"
 cat "$out/machine.txt" >&2

@@ -79,7 +79,7 @@ TEST(Lease, AHolderWhoseProcessIsGoneFromThisHostIsReplacedAtOnce) {
   EXPECT_TRUE(mine.leading) << "a crashed predecessor on this host is not waited for";
   EXPECT_EQ(mine.row.epoch, 2u);
 
-  // The same live pid on another host is not this host's to judge.
+  // A pid that is gone here, on another host, is not this host's to judge.
   LeaseClaimant remote{"remote", "another-host", dead.pid};
   expire(t);
   ASSERT_TRUE(hold_lease(t.db(), remote, 600).leading);

@@ -53,7 +53,7 @@ int cmd_migrate(const Options& o) {
   // state are the config's.
   if (!o.dry_run) {
     apply_fallback_event(*db, config.fallback_event);
-    log_event_nodes(enable_event_on_every_node(config.database, config.fallback_event));
+    log_event_nodes(enable_event_on_every_node(*db, config.database, config.fallback_event));
   }
   const char* verb = o.dry_run ? "would apply" : "applied";
   for (const auto& m : report.applied) std::cout << verb << " " << m << "\n";

@@ -49,4 +49,9 @@ ConnectionFacts read_connection_facts(DbSession& db) {
   return facts;
 }
 
+bool galera_node(DbSession& db) {
+  const DbResult r = db.query("SHOW VARIABLES WHERE Variable_name = 'wsrep_on'");
+  return !r.rows.empty() && r.rows[0].at(1).value_or("") == "ON";
+}
+
 }  // namespace segmentd

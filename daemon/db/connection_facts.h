@@ -19,6 +19,10 @@ struct ConnectionFacts {
 
 ConnectionFacts read_connection_facts(DbSession& db);
 
+// Whether the session's server is a Galera node (wsrep_on is ON). MySQL
+// and a plain MariaDB answer no.
+bool galera_node(DbSession& db);
+
 // "TLSv1.3/TLS_AES_256_GCM_SHA384", or "none", for log fields.
 std::string tls_text(const ConnectionFacts& facts);
 

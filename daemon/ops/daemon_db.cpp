@@ -1,5 +1,6 @@
 #include "daemon_db.h"
 
+#include "connection_facts.h"
 #include "db_session.h"
 #include "errors.h"
 #include "log_event.h"
@@ -32,24 +33,23 @@ void apply_fallback_event(DbSession& db, const FallbackEventConfig& event) {
              " DO CALL refresh_customer_segments_event()");
 }
 
-std::vector<EventNode> enable_event_on_every_node(const DatabaseConfig& database, const FallbackEventConfig& event) {
+std::vector<EventNode> enable_event_on_every_node(DbSession& db, const DatabaseConfig& database,
+                                                  const FallbackEventConfig& event) {
   std::vector<EventNode> out;
-  if (!event.enabled || database.hosts.size() < 2) return out;
+  if (!event.enabled || database.hosts.size() < 2 || !galera_node(db)) return out;
   for (const auto& host : database.hosts) {
     DatabaseConfig one = database;
     one.hosts = {host};
     EventNode node{describe_endpoint(one), false, {}};
     try {
-      auto db = connect_database(one);
-      const DbResult wsrep = db->query("SHOW VARIABLES WHERE Variable_name = 'wsrep_on'");
-      if (wsrep.rows.empty() || wsrep.rows[0].at(1).value_or("") != "ON") continue;
-      const auto status = query_value(*db,
+      auto node_db = connect_database(one);
+      const auto status = query_value(*node_db,
                                       "SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() "
                                       "AND EVENT_NAME = 'ev_refresh_customer_segments'");
       if (status.value_or("") != "ENABLED") {
-        db->execute("SET SESSION wsrep_on = OFF");
-        db->execute("ALTER EVENT ev_refresh_customer_segments ENABLE");
-        db->execute("SET SESSION wsrep_on = ON");
+        node_db->execute("SET SESSION wsrep_on = OFF");
+        node_db->execute("ALTER EVENT ev_refresh_customer_segments ENABLE");
+        node_db->execute("SET SESSION wsrep_on = ON");
       }
       node.enabled = true;
     } catch (const Error& e) {

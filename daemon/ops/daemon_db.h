@@ -28,14 +28,17 @@ void apply_fallback_event(DbSession& db, const FallbackEventConfig& event);
 // it; the others hold it SLAVESIDE_DISABLED, so the fallback would never
 // fire while that node is down. Each node of database.hosts gets its own
 // copy enabled, the change kept on that node (wsrep_on=OFF for the
-// statement, which needs SUPER). Does nothing off Galera (a replica's
-// event stays disabled) or with the event disabled. One entry per node.
+// statement, which needs SUPER). Does nothing when `db`'s server is not a
+// Galera node (a replica's event stays disabled; a host list of one
+// server's addresses is not a cluster) or with the event disabled. One
+// entry per node.
 struct EventNode {
   std::string endpoint;
   bool enabled = false;  // the event is ENABLED there now
   std::string error;     // why not
 };
-std::vector<EventNode> enable_event_on_every_node(const DatabaseConfig& database, const FallbackEventConfig& event);
+std::vector<EventNode> enable_event_on_every_node(DbSession& db, const DatabaseConfig& database,
+                                                  const FallbackEventConfig& event);
 // One `event.node` line per node: enabled or why not.
 void log_event_nodes(const std::vector<EventNode>& nodes);
 

@@ -92,6 +92,8 @@ class Controller {
   std::optional<LeaseFence> fence() const;
 
   // ---- what to do next ----------------------------------------------------
+  // A file is ready to load besides any being loaded, or still settling.
+  bool more_files_coming(SteadyTime now) const;
   void pump();
   void after_job();
 

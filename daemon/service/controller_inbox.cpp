@@ -106,7 +106,7 @@ void Controller::start_load(const std::string& name) {
   // paid for 200 full sets). Files that arrive while this one loads count
   // too (files_waiting_): a day's five files renamed in one after another
   // paid for two sets, the first file finding the queue otherwise empty.
-  files_waiting_ = queue_.next_load(SteadyClock::now()) != nullptr || (tracker_ && tracker_->settling() > 0);
+  files_waiting_ = more_files_coming(SteadyClock::now());
   options.defer_reference_checks = files_waiting_;
   options.defer_checks_while = &files_waiting_;
   options.also_check = unchecked_datasets_;

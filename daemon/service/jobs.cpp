@@ -79,7 +79,7 @@ OfficeInfo take_office(DbSession& db, const Config& config, const std::vector<Na
   info.orphans = close_orphaned_runs(db);
   apply_segmentation_settings(db, config);
   apply_fallback_event(db, config.fallback_event);
-  log_event_nodes(enable_event_on_every_node(config.database, config.fallback_event));
+  log_event_nodes(enable_event_on_every_node(db, config.database, config.fallback_event));
   heartbeat_start(db, this_process());
   if (first) info.catchup = missed_schedule(db, schedules);
   if (config.refresh.after_ingest) info.owed = refresh_owed(db);

@@ -10,16 +10,7 @@
 
 "$galera" start "$dir"
 mariadb --socket="$dir/n1.sock" -uroot -e "CREATE DATABASE seg"
-cat >"$work/n1.yaml" <<YAML
-database:
-  socket: $dir/n1.sock
-  user: root
-  database: seg
-inbox:
-  path: $work/inbox
-observability:
-  listen: ""
-YAML
+socket_config n1 1
 "$bin" --config "$work/n1.yaml" migrate >/dev/null 2>"$work/migrate.log" || fail "migrate: $(tail -3 "$work/migrate.log")"
 "$datagen" --scale 0.02 --seed 7 --out "$work/data" >/dev/null
 "$bin" --config "$work/n1.yaml" ingest "$work/data"/*.csv >/dev/null 2>"$work/ingest.log" || fail "ingest: $(tail -3 "$work/ingest.log")"

@@ -34,3 +34,16 @@ expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 sql() { mariadb --socket="$dir/n$1.sock" -uroot -N -B seg -e "SET SESSION wsrep_sync_wait = 1; $2"; }
 # The client port of node N.
 port() { (. "$dir/node$1.env" && echo "$GALERA_PORT"); }
+# socket_config NAME N: $work/NAME.yaml, root on node N's socket, database seg.
+socket_config() {
+  cat >"$work/$1.yaml" <<YAML
+database:
+  socket: $dir/n$2.sock
+  user: root
+  database: seg
+inbox:
+  path: $work/inbox
+observability:
+  listen: ""
+YAML
+}

@@ -13,16 +13,7 @@ stop_children() { [ -z "$loader" ] || kill -KILL "$loader" 2>/dev/null || true; 
 "$galera" start "$dir"
 for n in 1 2 3; do mariadb --socket="$dir/n$n.sock" -uroot -e "SET GLOBAL wsrep_max_ws_size = 8388608"; done
 mariadb --socket="$dir/n1.sock" -uroot -e "CREATE DATABASE seg"
-cat >"$work/n1.yaml" <<YAML
-database:
-  socket: $dir/n1.sock
-  user: root
-  database: seg
-inbox:
-  path: $work/inbox
-observability:
-  listen: ""
-YAML
+socket_config n1 1
 "$bin" --config "$work/n1.yaml" migrate >/dev/null 2>"$work/migrate.log" || fail "migrate"
 
 # A small table first, then a million rows: ten copies of a 0.1 file's rows.
