@@ -15,8 +15,8 @@ TEST(Migrate, CreatesEveryTableViewProcedureAndTheEvent) {
   EXPECT_EQ(report.applied.size(), migration_files(embedded_sql_files()).size());
   for (const char* table :
        {"customers", "orders", "order_items", "order_payments", "order_reviews", "products", "sellers", "geolocation",
-        "product_category_name_translation", "order_values", "customer_segments", "customer_segment_history",
-        "segmentation_settings", "rfm_segment_rules", "pipeline_runs", "schema_migrations"}) {
+        "product_category_name_translation", "order_values", "customer_segments", "customer_segment_changes",
+        "segment_history_runs", "segmentation_settings", "rfm_segment_rules", "pipeline_runs", "schema_migrations"}) {
     EXPECT_EQ(t.scalar(std::string("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
                                    "DATABASE() AND table_type = 'BASE TABLE' AND table_name = '") +
                        table + "'"),
@@ -24,7 +24,8 @@ TEST(Migrate, CreatesEveryTableViewProcedureAndTheEvent) {
         << table;
   }
   for (const char* view :
-       {"customer_rfm", "vw_customer_segments", "vw_customer_rfm", "vw_segment_summary", "vw_segment_transitions"}) {
+       {"customer_rfm", "vw_customer_segments", "vw_customer_rfm", "vw_segment_summary", "vw_segment_transitions",
+        "vw_segment_history_runs", "vw_customer_segment_at_run", "customer_segment_history"}) {
     EXPECT_EQ(t.scalar(std::string("SELECT COUNT(*) FROM information_schema.views WHERE table_schema = DATABASE() "
                                    "AND table_name = '") +
                        view + "'"),

@@ -98,9 +98,11 @@ TEST(Refresh, CallersSessionSettingsAreRestoredAfterSuccessAndAfterFailure) {
   EXPECT_EQ(t.scalar(settings_sql), before);
   t.db().execute("DELETE FROM order_items");
 
-  // Fails at the history step, after the order values were built.
+  // Fails at the history step, after the order values were built (a
+  // full copy: the live results no longer name their run).
+  t.db().execute("ALTER TABLE customer_segments COMMENT = ''");
   t.db().execute(
-      "CREATE TRIGGER test_history_fails BEFORE INSERT ON customer_segment_history FOR EACH ROW "
+      "CREATE TRIGGER test_history_fails BEFORE INSERT ON customer_segment_changes FOR EACH ROW "
       "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history refused by test'");
   const auto failed = run_refresh(t.db(), "cli", this_process());
   EXPECT_EQ(to_string(failed.status), "failed");

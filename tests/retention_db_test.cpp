@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "named_lock.h"
@@ -38,11 +39,32 @@ std::uint64_t insert_run(TestDatabase& t, const std::string& kind, const std::st
   return last_insert_id(t.db());
 }
 
+// Rows a refresh that did not succeed left behind (V014), as a copy of
+// another run's changes.
 void copy_history(TestDatabase& t, std::uint64_t from, std::uint64_t to) {
   t.db().update(
-      "INSERT INTO customer_segment_history SELECT ?, customer_unique_id, r_score, f_score, m_score, rfm_code, "
-      "segment_name FROM customer_segment_history WHERE run_id = ?",
+      "INSERT INTO customer_segment_changes SELECT ?, customer_unique_id, r_score, f_score, m_score, rfm_code, "
+      "segment_name FROM customer_segment_changes WHERE run_id = ?",
       {static_cast<std::int64_t>(to), static_cast<std::int64_t>(from)});
+}
+
+// Every customer's segment at every kept run, one text per run.
+std::map<std::string, std::string> kept_states(TestDatabase& t) {
+  std::map<std::string, std::string> out;
+  for (const auto& row : t.db()
+                             .query("SELECT run_id, GROUP_CONCAT(CONCAT(customer_unique_id, ':', rfm_code, ':', "
+                                    "segment_name) ORDER BY customer_unique_id) FROM vw_customer_segment_at_run "
+                                    "GROUP BY run_id")
+                             .rows) {
+    out[*row.at(0)] = row.at(1).value_or("");
+  }
+  return out;
+}
+
+// Changes the payments, so the next refresh scores customers differently.
+void change_payments(TestDatabase& t, int salt) {
+  t.db().update("UPDATE order_payments SET payment_value = 10 + CRC32(CONCAT(order_id, ?)) % 500",
+                {std::to_string(salt)});
 }
 
 std::uint64_t insert_ledger(TestDatabase& t, const std::string& name, const std::string& status,
@@ -70,11 +92,17 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   // Six successful refreshes (20 customers each in the history), dated so
   // that history_runs: 2 and monthly_snapshots: 3 (Oct, Nov, Dec 2026)
   // keep r2 (first of Oct), r4 (first of Nov), r5 and r6 (the newest two).
+  // The payments change before each, so each stores some changes.
   const auto r1 = refresh(t, "2026-08-15 10:00:00");
+  change_payments(t, 2);
   const auto r2 = refresh(t, "2026-10-03 10:00:00");
+  change_payments(t, 3);
   const auto r3 = refresh(t, "2026-10-20 10:00:00");
+  change_payments(t, 4);
   const auto r4 = refresh(t, "2026-11-05 10:00:00");
+  change_payments(t, 5);
   const auto r5 = refresh(t, "2026-12-01 10:00:00");
+  change_payments(t, 6);
   const auto r6 = refresh(t, "2026-12-02 00:00:00");
   // A failed refresh that left history behind goes; a running one stays.
   const auto failed = insert_run(t, "refresh", "failed", "2025-06-01 00:00:00");
@@ -86,6 +114,11 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   for (int i = 0; i < 1200; ++i) insert_run(t, "ingest", "succeeded", "2025-01-01 00:00:00");
   const auto pointed_at = insert_run(t, "ingest", "succeeded", "2025-01-02 00:00:00");
   const auto recent_ingest = insert_run(t, "ingest", "succeeded", "2026-11-30 00:00:00");
+  const std::string removed_rows = t.scalar("SELECT COUNT(*) FROM customer_segment_changes WHERE run_id IN (" +
+                                            std::to_string(r1) + ", " + std::to_string(r3) + ", " +
+                                            std::to_string(failed) + ")");
+  auto states = kept_states(t);
+  for (const auto gone : {r1, r3, failed, running}) states.erase(std::to_string(gone));
 
   const std::filesystem::path inbox = t.scratch() / "inbox";
   InboxConfig folders;
@@ -119,12 +152,16 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   EXPECT_EQ(to_string(report.status), "succeeded") << report.message;
   EXPECT_TRUE(report.complete);
 
-  // History: r1, r3 and the failed run's went; the rest stayed whole.
+  // History: r1, r3 and the failed run's went; the kept runs answer as
+  // before (r1's and r3's changes were carried forward), and the running
+  // run's rows stayed.
   EXPECT_EQ(report.history_runs_removed, (std::vector<std::uint64_t>{r1, r3, failed}));
-  EXPECT_EQ(report.history_rows_removed, 60u);
-  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(run_id ORDER BY run_id) FROM (SELECT run_id, COUNT(*) n FROM "
-                     "customer_segment_history GROUP BY run_id) h WHERE n = 20"),
-            id(r2) + "," + id(r4) + "," + id(r5) + "," + id(r6) + "," + id(running));
+  EXPECT_EQ(std::to_string(report.history_rows_removed), removed_rows);
+  EXPECT_GT(report.history_rows_carried, 0u);
+  EXPECT_EQ(kept_states(t), states);
+  EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(run_id ORDER BY run_id) FROM segment_history_runs"),
+            id(r2) + "," + id(r4) + "," + id(r5) + "," + id(r6));
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segment_changes WHERE run_id = " + id(running)), "20");
   // The report's per-customer figures went with the history; the
   // per-segment ones with the run rows (r1 and r3 are gone).
   const std::string runs_with = "SELECT GROUP_CONCAT(DISTINCT run_id ORDER BY run_id) FROM ";
@@ -155,12 +192,14 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   const auto details = nlohmann::json::parse(
       t.scalar("SELECT CAST(details AS CHAR) FROM pipeline_runs WHERE run_id = " + id(report.run_id)));
   EXPECT_EQ(details["customer_segment_history"]["runs_removed"], nlohmann::json({r1, r3, failed}));
-  EXPECT_EQ(details["customer_segment_history"]["rows_removed"], 60);
+  EXPECT_EQ(details["customer_segment_history"]["rows_removed"], report.history_rows_removed);
+  EXPECT_EQ(details["customer_segment_history"]["rows_carried"], report.history_rows_carried);
   EXPECT_EQ(details["pipeline_runs"]["removed"], 1203);
   EXPECT_EQ(details["ingested_files"]["removed"], 2);
   EXPECT_EQ(details["complete"], true);
   EXPECT_NE(t.scalar("SELECT message FROM pipeline_runs WHERE run_id = " + id(report.run_id))
-                .find("history of 3 runs (60 rows), 1203 runs, 2 ledger rows"),
+                .find("history of 3 runs (" + std::to_string(report.history_rows_removed) + " rows; " +
+                      std::to_string(report.history_rows_carried) + " carried to later runs), 1203 runs, 2 ledger rows"),
             std::string::npos);
 
   // The transitions view still compares the newest two.
@@ -227,9 +266,14 @@ TEST(Retention, ASliceStopsBetweenBatchesAndTheNextGoesOn) {
   t.migrate();
   load_customers(t.db(), 20);
   std::vector<std::uint64_t> runs;
+  int salt = 0;
   for (const char* at : {"2026-01-01 00:00:00", "2026-02-01 00:00:00", "2026-03-01 00:00:00", "2026-04-01 00:00:00"}) {
+    change_payments(t, ++salt);
     runs.push_back(refresh(t, at));
   }
+  auto states = kept_states(t);
+  states.erase(id(runs[0]));
+  states.erase(id(runs[1]));
   RetentionConfig policy;
   policy.history_runs = 1;  // the two compared stay all the same
   policy.monthly_snapshots = 0;
@@ -258,9 +302,12 @@ TEST(Retention, ASliceStopsBetweenBatchesAndTheNextGoesOn) {
   } while (!r.complete && slices < 50);
   EXPECT_GT(slices, 2u) << "the budget never cut a slice";
   EXPECT_TRUE(r.complete);
+  // The first run's 20 rows, then the second's: its own changes and what
+  // the first carried to it, one row per customer.
   EXPECT_EQ(rows, 40u);
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(DISTINCT run_id ORDER BY run_id) FROM customer_segment_history"),
             id(runs[2]) + "," + id(runs[3]));
+  EXPECT_EQ(kept_states(t), states);
 }
 
 TEST(Retention, AnotherPassHoldingTheLockMakesThisOneSkipped) {

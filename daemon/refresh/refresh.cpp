@@ -68,9 +68,22 @@ std::map<std::string, std::uint64_t> segment_sizes(DbSession& db) {
 
 SegmentShift segment_shift(DbSession& db, std::uint64_t previous_run, std::uint64_t run) {
   SegmentShift out{previous_run, run, 0, 0};
-  const DbResult r = db.query(
-      "SELECT COUNT(*), COALESCE(SUM(p.segment_name <> c.segment_name), 0) FROM customer_segment_history c "
-      "JOIN customer_segment_history p ON p.run_id = ? AND p.customer_unique_id = c.customer_unique_id "
+  const std::vector<DbParam> runs = {static_cast<std::int64_t>(run), static_cast<std::int64_t>(previous_run)};
+  // The run's own movement figures (V010) when it compared against
+  // previous_run; else both runs' states from the history (V014).
+  DbResult r = db.query(
+      "SELECT COUNT(*), COALESCE(SUM(customers), 0), COALESCE(SUM(IF(from_segment <> to_segment, customers, 0)), 0) "
+      "FROM segment_run_transitions WHERE run_id = ? AND previous_run_id = ? "
+      "AND from_segment <> '(new)' AND to_segment <> '(gone)'",
+      runs);
+  if (r.rows.at(0).at(0).value_or("0") != "0") {
+    out.in_both = std::stoull(r.rows.at(0).at(1).value_or("0"));
+    out.moved = std::stoull(r.rows.at(0).at(2).value_or("0"));
+    return out;
+  }
+  r = db.query(
+      "SELECT COUNT(*), COALESCE(SUM(p.segment_name <> c.segment_name), 0) FROM vw_customer_segment_at_run c "
+      "JOIN vw_customer_segment_at_run p ON p.run_id = ? AND p.customer_unique_id = c.customer_unique_id "
       "WHERE c.run_id = ?",
       {static_cast<std::int64_t>(previous_run), static_cast<std::int64_t>(run)});
   out.in_both = std::stoull(r.rows.at(0).at(0).value_or("0"));

@@ -96,9 +96,21 @@ class Pass {
       if (keep.count(r.run_id) == 0) remove.push_back(r.run_id);
     }
     std::sort(remove.begin(), remove.end());
+    // The successful runs whose history is still there, for carrying a
+    // removed run's changes to the next one (V014).
+    std::set<std::uint64_t> present;
+    for (const auto& r : succeeded) present.insert(r.run_id);
+    const std::set<std::uint64_t> failed_runs(failed.begin(), failed.end());
     for (const std::uint64_t run : remove) {
       if (!go_on()) return;
-      if (remove_history_of(run)) report_.history_runs_removed.push_back(run);
+      Carry carry;
+      if (failed_runs.count(run) == 0) {
+        const auto next = present.upper_bound(run);
+        if (next != present.end()) carry.to = *next;
+        carry.departures = present.lower_bound(run) != present.begin();
+      }
+      if (remove_history_of(run, carry)) report_.history_runs_removed.push_back(run);
+      if (report_.complete) present.erase(run);
     }
   }
 
@@ -192,19 +204,35 @@ class Pass {
     }
   }
 
+  // Where a removed run's changes go: to the next kept run (0: none, as
+  // for a run that did not succeed, whose changes were never read), and
+  // whether its departures go too.
+  struct Carry {
+    std::uint64_t to = 0;
+    bool departures = false;
+  };
+
   // Removes one run's history in batches; false when there was none left.
-  bool remove_history_of(std::uint64_t run) {
+  bool remove_history_of(std::uint64_t run, const Carry& carry) {
+    const bool listed = query_u64(db_, sql::kHasHistoryRun, {as_param(run)}) > 0;
     if (options_.dry_run) {
       const std::uint64_t n = query_u64(db_, sql::kCountHistory, {as_param(run)});
       report_.history_rows_removed += n;
-      return n > 0;
+      return n > 0 || listed;
     }
-    std::uint64_t removed = 0;
+    std::uint64_t removed = 0, carried = 0;
     while (go_on()) {
       const DbValue end =
           query_value(db_, sql::kHistoryBatchEnd, {as_param(run), as_param(options_.history_batch - 1)});
+      if (carry.to != 0) {
+        std::vector<DbParam> params = {as_param(carry.to), as_param(run)};
+        if (end) params.push_back(*end);
+        params.push_back(as_param(carry.to));
+        carried += db_.update(sql::carry_forward(end.has_value(), carry.departures), params);
+      }
       if (!end) {
         removed += db_.update(sql::kDeleteHistoryRest, {as_param(run)});
+        db_.update(sql::kDeleteHistoryRun, {as_param(run)});
         db_.update(sql::kDeleteRunCells, {as_param(run)});
         db_.update(sql::kDeleteRunTransitions, {as_param(run)});
         ++batches_;
@@ -214,7 +242,8 @@ class Pass {
       ++batches_;
     }
     report_.history_rows_removed += removed;
-    return report_.complete || removed > 0;
+    report_.history_rows_carried += carried;
+    return removed > 0 || listed;
   }
 
   static void note_range(std::uint64_t& count, std::uint64_t& first, std::uint64_t& last,
@@ -239,7 +268,7 @@ class Pass {
 std::string summary(const RetentionReport& r, bool dry_run) {
   std::string s = std::string(dry_run ? "due: " : "removed: ") + "history of " +
                   std::to_string(r.history_runs_removed.size()) + " runs (" + std::to_string(r.history_rows_removed) +
-                  " rows), " + std::to_string(r.runs_removed) + " runs, " + std::to_string(r.ledger_rows_removed) +
+                  " rows; " + std::to_string(r.history_rows_carried) + " carried to later runs), " + std::to_string(r.runs_removed) + " runs, " + std::to_string(r.ledger_rows_removed) +
                   " ledger rows, " + std::to_string(r.processed.count) + " processed files (" +
                   bytes_text(r.processed.bytes) + "), " + std::to_string(r.quarantine.count) + " quarantined files (" +
                   bytes_text(r.quarantine.bytes) + ")";
@@ -260,6 +289,7 @@ std::string RetentionReport::details_json() const {
       {"customer_segment_history",
        {{"runs_removed", history_runs_removed},
         {"rows_removed", history_rows_removed},
+        {"rows_carried", history_rows_carried},
         {"runs_kept", history_runs_kept}}},
       {"pipeline_runs",
        {{"removed", runs_removed}, {"first_run_id", first_run_removed}, {"last_run_id", last_run_removed}}},

@@ -48,6 +48,8 @@ struct RetentionReport {
   std::string message;
   std::vector<std::uint64_t> history_runs_removed;
   std::uint64_t history_rows_removed = 0;
+  // Rows moved to the next kept run before their run went (V014).
+  std::uint64_t history_rows_carried = 0;
   std::vector<std::uint64_t> history_runs_kept;
   std::uint64_t runs_removed = 0;
   std::uint64_t first_run_removed = 0, last_run_removed = 0;

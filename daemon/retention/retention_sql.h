@@ -4,6 +4,8 @@
 // DELETE names its rows by key, so a batch is deterministic for statement
 // replication and holds its row locks only for its own autocommit.
 
+#include <string>
+
 namespace segmentd::retention_sql {
 
 inline constexpr const char* kInsertRun =
@@ -20,27 +22,48 @@ inline constexpr const char* kSkippedRun =
     "pid, segmentd_version, connection_id, server_node, message) VALUES ('retention', ?, 'skipped', "
     "UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 0, ?, ?, ?, ?, CONNECTION_ID(), CONCAT(@@hostname, ':', @@port), ?)";
 
-// Each run that has history, with what pipeline_runs says of it (NULLs when
-// its row is gone). DISTINCT over the key's first column reads the index only.
+// Each run that has history (V014), with what pipeline_runs says of it
+// (NULLs when its row is gone): those with a segment_history_runs row, and
+// any whose refresh died leaving changes but no such row. DISTINCT over
+// the key's first column reads the index only.
 inline constexpr const char* kHistoryRuns =
     "SELECT h.run_id, p.kind, p.status, FLOOR(UNIX_TIMESTAMP(p.started_at)) "
-    "FROM (SELECT DISTINCT run_id FROM customer_segment_history) AS h "
+    "FROM (SELECT run_id FROM segment_history_runs UNION SELECT DISTINCT run_id FROM customer_segment_changes) AS h "
     "LEFT JOIN pipeline_runs p ON p.run_id = h.run_id ORDER BY h.run_id";
 // The two runs vw_segment_transitions compares.
 inline constexpr const char* kComparedRuns =
     "SELECT run_id FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded' ORDER BY run_id DESC LIMIT 2";
 // The key at which a batch of a run's history ends (none: the rest fits).
 inline constexpr const char* kHistoryBatchEnd =
-    "SELECT customer_unique_id FROM customer_segment_history WHERE run_id = ? "
+    "SELECT customer_unique_id FROM customer_segment_changes WHERE run_id = ? "
     "ORDER BY customer_unique_id LIMIT 1 OFFSET ?";
+// Before a kept run's changes go, those the next kept run does not
+// supersede move to it, so every later run's state stays what it was. A
+// departure is carried only when an earlier kept run may still hold the
+// customer. Parameters: the next run, the run, the batch's last key when
+// `up_to_key`, the next run again. Carrying and deleting are two
+// statements: one cut off between them left rows that the next pass
+// carries no second time (the NOT EXISTS) and deletes.
+inline std::string carry_forward(bool up_to_key, bool departures) {
+  return std::string(
+             "INSERT INTO customer_segment_changes "
+             "(run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name) "
+             "SELECT ?, c.customer_unique_id, c.r_score, c.f_score, c.m_score, c.rfm_code, c.segment_name "
+             "FROM customer_segment_changes c WHERE c.run_id = ? ") +
+         (up_to_key ? "AND c.customer_unique_id <= ? " : "") + (departures ? "" : "AND c.segment_name IS NOT NULL ") +
+         "AND NOT EXISTS (SELECT 1 FROM customer_segment_changes x "
+         "WHERE x.run_id = ? AND x.customer_unique_id = c.customer_unique_id)";
+}
 inline constexpr const char* kDeleteHistoryUpTo =
-    "DELETE FROM customer_segment_history WHERE run_id = ? AND customer_unique_id <= ?";
-inline constexpr const char* kDeleteHistoryRest = "DELETE FROM customer_segment_history WHERE run_id = ?";
+    "DELETE FROM customer_segment_changes WHERE run_id = ? AND customer_unique_id <= ?";
+inline constexpr const char* kDeleteHistoryRest = "DELETE FROM customer_segment_changes WHERE run_id = ?";
+inline constexpr const char* kDeleteHistoryRun = "DELETE FROM segment_history_runs WHERE run_id = ?";
 // A run's report figures (V010) go with its history; its six-row
 // segment_run_stats stay with its run row, for the report's trend.
 inline constexpr const char* kDeleteRunCells = "DELETE FROM segment_run_cells WHERE run_id = ?";
 inline constexpr const char* kDeleteRunTransitions = "DELETE FROM segment_run_transitions WHERE run_id = ?";
-inline constexpr const char* kCountHistory = "SELECT COUNT(*) FROM customer_segment_history WHERE run_id = ?";
+inline constexpr const char* kCountHistory = "SELECT COUNT(*) FROM customer_segment_changes WHERE run_id = ?";
+inline constexpr const char* kHasHistoryRun = "SELECT COUNT(*) FROM segment_history_runs WHERE run_id = ?";
 
 // Ledger rows started before the cut-off, after the cursor; never a loaded
 // file that no successful refresh has seen yet (refresh_owed reads those).
@@ -56,7 +79,8 @@ inline constexpr const char* kLedgerCandidates =
 inline constexpr const char* kRunCandidates =
     "SELECT p.run_id FROM pipeline_runs p "
     "WHERE p.run_id > ? AND p.started_at < ? AND p.status <> 'running' "
-    "AND NOT EXISTS (SELECT 1 FROM customer_segment_history h WHERE h.run_id = p.run_id) "
+    "AND NOT EXISTS (SELECT 1 FROM segment_history_runs h WHERE h.run_id = p.run_id) "
+    "AND NOT EXISTS (SELECT 1 FROM customer_segment_changes h WHERE h.run_id = p.run_id) "
     "AND NOT EXISTS (SELECT 1 FROM ingested_files f WHERE f.run_id = p.run_id) "
     "ORDER BY p.run_id LIMIT ?";
 // The newest run of each kind, and the newest successful one: what status,

@@ -82,6 +82,9 @@ proc: BEGIN
   DECLARE v_claimed     BOOLEAN DEFAULT FALSE;
   DECLARE v_holder_node VARCHAR(255) DEFAULT NULL;
   DECLARE v_node        VARCHAR(255) DEFAULT CONCAT(@@hostname, ':', @@port);
+  DECLARE v_live_run    BIGINT UNSIGNED DEFAULT NULL;
+  DECLARE v_history_run BIGINT UNSIGNED DEFAULT NULL;
+  DECLARE v_changes     INT UNSIGNED DEFAULT 0;
   DECLARE t_start, t_settings, t_orders, t_segments, t_rfm, t_history, t_figures, t_swap DATETIME(6);
 
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
@@ -107,7 +110,8 @@ proc: BEGIN
     ELSE
       DROP TABLE IF EXISTS order_values_next, customer_segments_next;
       IF v_run_id IS NOT NULL THEN
-        DELETE FROM customer_segment_history WHERE run_id = v_run_id;
+        DELETE FROM customer_segment_changes WHERE run_id = v_run_id;
+        DELETE FROM segment_history_runs WHERE run_id = v_run_id;
         DELETE FROM segment_run_stats WHERE run_id = v_run_id;
         DELETE FROM segment_run_cells WHERE run_id = v_run_id;
         DELETE FROM segment_run_transitions WHERE run_id = v_run_id;
@@ -350,10 +354,45 @@ proc: BEGIN
   ALTER TABLE customer_segments_next ADD INDEX ix_customer_segments_segment (segment_name);
   SET t_rfm = UTC_TIMESTAMP(6);
 
-  INSERT INTO customer_segment_history
-    (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
-  SELECT v_run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name
-    FROM customer_segments_next;
+  -- History stores what changed (V014): against the live results when they
+  -- are the newest kept run's (the table's comment names the run that
+  -- built it), else every customer, plus who left since that run.
+  SELECT CAST(SUBSTRING(TABLE_COMMENT, 14) AS UNSIGNED) INTO v_live_run
+    FROM information_schema.TABLES
+   WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'customer_segments'
+     AND TABLE_COMMENT REGEXP '^segmentd run [0-9]+$';
+  SELECT MAX(run_id) INTO v_history_run FROM vw_segment_history_runs;
+  IF v_live_run IS NOT NULL AND v_live_run = v_history_run THEN
+    INSERT INTO customer_segment_changes
+      (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
+    SELECT v_run_id, n.customer_unique_id, n.r_score, n.f_score, n.m_score, n.rfm_code, n.segment_name
+      FROM customer_segments_next n
+      LEFT JOIN customer_segments o ON o.customer_unique_id = n.customer_unique_id
+     WHERE o.customer_unique_id IS NULL OR o.r_score <> n.r_score OR o.f_score <> n.f_score
+        OR o.m_score <> n.m_score OR o.segment_name <> n.segment_name;
+    SET v_changes = ROW_COUNT();
+    INSERT INTO customer_segment_changes (run_id, customer_unique_id)
+    SELECT v_run_id, o.customer_unique_id
+      FROM customer_segments o
+     WHERE NOT EXISTS (SELECT 1 FROM customer_segments_next n WHERE n.customer_unique_id = o.customer_unique_id);
+    SET v_changes = v_changes + ROW_COUNT();
+  ELSE
+    INSERT INTO customer_segment_changes
+      (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
+    SELECT v_run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name
+      FROM customer_segments_next;
+    SET v_changes = ROW_COUNT();
+    IF v_history_run IS NOT NULL THEN
+      INSERT INTO customer_segment_changes (run_id, customer_unique_id)
+      SELECT v_run_id, a.customer_unique_id
+        FROM vw_customer_segment_at_run a
+       WHERE a.run_id = v_history_run
+         AND NOT EXISTS (SELECT 1 FROM customer_segments_next n WHERE n.customer_unique_id = a.customer_unique_id);
+      SET v_changes = v_changes + ROW_COUNT();
+    END IF;
+  END IF;
+  INSERT INTO segment_history_runs (run_id, customers, changes, full_snapshot)
+  VALUES (v_run_id, v_customers, v_changes, NOT (v_live_run IS NOT NULL AND v_live_run = v_history_run));
   SET t_history = UTC_TIMESTAMP(6);
 
   -- The report's figures for this run (V010), in one pass over the new
@@ -428,7 +467,9 @@ proc: BEGIN
          customers_segmented = v_customers,
          segment_counts = v_counts,
          details = JSON_SET(COALESCE(details, JSON_OBJECT()), '$.scoring_method', v_method,
-                            '$.counted_statuses', v_statuses, '$.as_of_setting', v_as_of_text),
+                            '$.counted_statuses', v_statuses, '$.as_of_setting', v_as_of_text,
+                            '$.history_changes', v_changes,
+                            '$.history_full_snapshot', NOT (v_live_run IS NOT NULL AND v_live_run = v_history_run)),
          step_timings = JSON_OBJECT(
            'settings_ms', TIMESTAMPDIFF(MICROSECOND, t_start, t_settings) DIV 1000,
            'order_values_ms', TIMESTAMPDIFF(MICROSECOND, t_settings, t_orders) DIV 1000,
