@@ -5,8 +5,8 @@
 # day's five files renamed into the inbox together. For each day: the
 # ingest runs' time, the refresh's time and its steps, the end to end from
 # the last rename to the refresh recorded, and the history the refresh
-# added (its rows, and customer_segment_history's data + index size before
-# and after, from the server's statistics).
+# added (its rows in customer_segment_changes, and that table's data +
+# index size before and after, from the server's statistics).
 #
 #   bench/daily_deltas.sh [--scale 10] [--days 7] [--out DIR] [--smoke]
 #
@@ -34,8 +34,8 @@ sql() { client -N -B deltas -e "$1"; }
 machine_header >"$out/machine.txt"
 cat "$out/machine.txt" >&2
 history_bytes() {
-  sql "ANALYZE TABLE customer_segment_history" >/dev/null
-  sql "SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'deltas' AND TABLE_NAME = 'customer_segment_history'"
+  sql "ANALYZE TABLE customer_segment_changes" >/dev/null
+  sql "SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'deltas' AND TABLE_NAME = 'customer_segment_changes'"
 }
 
 log "base: the nine files at scale $scale"
@@ -83,7 +83,7 @@ for ((day = 1; day <= days; day++)); do
   record "$day" ingest_runs_s "$(sql "SELECT ROUND(SUM(duration_ms) / 1000, 3) $runs AND kind = 'ingest'")" s
   record "$day" refresh_s "$(sql "SELECT ROUND(duration_ms / 1000, 3) FROM pipeline_runs WHERE run_id = $refresh")" s
   record "$day" refresh_steps "$(sql "SELECT CAST(step_timings AS CHAR) FROM pipeline_runs WHERE run_id = $refresh")" json
-  record "$day" history_rows_added "$(sql "SELECT COUNT(*) FROM customer_segment_history WHERE run_id = $refresh")" rows
+  record "$day" history_rows_added "$(sql "SELECT COUNT(*) FROM customer_segment_changes WHERE run_id = $refresh")" rows
   record "$day" history_bytes_added "$(($(history_bytes) - before_bytes))" bytes
   log "day $day: refresh run $refresh"
 done

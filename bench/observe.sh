@@ -48,10 +48,10 @@ record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
 quantile() { sort -g | awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(q * NR + 0.999999); if (i < 1) i = 1; print v[i] }'; }
 # scrape_ms URL: one GET /metrics, its total time in milliseconds.
 scrape_ms() { curl -s -o /dev/null -w '%{time_total}\n' "$1/metrics" | awk '{ printf "%.2f\n", $1 * 1000 }'; }
-history_size() {  # rows, bytes (data + index) of customer_segment_history, after fresh statistics
-  client -N -B obs -e "ANALYZE TABLE customer_segment_history" >/dev/null
-  client -N -B obs -e "SELECT (SELECT COUNT(*) FROM customer_segment_history), DATA_LENGTH + INDEX_LENGTH
-    FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'obs' AND TABLE_NAME = 'customer_segment_history'"
+history_size() {  # rows, bytes (data + index) of the history (customer_segment_changes, V014), after fresh statistics
+  client -N -B obs -e "ANALYZE TABLE customer_segment_changes" >/dev/null
+  client -N -B obs -e "SELECT (SELECT COUNT(*) FROM customer_segment_changes), DATA_LENGTH + INDEX_LENGTH
+    FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'obs' AND TABLE_NAME = 'customer_segment_changes'"
 }
 
 machine_header >"$out/machine.txt"
@@ -168,7 +168,7 @@ summary=$out/summary.md
   done
   awk -F'\t' '$2 == "idle_cpu_with_scrapes_s" { printf "daemon CPU while idle, a scrape every 15 s: %s s over %s s\n", $4, $3 }' "$results"
   echo
-  echo "customer_segment_history after each refresh (rows; MB of data and index):"
+  echo "customer_segment_changes (the history) after each refresh (rows; MB of data and index):"
   echo
   echo "| scale | refresh | retention | rows | MB | MB added |"
   echo "| --- | --- | --- | --- | --- | --- |"
