@@ -137,10 +137,10 @@ TEST(History, EveryKeptRunAnswersAsItsFullSnapshotWould) {
   Snapshot previous;
   for (int round = 0; round < 10; ++round) {
     if (round > 0) random_changes(t, rng, next_id);
-    // Now and then the live results stop naming their run (a manual
-    // rebuild): the run stores everything, and who left, instead.
+    // Now and then the live results are no run's (segment_state lost its
+    // run): the run stores everything, and who left, instead.
     const bool unnamed = round == 6;
-    if (unnamed) t.db().execute("ALTER TABLE customer_segments COMMENT = ''");
+    if (unnamed) t.db().execute("UPDATE segment_state SET run_id = NULL");
     if (round == 4) t.db().execute("UPDATE segmentation_settings SET scoring_method = 'quantile'");
     const std::uint64_t run = refresh(t);
     const Snapshot now = live(t);

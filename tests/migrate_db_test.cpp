@@ -15,7 +15,8 @@ TEST(Migrate, CreatesEveryTableViewProcedureAndTheEvent) {
   EXPECT_EQ(report.applied.size(), migration_files(embedded_sql_files()).size());
   for (const char* table :
        {"customers", "orders", "order_items", "order_payments", "order_reviews", "products", "sellers", "geolocation",
-        "product_category_name_translation", "order_values", "customer_segments", "customer_segment_changes",
+        "product_category_name_translation", "order_values", "customer_scores", "segment_state", "segment_score_bounds",
+        "segment_input_changes", "customer_segment_changes",
         "segment_history_runs", "segmentation_settings", "rfm_segment_rules", "pipeline_runs", "schema_migrations"}) {
     EXPECT_EQ(t.scalar(std::string("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
                                    "DATABASE() AND table_type = 'BASE TABLE' AND table_name = '") +
@@ -24,7 +25,7 @@ TEST(Migrate, CreatesEveryTableViewProcedureAndTheEvent) {
         << table;
   }
   for (const char* view :
-       {"customer_rfm", "vw_customer_segments", "vw_customer_rfm", "vw_segment_summary", "vw_segment_transitions",
+       {"customer_segments", "customer_rfm", "vw_customer_segments", "vw_customer_rfm", "vw_segment_summary", "vw_segment_transitions",
         "vw_segment_history_runs", "vw_customer_segment_at_run", "customer_segment_history"}) {
     EXPECT_EQ(t.scalar(std::string("SELECT COUNT(*) FROM information_schema.views WHERE table_schema = DATABASE() "
                                    "AND table_name = '") +
@@ -33,9 +34,12 @@ TEST(Migrate, CreatesEveryTableViewProcedureAndTheEvent) {
         << view;
   }
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = DATABASE() AND "
-                     "routine_name IN ('refresh_customer_segments', 'refresh_customer_segments_event', "
-                     "'segmentd_refresh_run')"),
-            "3");
+                     "routine_name IN ('refresh_customer_segments', 'refresh_customer_segments_full', "
+                     "'refresh_customer_segments_event', 'segmentd_refresh_run')"),
+            "4");
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE() AND "
+                     "trigger_name LIKE 'segmentd\\_track\\_%'"),
+            "12");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM information_schema.events WHERE event_schema = DATABASE() AND "
                      "event_name = 'ev_refresh_customer_segments'"),
             "1");

@@ -99,8 +99,8 @@ TEST(Refresh, CallersSessionSettingsAreRestoredAfterSuccessAndAfterFailure) {
   t.db().execute("DELETE FROM order_items");
 
   // Fails at the history step, after the order values were built (a
-  // full copy: the live results no longer name their run).
-  t.db().execute("ALTER TABLE customer_segments COMMENT = ''");
+  // full copy: the live results are no run's).
+  t.db().execute("UPDATE segment_state SET run_id = NULL");
   t.db().execute(
       "CREATE TRIGGER test_history_fails BEFORE INSERT ON customer_segment_changes FOR EACH ROW "
       "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history refused by test'");

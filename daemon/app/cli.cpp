@@ -28,6 +28,7 @@ namespace {
 struct Options {
   std::string config_path = kDefaultConfigPath;
   bool dry_run = false;
+  bool full = false;  // refresh --full
   unsigned limit = 20;
   std::string status;
   std::uint64_t run_id = 0;
@@ -61,6 +62,12 @@ int cmd_migrate(const Options& o) {
   for (const auto& r : report.routines) {
     std::cout << (o.dry_run ? "would re-create " : "re-created ") << r << "\n";
   }
+  if (!report.change_tracking_error.empty()) {
+    std::cout << "warning: change tracking is unavailable, so every refresh is a full one: "
+              << report.change_tracking_error << "\n";
+    log_event(spdlog::level::warn, "migrate.change_tracking",
+              {{"status", "unavailable"}, {"error", report.change_tracking_error}});
+  }
   log_event(
       spdlog::level::info, o.dry_run ? "migrate.planned" : "migrate.finished",
       {{"migrations", std::to_string(report.applied.size())}, {"routines", std::to_string(report.routines.size())}});
@@ -72,7 +79,7 @@ int cmd_refresh(const Options& o) {
   auto db = open_database(config);
   require_current_schema(*db);
   log_event(spdlog::level::info, "refresh.started", {{"trigger", "cli"}});
-  const RefreshOutcome out = run_refresh(*db, "cli", this_process());
+  const RefreshOutcome out = run_refresh(*db, "cli", this_process(), o.full ? RefreshMode::Full : RefreshMode::Auto);
   log_event(out.status == RunStatus::Failed ? spdlog::level::err : spdlog::level::info, "refresh.finished",
             {{"run_id", std::to_string(out.run_id)},
              {"status", to_string(out.status)},
@@ -218,7 +225,9 @@ int segmentd_main(int argc, char** argv) {
 
   auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the schema; re-create procedures, views, event");
   migrate_cmd->add_flag("--dry-run", o.dry_run, "List what would run without changing anything");
-  auto* refresh_cmd = app.add_subcommand("refresh", "Recompute the customer segments now (trigger 'cli')");
+  auto* refresh_cmd = app.add_subcommand("refresh", "Bring the customer segments up to date now (trigger 'cli')");
+  refresh_cmd->add_flag("--full", o.full,
+                        "Recompute everything from all the data, not only what changed since the last refresh");
   auto* retention_cmd =
       app.add_subcommand("retention", "Remove what the retention settings no longer keep, now (trigger 'cli')");
   retention_cmd->add_flag("--dry-run", o.dry_run, "List what is due without removing or recording anything");

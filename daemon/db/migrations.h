@@ -44,6 +44,9 @@ struct MigrateReport {
   std::vector<std::string> applied;   // migration paths run now
   std::vector<std::string> routines;  // routine files re-created
   bool dry_run = false;
+  // Why the change-tracking triggers could not be created (empty: they
+  // were); refreshes are then always full.
+  std::string change_tracking_error;
 };
 
 MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by);

@@ -56,6 +56,39 @@ class TempFile {
   std::filesystem::path path_;
 };
 
+// The tables a refresh reads, whose changes the triggers log (R050).
+bool tracked_by_refresh(const Dataset& d) {
+  const std::string_view t = d.table;
+  return t == "orders" || t == "order_items" || t == "order_payments" || t == "customers";
+}
+
+// Above this many rows (or into an empty table, the first load) a load is
+// not logged row by row: the log would be as big as the load and a full
+// refresh is cheaper than reading it back.
+constexpr std::uint64_t kTrackedRowsLimit = 200000;
+
+// Turns the change-tracking triggers off for this session until destroyed.
+// logged() writes the one "anything changed" row instead, after the load
+// (a row written before it, in its transaction, could cost MariaDB's bulk
+// path into an empty table).
+class UntrackedLoad {
+ public:
+  explicit UntrackedLoad(DbSession& db) : db_(db) { db_.execute(ingest_sql::kUntrack); }
+  void logged() { db_.execute(ingest_sql::kLogAnyChange); }
+  ~UntrackedLoad() {
+    try {
+      db_.execute(ingest_sql::kTrack);
+    } catch (const std::exception&) {
+      // The session is gone, and the variable with it.
+    }
+  }
+  UntrackedLoad(const UntrackedLoad&) = delete;
+  UntrackedLoad& operator=(const UntrackedLoad&) = delete;
+
+ private:
+  DbSession& db_;
+};
+
 // Escapes a value for LOAD DATA's default format (tab-separated, backslash
 // escapes, \N for NULL).
 void append_tsv(std::string& out, std::string_view v) {
@@ -584,6 +617,8 @@ class FileIngest {
       // transaction would keep the table from counting as empty for a bulk load.
       if (d.key.empty() && !into_empty) db_.execute(ingest_sql::delete_all(d));
       std::optional<BulkLoadSession> bulk;
+      std::optional<UntrackedLoad> untracked;
+      if (tracked_by_refresh(d) && (into_empty || out_.rows_read > kTrackedRowsLimit)) untracked.emplace(db_);
       if (!direct_tsv.empty()) {
         if (into_empty && bulk_capable) bulk.emplace(db_);
         db_.execute(ingest_sql::load_scratch(direct_tsv, d.table, ingest_sql::column_list(d) + ", @line",
@@ -592,8 +627,10 @@ class FileIngest {
         db_.execute(ingest_sql::merge_from_stage(d));
       }
       if (!check_no_warnings("merge")) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
+      if (untracked) untracked->logged();
       out_.bulk = bulk.has_value();
       bulk.reset();
+      untracked.reset();
       out_.rows_loaded = out_.rows_read - out_.rows_rejected;
       out_.status = FileStatus::Loaded;
       out_.message = std::to_string(out_.rows_loaded) + " row(s) loaded into " + std::string(d.table) +

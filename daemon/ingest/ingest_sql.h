@@ -51,6 +51,13 @@ inline constexpr const char* kServerVersion = "SELECT VERSION()";
 inline constexpr const char* kLocalInfile = "SELECT @@GLOBAL.local_infile";
 inline constexpr const char* kNow = "SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%d %H:%i:%s.%f')";
 inline constexpr const char* kLongGroupConcat = "SET SESSION group_concat_max_len = 1048576";
+// Change tracking (V015, R050): a load too big to log row by row turns the
+// triggers off for this session and logs "anything changed" instead, in
+// the load's own transaction, so the next refresh is a full one.
+inline constexpr const char* kUntrack = "SET @segmentd_untracked = 1";
+inline constexpr const char* kTrack = "SET @segmentd_untracked = NULL";
+inline constexpr const char* kLogAnyChange =
+    "INSERT INTO segment_input_changes (order_id, customer_id) VALUES (NULL, NULL)";
 
 std::string column_list(const Dataset& d);
 std::string create_stage(const Dataset& d);

@@ -69,20 +69,11 @@ void log_event_nodes(const std::vector<EventNode>& nodes) {
 
 namespace {
 
-// The run whose results are live: customer_segments' comment names it
-// (R010); 0 when it names none.
+// The run whose results are live (segment_state, V015: swapped in with
+// them); 0 when none is.
 std::uint64_t live_results_run(DbSession& db) {
-  const DbValue live =
-      query_value(db,
-                  "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                  "AND TABLE_NAME = 'customer_segments'");
-  constexpr std::string_view kMark = "segmentd run ";
-  if (!live || live->rfind(kMark, 0) != 0) return 0;
-  try {
-    return std::stoull(live->substr(kMark.size()));
-  } catch (const std::exception&) {
-    return 0;
-  }
+  const DbValue live = query_value(db, "SELECT run_id FROM segment_state WHERE id = 1");
+  return live ? std::stoull(*live) : 0;
 }
 
 // The run row of a refresh that died between its swap and its success row.

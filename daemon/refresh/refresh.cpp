@@ -30,17 +30,18 @@ std::uint64_t newest_successful_refresh(DbSession& db) {
   return query_u64(db, "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'");
 }
 
-RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who) {
+RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who, RefreshMode mode) {
   // Parameters travel as session variables bound through a prepared SET, so
   // nothing of them is ever part of the statement text.
   db.update(
       "SET @segmentd_run_id = NULL, @segmentd_p_trigger = ?, @segmentd_p_by = ?, @segmentd_p_host = ?, "
-      "@segmentd_p_pid = ?, @segmentd_p_version = ?",
-      {std::string(trigger), who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version});
+      "@segmentd_p_pid = ?, @segmentd_p_version = ?, @segmentd_p_mode = ?",
+      {std::string(trigger), who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version,
+       std::string(mode == RefreshMode::Full ? "full" : "auto")});
   try {
     db.call(
         "CALL segmentd_refresh_run(@segmentd_p_trigger, @segmentd_p_by, @segmentd_p_host, @segmentd_p_pid, "
-        "@segmentd_p_version)");
+        "@segmentd_p_version, @segmentd_p_mode)");
   } catch (const DbError& e) {
     if (e.connection_lost()) throw;
     const auto id = recorded_run(db);

@@ -21,10 +21,15 @@ struct RefreshOutcome {
   std::string message;
 };
 
+// Auto: incremental when the procedure can be (README "Incremental
+// refresh"), else full; Full: recompute everything.
+enum class RefreshMode { Auto, Full };
+
 // Never throws for a refresh that failed inside the database: that is a
 // Failed outcome with the recorded message. Throws DbError when the
 // connection itself is lost.
-RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who);
+RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who,
+                           RefreshMode mode = RefreshMode::Auto);
 
 // Customers in each segment of the current results, every segment of
 // rfm_segment_rules included (0 when empty).

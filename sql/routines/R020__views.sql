@@ -1,6 +1,16 @@
 -- BI views (Tableau, Power BI). Re-created by every `segmentd migrate`;
 -- from the mysql client: mysql DB < this file.
 
+-- The scored customers with recency_days as of the live results' date
+-- (V015: customer_scores keeps the day of the last purchase, so a new as-of
+-- date changes no row). The columns the table had.
+CREATE OR REPLACE SQL SECURITY INVOKER VIEW customer_segments AS
+SELECT s.customer_unique_id, s.first_purchase_date, s.last_purchase_date,
+       DATEDIFF(st.as_of, s.last_purchase_day) AS recency_days, s.frequency, s.monetary,
+       s.r_score, s.f_score, s.m_score, s.rfm_code, s.segment_name
+  FROM customer_scores s
+  JOIN segment_state st ON st.id = 1;
+
 CREATE OR REPLACE SQL SECURITY INVOKER VIEW vw_customer_segments AS
 SELECT customer_unique_id, segment_name, r_score, f_score, m_score, rfm_code,
        monetary, recency_days, frequency, first_purchase_date, last_purchase_date
