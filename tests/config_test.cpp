@@ -79,6 +79,7 @@ TEST(Config, DaemonSectionsHaveWorkingDefaultsWithOnlyDatabaseAndInbox) {
   EXPECT_EQ(c.inbox.quarantine, "/srv/inbox/quarantine");
   EXPECT_EQ(c.inbox.settle_seconds, 3u);
   EXPECT_TRUE(c.refresh.after_ingest);
+  EXPECT_EQ(c.refresh.full_schedule, "0 4 * * 0");
   ASSERT_EQ(c.schedules.size(), 1u);
   EXPECT_EQ(c.schedules[0].cron, "@daily");
   EXPECT_TRUE(c.fallback_event.enabled);
@@ -119,6 +120,8 @@ TEST(Config, DaemonSectionErrorsNamePositionAndReason) {
             "segmentd.yaml:3:21: segmentation.counted_statuses: \"x;DROP\" is not an order status (lower-case "
             "letters and _)");
   EXPECT_EQ(error_of("database: {}\nrefresh:\n  debounce: 5\n"), "segmentd.yaml:3:3: refresh.debounce: unknown key");
+  EXPECT_NE(error_of("database: {}\nrefresh:\n  full_schedule: \"0 4 31 2 *\"\n").find("refresh.full_schedule"),
+            std::string::npos);
   EXPECT_EQ(error_of("database: {}\nlogging:\n  level: loud\n"),
             "segmentd.yaml:3:10: logging.level: must be debug, info, warn or error, got \"loud\"");
 }

@@ -73,14 +73,20 @@ TEST(CoreRefresh, AFailureBeforeTheSwapStillFailsAndKeepsTheOldResults) {
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segments"), "10");
 }
 
-TEST(CoreRefresh, TheLiveTableNamesTheRunThatBuiltIt) {
+// segment_state names the run whose results are live, swapped in with
+// them by a full refresh and updated in an incremental one's transaction.
+TEST(CoreRefresh, TheLiveStateNamesTheRunThatBuiltIt) {
   TestDatabase t;
   t.migrate();
   load_customers(t.db(), 5);
-  const RefreshOutcome out = run_refresh(t.db(), "cli", this_process());
+  const RefreshOutcome full = run_refresh(t.db(), "cli", this_process());
+  EXPECT_EQ(t.scalar("SELECT run_id FROM segment_state"), std::to_string(full.run_id));
   EXPECT_EQ(t.scalar("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
-                     "TABLE_NAME = 'customer_segments'"),
-            "segmentd run " + std::to_string(out.run_id));
+                     "TABLE_NAME = 'customer_scores'"),
+            "segmentd run " + std::to_string(full.run_id));
+  const RefreshOutcome incremental = run_refresh(t.db(), "cli", this_process());
+  EXPECT_NE(incremental.message.find("incremental"), std::string::npos) << incremental.message;
+  EXPECT_EQ(t.scalar("SELECT run_id FROM segment_state"), std::to_string(incremental.run_id));
 }
 
 // A session that died between the swap and its success row: closed as

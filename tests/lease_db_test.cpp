@@ -141,23 +141,28 @@ TEST(Lease, ADeposedLeadersRefreshLeavesTheResultsItWouldHaveReplaced) {
 
   expire(t);
   ASSERT_TRUE(hold_lease(*other, b, 30).leading);
-  RefreshOutcome fenced;
-  try {
-    fenced = run_refresh(t.db(), "file", this_process());
-  } catch (const DbError&) {
+  t.db().execute("UPDATE order_payments SET payment_value = payment_value + 50 WHERE order_id = 'o1004'");
+  // Both kinds of refresh: the incremental one's transaction, and the full
+  // one's swap.
+  for (const RefreshMode mode : {RefreshMode::Auto, RefreshMode::Full}) {
+    try {
+      run_refresh(t.db(), "file", this_process(), mode);
+    } catch (const DbError&) {
+    }
+    const std::string last = t.scalar("SELECT MAX(run_id) FROM pipeline_runs");
+    EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs WHERE run_id = " + last), "failed");
+    EXPECT_NE(t.scalar("SELECT message FROM pipeline_runs WHERE run_id = " + last).find("fenced"), std::string::npos);
+    EXPECT_EQ(t.scalar("SELECT run_id FROM segment_state"), std::to_string(led.run_id))
+        << "the live results are still the leader's";
+    EXPECT_EQ(t.scalar("SELECT monetary FROM customer_segments WHERE customer_unique_id = 'u1004'"),
+              t.scalar("SELECT ROUND(payment_value - 50, 2) FROM order_payments WHERE order_id = 'o1004'"));
+    EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                       "AND TABLE_NAME LIKE '%\\_next'"),
+              "0");
+    EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segment_history WHERE run_id = " + last), "0");
+    EXPECT_EQ(t.scalar("SELECT COALESCE(run_id, 0) FROM refresh_claim"), "0") << "the claim was released";
   }
-  const std::string last = t.scalar("SELECT MAX(run_id) FROM pipeline_runs");
-  EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs WHERE run_id = " + last), "failed");
-  EXPECT_NE(t.scalar("SELECT message FROM pipeline_runs WHERE run_id = " + last).find("fenced"), std::string::npos);
-  EXPECT_EQ(t.scalar("SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                     "AND TABLE_NAME = 'customer_segments'"),
-            "segmentd run " + std::to_string(led.run_id))
-      << "the live results are still the leader's";
-  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                     "AND TABLE_NAME LIKE '%\\_next'"),
-            "0");
-  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segment_history WHERE run_id = " + last), "0");
-  EXPECT_EQ(t.scalar("SELECT COALESCE(run_id, 0) FROM refresh_claim"), "0") << "the claim was released";
+  EXPECT_NE(t.scalar("SELECT COUNT(*) FROM segment_input_changes"), "0") << "the change waits for the leader";
 
   // The leader's refresh, and a client's (no fence), swap as before.
   set_session_fence(*other, LeaseFence{b.holder, 2});

@@ -196,6 +196,25 @@ TEST(MergeRefresh, ImmediateReplacesDebouncedAndIsNeverDowngraded) {
   EXPECT_EQ(wanted->trigger, RefreshTrigger::Catchup);
 }
 
+// A full refresh (the weekly schedule) stays full whatever it is merged
+// with, and makes full whatever it joins.
+TEST(MergeRefresh, AFullRefreshIsNeverMadeIncremental) {
+  std::optional<RefreshRequest> wanted;
+  RefreshRequest weekly{RefreshTrigger::Schedule, "segmentd schedule full-refresh", false, {}};
+  weekly.full = true;
+  merge_refresh(wanted, after_data(t0 + 5s));
+  EXPECT_FALSE(wanted->full);
+  merge_refresh(wanted, weekly);
+  EXPECT_TRUE(wanted->full);
+  merge_refresh(wanted, {RefreshTrigger::Catchup, "segmentd catch-up", false, {}});
+  EXPECT_TRUE(wanted->full);
+  std::optional<RefreshRequest> other;
+  merge_refresh(other, {RefreshTrigger::Catchup, "segmentd catch-up", false, {}});
+  merge_refresh(other, weekly);
+  EXPECT_TRUE(other->full) << "joined an immediate one that was already waiting";
+  EXPECT_EQ(other->trigger, RefreshTrigger::Catchup);
+}
+
 TEST(MergeRefresh, ARetryRunsOnlyIfOwedUntilNewDataAsksForItOutright) {
   std::optional<RefreshRequest> wanted;
   RefreshRequest retry = after_data(t0 + 10s);

@@ -221,6 +221,8 @@ RefreshConfig read_refresh(YamlSection section) {
   RefreshConfig refresh;
   section.read("after_ingest", refresh.after_ingest);
   section.read("debounce_seconds", refresh.debounce_seconds, 0, 86400);
+  section.read("full_schedule", refresh.full_schedule);
+  if (!refresh.full_schedule.empty()) check_cron(section, "full_schedule", refresh.full_schedule, "UTC");
   section.finish();
   return refresh;
 }

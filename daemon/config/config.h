@@ -88,6 +88,9 @@ struct InboxConfig {
 struct RefreshConfig {
   bool after_ingest = true;
   unsigned debounce_seconds = 5;  // no new file in the inbox for this long
+  // When the daemon recomputes everything (README "Incremental refresh"),
+  // in UTC; empty: never on its own.
+  std::string full_schedule = "0 4 * * 0";
 };
 
 struct ScheduleConfig {

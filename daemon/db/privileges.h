@@ -11,11 +11,11 @@
 
 namespace segmentd {
 
-inline constexpr std::array<const char*, 16> kRequiredPrivileges = {
+inline constexpr std::array<const char*, 17> kRequiredPrivileges = {
     "SELECT",         "INSERT",        "UPDATE",  "DELETE",      "CREATE",
     "DROP",           "ALTER",         "INDEX",   "CREATE VIEW", "SHOW VIEW",
     "CREATE ROUTINE", "ALTER ROUTINE", "EXECUTE", "EVENT",       "CREATE TEMPORARY TABLES",
-    "LOCK TABLES"};
+    "LOCK TABLES",    "TRIGGER"};
 
 // The required privileges this session's account does not hold on the
 // current schema (directly, globally or through a wildcard grant), in the

@@ -47,6 +47,12 @@ void print_next_runs(const Config& config, std::ostream& out) {
     out << "  " << s.name << "\t" << (next ? format_local_iso(*next, cron.offset_at(*next)) : "never") << "\t("
         << s.cron << ", " << s.timezone << ")\n";
   }
+  if (!config.refresh.full_schedule.empty()) {
+    CronSchedule cron(config.refresh.full_schedule, "UTC");
+    const auto next = cron.next_after(now);
+    out << "  full-refresh\t" << (next ? format_local_iso(*next, cron.offset_at(*next)) : "never") << "\t("
+        << config.refresh.full_schedule << ", UTC; refresh.full_schedule: everything recomputed)\n";
+  }
 }
 
 }  // namespace

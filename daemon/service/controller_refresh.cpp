@@ -39,7 +39,7 @@ void Controller::arm_schedules() {
       if (s.next && *s.next <= fired_at) {
         log_event(spdlog::level::info, "schedule.fired",
                   {{"schedule", s.name}, {"due", format_local_iso(*s.next, std::chrono::seconds{0})}});
-        want_refresh({RefreshTrigger::Schedule, "segmentd schedule " + s.name, false, {}});
+        want_refresh({RefreshTrigger::Schedule, "segmentd schedule " + s.name, false, {}, false, s.full});
         s.next = s.cron.next_after(std::max(*s.next, fired_at));
       }
     }
@@ -110,7 +110,8 @@ void Controller::start_refresh() {
   busy_ = true;
   const ExportsConfig exports = config_.exports;
   notify_status(std::string("refreshing (") + to_string(wanted.trigger) + ")");
-  log_event(spdlog::level::info, "refresh.started", {{"trigger", to_string(wanted.trigger)}});
+  log_event(spdlog::level::info, "refresh.started",
+            {{"trigger", to_string(wanted.trigger)}, {"mode", wanted.full ? "full" : "auto"}});
   job_started_ = SteadyClock::now();
   metrics_.run_started("refresh");
   const bool measure_shift = notifier_->wants("segment_shift");
@@ -118,7 +119,7 @@ void Controller::start_refresh() {
   worker_.run<RefreshResult>(
       [wanted, exports, measure_shift, lease](DbSession& db) {
         return refresh_and_export(db, to_string(wanted.trigger), wanted.started_by, exports, wanted.only_if_owed,
-                                  measure_shift, lease);
+                                  measure_shift, lease, wanted.full ? RefreshMode::Full : RefreshMode::Auto);
       },
       [this, wanted](const JobResult<RefreshResult>& r) {
         on_refreshed(wanted, r);

@@ -49,6 +49,9 @@ static RunIdentity who_for(const std::string& started_by) {
 std::vector<NamedSchedule> build_schedules(const Config& config) {
   std::vector<NamedSchedule> out;
   for (const auto& s : config.schedules) out.push_back({s.name, CronSchedule(s.cron, s.timezone), std::nullopt});
+  if (!config.refresh.full_schedule.empty()) {
+    out.push_back({"full-refresh", CronSchedule(config.refresh.full_schedule, "UTC"), std::nullopt, true});
+  }
   return out;
 }
 
@@ -129,7 +132,7 @@ void hold_for_tests(DbSession& db) {
 
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
                                  const ExportsConfig& exports, bool only_if_owed, bool measure_shift,
-                                 const std::optional<LeaseFence>& fence) {
+                                 const std::optional<LeaseFence>& fence, RefreshMode mode) {
   RefreshResult result;
   set_session_fence(db, fence);
   close_orphaned_runs(db);
@@ -142,7 +145,7 @@ RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::
   } else {
     hold_for_tests(db);
     const std::uint64_t previous = measure_shift ? newest_successful_refresh(db) : 0;
-    result.outcome = run_refresh(db, trigger, who_for(started_by));
+    result.outcome = run_refresh(db, trigger, who_for(started_by), mode);
     if (previous != 0 && result.outcome.status == RunStatus::Succeeded) {
       result.shift = segment_shift(db, previous, result.outcome.run_id);
     }

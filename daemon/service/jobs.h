@@ -32,6 +32,7 @@ struct NamedSchedule {
   std::string name;
   CronSchedule cron;
   std::optional<SysSeconds> next;
+  bool full = false;  // a full refresh (refresh.full_schedule), not one of what changed
 };
 std::vector<NamedSchedule> build_schedules(const Config& config);
 
@@ -98,7 +99,7 @@ struct RefreshResult {
 // `fence`: the swap happens only while this daemon leads (R010).
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
                                  const ExportsConfig& exports, bool only_if_owed, bool measure_shift,
-                                 const std::optional<LeaseFence>& fence);
+                                 const std::optional<LeaseFence>& fence, RefreshMode mode = RefreshMode::Auto);
 
 // Removes what a crashed segmentd process left behind: scratch copies of
 // loads, partial export sets, partial moves and temporary files. Returns

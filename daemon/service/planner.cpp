@@ -46,13 +46,19 @@ void merge_refresh(std::optional<RefreshRequest>& wanted, RefreshRequest incomin
     wanted = std::move(incoming);
     return;
   }
-  if (!wanted->debounced) return;  // an immediate one already waits
+  const bool full = wanted->full || incoming.full;
+  if (!wanted->debounced) {  // an immediate one already waits
+    wanted->full = full;
+    return;
+  }
   if (!incoming.debounced) {
     wanted = std::move(incoming);
+    wanted->full = full;
     return;
   }
   wanted->due = std::max(wanted->due, incoming.due);
   wanted->only_if_owed = wanted->only_if_owed && incoming.only_if_owed;
+  wanted->full = full;
 }
 
 Action plan_next(const PlanState& s) {

@@ -34,6 +34,8 @@ struct RefreshRequest {
   // Run only if the database still says data waits for a refresh (a retry
   // after a skipped refresh); a request for new data clears it.
   bool only_if_owed = false;
+  // Recompute everything (the full-refresh schedule); kept by any merge.
+  bool full = false;
 };
 
 // At most one refresh waits. A debounced request is replaced by an

@@ -92,8 +92,8 @@ expect_eq "$(sql "SELECT COUNT(*) FROM pipeline_runs WHERE kind = 'refresh' AND 
   "refreshes A got through"
 newest=$(sql "SELECT run_id FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded' ORDER BY run_id DESC LIMIT 1")
 expect_eq "$(sql "SELECT pid FROM pipeline_runs WHERE run_id = $newest")" "$b_pid" "the newest successful refresh's daemon"
-expect_eq "$(sql "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'customer_segments'")" \
-  "segmentd run $newest" "the live results"
+expect_eq "$(sql "SELECT run_id FROM segment_state")" \
+  "$newest" "the live results"
 expect_eq "$(sql "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '%\_next'")" 0 "*_next tables left"
 kill -0 "$a_pid" || fail "A exited after it was deposed"
 
