@@ -62,8 +62,15 @@ CREATE TABLE IF NOT EXISTS segment_score_bounds (
   frequency          INT UNSIGNED NULL,
   monetary           DECIMAL(14,2) NULL,
   customer_unique_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  -- The key's position in that order (0-based): the next refresh finds
+  -- the new boundary by walking from here, not from the start.
+  position           BIGINT UNSIGNED NULL,
   PRIMARY KEY (dimension, score)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- The as-of date of as_of 'data' is the newest counted order's day: read
+-- from this index instead of a scan of every order (2.7 s at 10x).
+ALTER TABLE order_values ADD INDEX ix_order_values_date (order_date);
 
 -- One row per change to orders, order_items, order_payments or customers:
 -- the order, or the customer, it touched. Both NULL: anything may have
@@ -96,6 +103,10 @@ CREATE TABLE IF NOT EXISTS segment_refresh_customers (
   f_score            TINYINT UNSIGNED NULL,
   m_score            TINYINT UNSIGNED NULL,
   segment_name       VARCHAR(64) NULL,
+  -- Their sort keys before, to place the old boundaries among the new data.
+  old_day            DATE NULL,
+  old_frequency      INT UNSIGNED NULL,
+  old_monetary       DECIMAL(14,2) NULL,
   PRIMARY KEY (customer_unique_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 -- The boundaries a refresh computes, before they replace the live ones.
