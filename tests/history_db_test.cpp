@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <map>
 #include <random>
 #include <set>
@@ -22,11 +21,6 @@ namespace segmentd::test {
 namespace {
 
 using Snapshot = std::map<std::string, std::string>;  // customer -> "rfm_code segment"
-
-std::uint32_t test_seed() {
-  const char* env = std::getenv("SEGMENTD_TEST_SEED");
-  return env != nullptr ? static_cast<std::uint32_t>(std::stoul(env)) : std::random_device{}();
-}
 
 Snapshot read_snapshot(TestDatabase& t, const std::string& sql) {
   Snapshot out;
@@ -173,9 +167,10 @@ TEST(History, EveryKeptRunAnswersAsItsFullSnapshotWould) {
   }
   // The old table's name still answers, run by run.
   const auto last = snapshots.rbegin();
-  EXPECT_EQ(read_snapshot(t, "SELECT customer_unique_id, CONCAT(rfm_code, ' ', segment_name) FROM "
-                             "customer_segment_history WHERE run_id = " +
-                                 std::to_string(last->first)),
+  EXPECT_EQ(read_snapshot(t,
+                          "SELECT customer_unique_id, CONCAT(rfm_code, ' ', segment_name) FROM "
+                          "customer_segment_history WHERE run_id = " +
+                              std::to_string(last->first)),
             last->second);
 
   // Retention keeps the newest three (and the two compared): what it

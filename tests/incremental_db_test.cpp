@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -20,11 +19,6 @@
 namespace segmentd::test {
 namespace {
 
-std::uint32_t test_seed() {
-  const char* env = std::getenv("SEGMENTD_TEST_SEED");
-  return env != nullptr ? static_cast<std::uint32_t>(std::stoul(env)) : std::random_device{}();
-}
-
 // Customers with one to three orders, each with items and payments.
 std::vector<std::string> base_data(std::mt19937& rng, int customers) {
   std::vector<std::string> sql;
@@ -35,12 +29,12 @@ std::vector<std::string> base_data(std::mt19937& rng, int customers) {
     sql.push_back("INSERT INTO customers (customer_id, customer_unique_id) VALUES ('c" + id + "', 'u" + id + "')");
     for (int n = orders(rng); n > 0; --n) {
       const std::string o = "o" + std::to_string(order++);
-      sql.push_back("INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) VALUES ('" +
-                    o + "', 'c" + id + "', 'delivered', '2017-01-01 08:00:00' + INTERVAL " + std::to_string(day(rng)) +
+      sql.push_back("INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) VALUES ('" + o +
+                    "', 'c" + id + "', 'delivered', '2017-01-01 08:00:00' + INTERVAL " + std::to_string(day(rng)) +
                     " DAY)");
-      sql.push_back("INSERT INTO order_items (order_id, order_item_id, product_id, seller_id, price, freight_value) VALUES ('" +
-                    o + "', 1, 'p1', 's1', " +
-                    std::to_string(cents(rng) / 100.0) + ", 5)");
+      sql.push_back(
+          "INSERT INTO order_items (order_id, order_item_id, product_id, seller_id, price, freight_value) VALUES ('" +
+          o + "', 1, 'p1', 's1', " + std::to_string(cents(rng) / 100.0) + ", 5)");
       if (rng() % 5 != 0) {
         sql.push_back("INSERT INTO order_payments VALUES ('" + o + "', 1, 'boleto', 1, " +
                       std::to_string(cents(rng) / 100.0) + ")");
@@ -61,8 +55,8 @@ std::vector<std::string> random_changes(std::mt19937& rng, int& next_id, int cus
     if (customer == "c" + id) {
       sql.push_back("INSERT INTO customers (customer_id, customer_unique_id) VALUES ('c" + id + "', 'u" + id + "')");
     }
-    sql.push_back("INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) VALUES ('n" +
-                  id + "', '" + customer + "', '" + (pct(rng) < 80 ? "delivered" : "shipped") +
+    sql.push_back("INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) VALUES ('n" + id +
+                  "', '" + customer + "', '" + (pct(rng) < 80 ? "delivered" : "shipped") +
                   "', '2017-01-01 08:00:00' + INTERVAL " + std::to_string(day(rng)) + " DAY)");
     sql.push_back("INSERT INTO order_payments VALUES ('n" + id + "', 1, 'credit_card', 1, " +
                   std::to_string(cents(rng) / 100.0) + ")");
@@ -75,14 +69,17 @@ std::vector<std::string> random_changes(std::mt19937& rng, int& next_id, int cus
                       std::to_string(cents(rng) / 100.0) + " WHERE o.customer_id = 'c" + c + "'");
         break;
       case 1:
-        sql.push_back("UPDATE orders SET order_status = 'canceled' WHERE customer_id = 'c" + c + "' ORDER BY order_id LIMIT 1");
+        sql.push_back("UPDATE orders SET order_status = 'canceled' WHERE customer_id = 'c" + c +
+                      "' ORDER BY order_id LIMIT 1");
         break;
       case 2:
-        sql.push_back("UPDATE orders SET order_status = 'delivered' WHERE order_status = 'canceled' ORDER BY order_id LIMIT 1");
+        sql.push_back(
+            "UPDATE orders SET order_status = 'delivered' WHERE order_status = 'canceled' ORDER BY order_id LIMIT 1");
         break;
       case 3:
-        sql.push_back("DELETE p FROM order_payments p JOIN orders o ON o.order_id = p.order_id WHERE o.customer_id = 'c" +
-                      c + "'");
+        sql.push_back(
+            "DELETE p FROM order_payments p JOIN orders o ON o.order_id = p.order_id WHERE o.customer_id = 'c" + c +
+            "'");
         break;
       case 4:
         sql.push_back("DELETE FROM orders WHERE customer_id = 'c" + c + "'");
@@ -96,9 +93,10 @@ std::vector<std::string> random_changes(std::mt19937& rng, int& next_id, int cus
         sql.push_back("DELETE FROM customers WHERE customer_id = 'c" + c + "'");
         break;
       default:
-        sql.push_back("UPDATE order_items i JOIN orders o ON o.order_id = i.order_id SET i.price = i.price + 7 "
-                      "WHERE o.customer_id = 'c" +
-                      c + "'");
+        sql.push_back(
+            "UPDATE order_items i JOIN orders o ON o.order_id = i.order_id SET i.price = i.price + 7 "
+            "WHERE o.customer_id = 'c" +
+            c + "'");
         break;
     }
   }
@@ -118,13 +116,14 @@ std::string everyone(TestDatabase& t) {
 
 std::string figures(TestDatabase& t, std::uint64_t run) {
   const std::string r = std::to_string(run);
-  return t.scalar("SELECT CONCAT_WS(' | ', (SELECT GROUP_CONCAT(CONCAT_WS('/', from_segment, to_segment, customers) "
-                  "ORDER BY from_segment, to_segment) FROM segment_run_transitions WHERE run_id = " +
-                  r +
-                  "), (SELECT GROUP_CONCAT(CONCAT_WS('/', r_score, f_score, m_score, recency_bin, frequency_bin, "
-                  "monetary_bin, customers, revenue, recency_days_sum) ORDER BY r_score, f_score, m_score, "
-                  "recency_bin, frequency_bin, monetary_bin) FROM segment_run_cells WHERE run_id = " +
-                  r + "), (SELECT segment_counts FROM pipeline_runs WHERE run_id = " + r + "))");
+  return t.scalar(
+      "SELECT CONCAT_WS(' | ', (SELECT GROUP_CONCAT(CONCAT_WS('/', from_segment, to_segment, customers) "
+      "ORDER BY from_segment, to_segment) FROM segment_run_transitions WHERE run_id = " +
+      r +
+      "), (SELECT GROUP_CONCAT(CONCAT_WS('/', r_score, f_score, m_score, recency_bin, frequency_bin, "
+      "monetary_bin, customers, revenue, recency_days_sum) ORDER BY r_score, f_score, m_score, "
+      "recency_bin, frequency_bin, monetary_bin) FROM segment_run_cells WHERE run_id = " +
+      r + "), (SELECT segment_counts FROM pipeline_runs WHERE run_id = " + r + "))");
 }
 
 std::string history_at(TestDatabase& t, std::uint64_t run) {
@@ -269,7 +268,8 @@ TEST(Incremental, TheLogHoldsEveryCommittedChangeAndNoRolledBackOne) {
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM segment_input_changes"), "0");
   t.db().execute("UPDATE customers SET customer_unique_id = 'u1001' WHERE customer_id = 'c1002'");
   t.db().execute("DELETE FROM order_payments WHERE order_id = 'o1003'");
-  t.db().execute("INSERT INTO order_items (order_id, order_item_id, product_id, seller_id, price, freight_value) VALUES "
+  t.db().execute(
+      "INSERT INTO order_items (order_id, order_item_id, product_id, seller_id, price, freight_value) VALUES "
       "('o1004', 1, 'p1', 's1', 5, 1)");
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(COALESCE(order_id, customer_id) ORDER BY seq) FROM segment_input_changes"),
             "c1002,o1003,o1004");
@@ -278,8 +278,8 @@ TEST(Incremental, TheLogHoldsEveryCommittedChangeAndNoRolledBackOne) {
   // u1001 now has two orders (its own and c1002's), and u1002 left.
   EXPECT_EQ(t.scalar("SELECT frequency FROM customer_segments WHERE customer_unique_id = 'u1001'"), "2");
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM customer_segments WHERE customer_unique_id = 'u1002'"), "0");
-  EXPECT_EQ(t.scalar("SELECT segment_name IS NULL FROM customer_segment_changes WHERE run_id = " +
-                     std::to_string(run) + " AND customer_unique_id = 'u1002'"),
+  EXPECT_EQ(t.scalar("SELECT segment_name IS NULL FROM customer_segment_changes WHERE run_id = " + std::to_string(run) +
+                     " AND customer_unique_id = 'u1002'"),
             "1");
 }
 
@@ -315,8 +315,8 @@ TEST(Incremental, AKilledRefreshLeavesThePreviousResultsAndTheNextIsExact) {
   bool waiting = false;
   for (int i = 0; i < 200 && !waiting; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    waiting = t.scalar("SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_mysql_thread_id = " +
-                       victim_id + " AND trx_state = 'LOCK WAIT'") != "0";
+    waiting = t.scalar("SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_mysql_thread_id = " + victim_id +
+                       " AND trx_state = 'LOCK WAIT'") != "0";
   }
   EXPECT_TRUE(waiting) << "the refresh never reached the boundaries";
   t.db().execute("KILL " + victim_id);

@@ -13,20 +13,35 @@ TEST(Migrate, CreatesEveryTableViewProcedureAndTheEvent) {
   TestDatabase t;
   const auto report = migrate(t.db(), false, "test");
   EXPECT_EQ(report.applied.size(), migration_files(embedded_sql_files()).size());
-  for (const char* table :
-       {"customers", "orders", "order_items", "order_payments", "order_reviews", "products", "sellers", "geolocation",
-        "product_category_name_translation", "order_values", "customer_scores", "segment_state", "segment_score_bounds",
-        "segment_input_changes", "customer_segment_changes",
-        "segment_history_runs", "segmentation_settings", "rfm_segment_rules", "pipeline_runs", "schema_migrations"}) {
+  for (const char* table : {"customers",
+                            "orders",
+                            "order_items",
+                            "order_payments",
+                            "order_reviews",
+                            "products",
+                            "sellers",
+                            "geolocation",
+                            "product_category_name_translation",
+                            "order_values",
+                            "customer_scores",
+                            "segment_state",
+                            "segment_score_bounds",
+                            "segment_input_changes",
+                            "customer_segment_changes",
+                            "segment_history_runs",
+                            "segmentation_settings",
+                            "rfm_segment_rules",
+                            "pipeline_runs",
+                            "schema_migrations"}) {
     EXPECT_EQ(t.scalar(std::string("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
                                    "DATABASE() AND table_type = 'BASE TABLE' AND table_name = '") +
                        table + "'"),
               "1")
         << table;
   }
-  for (const char* view :
-       {"customer_segments", "customer_rfm", "vw_customer_segments", "vw_customer_rfm", "vw_segment_summary", "vw_segment_transitions",
-        "vw_segment_history_runs", "vw_customer_segment_at_run", "customer_segment_history"}) {
+  for (const char* view : {"customer_segments", "customer_rfm", "vw_customer_segments", "vw_customer_rfm",
+                           "vw_segment_summary", "vw_segment_transitions", "vw_segment_history_runs",
+                           "vw_customer_segment_at_run", "customer_segment_history"}) {
     EXPECT_EQ(t.scalar(std::string("SELECT COUNT(*) FROM information_schema.views WHERE table_schema = DATABASE() "
                                    "AND table_name = '") +
                        view + "'"),

@@ -114,9 +114,9 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   for (int i = 0; i < 1200; ++i) insert_run(t, "ingest", "succeeded", "2025-01-01 00:00:00");
   const auto pointed_at = insert_run(t, "ingest", "succeeded", "2025-01-02 00:00:00");
   const auto recent_ingest = insert_run(t, "ingest", "succeeded", "2026-11-30 00:00:00");
-  const std::string removed_rows = t.scalar("SELECT COUNT(*) FROM customer_segment_changes WHERE run_id IN (" +
-                                            std::to_string(r1) + ", " + std::to_string(r3) + ", " +
-                                            std::to_string(failed) + ")");
+  const std::string removed_rows =
+      t.scalar("SELECT COUNT(*) FROM customer_segment_changes WHERE run_id IN (" + std::to_string(r1) + ", " +
+               std::to_string(r3) + ", " + std::to_string(failed) + ")");
   auto states = kept_states(t);
   for (const auto gone : {r1, r3, failed, running}) states.erase(std::to_string(gone));
 
@@ -197,10 +197,11 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   EXPECT_EQ(details["pipeline_runs"]["removed"], 1203);
   EXPECT_EQ(details["ingested_files"]["removed"], 2);
   EXPECT_EQ(details["complete"], true);
-  EXPECT_NE(t.scalar("SELECT message FROM pipeline_runs WHERE run_id = " + id(report.run_id))
-                .find("history of 3 runs (" + std::to_string(report.history_rows_removed) + " rows; " +
-                      std::to_string(report.history_rows_carried) + " carried to later runs), 1203 runs, 2 ledger rows"),
-            std::string::npos);
+  EXPECT_NE(
+      t.scalar("SELECT message FROM pipeline_runs WHERE run_id = " + id(report.run_id))
+          .find("history of 3 runs (" + std::to_string(report.history_rows_removed) + " rows; " +
+                std::to_string(report.history_rows_carried) + " carried to later runs), 1203 runs, 2 ledger rows"),
+      std::string::npos);
 
   // The transitions view still compares the newest two.
   EXPECT_EQ(t.scalar("SELECT CONCAT(MIN(previous_run_id), '>', MIN(latest_run_id), ':', SUM(customers)) "

@@ -74,6 +74,11 @@ std::filesystem::path TestDatabase::write_config(const std::string& extra_yaml) 
   return path;
 }
 
+std::uint32_t test_seed() {
+  const char* env = std::getenv("SEGMENTD_TEST_SEED");
+  return env != nullptr ? static_cast<std::uint32_t>(std::stoul(env)) : std::random_device{}();
+}
+
 void load_customers(DbSession& db, int n, int value_offset) {
   for (int i = 0; i < n; ++i) {
     const std::string id = std::to_string(1000 + i);

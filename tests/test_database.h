@@ -2,6 +2,7 @@
 // A fresh database on the private test server (started by the ctest fixture),
 // dropped again when the test ends.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -21,6 +22,10 @@ bool test_server_from(const char* env_var, DatabaseConfig& out, std::string* tls
 // A small dataset: n customers, one delivered order each (purchase days
 // spread over 300 days) with one payment of 10 + (7i + value_offset) mod 500.
 void load_customers(DbSession& db, int n, int value_offset = 0);
+
+// The seed of a randomised test: SEGMENTD_TEST_SEED when set (to replay a
+// failure), else a fresh one; the test prints it.
+std::uint32_t test_seed();
 
 class TestDatabase {
  public:

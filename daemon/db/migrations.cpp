@@ -23,7 +23,6 @@ bool refused_trigger(const DbError& e) {
   return e.code() == 1142 || e.code() == 1419 || e.code() == 1227;
 }
 
-
 constexpr const char* kCreateLedger =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INT UNSIGNED NOT NULL,"

@@ -266,12 +266,12 @@ class Pass {
 };
 
 std::string summary(const RetentionReport& r, bool dry_run) {
-  std::string s = std::string(dry_run ? "due: " : "removed: ") + "history of " +
-                  std::to_string(r.history_runs_removed.size()) + " runs (" + std::to_string(r.history_rows_removed) +
-                  " rows; " + std::to_string(r.history_rows_carried) + " carried to later runs), " + std::to_string(r.runs_removed) + " runs, " + std::to_string(r.ledger_rows_removed) +
-                  " ledger rows, " + std::to_string(r.processed.count) + " processed files (" +
-                  bytes_text(r.processed.bytes) + "), " + std::to_string(r.quarantine.count) + " quarantined files (" +
-                  bytes_text(r.quarantine.bytes) + ")";
+  std::string s =
+      std::string(dry_run ? "due: " : "removed: ") + "history of " + std::to_string(r.history_runs_removed.size()) +
+      " runs (" + std::to_string(r.history_rows_removed) + " rows; " + std::to_string(r.history_rows_carried) +
+      " carried to later runs), " + std::to_string(r.runs_removed) + " runs, " + std::to_string(r.ledger_rows_removed) +
+      " ledger rows, " + std::to_string(r.processed.count) + " processed files (" + bytes_text(r.processed.bytes) +
+      "), " + std::to_string(r.quarantine.count) + " quarantined files (" + bytes_text(r.quarantine.bytes) + ")";
   if (!r.complete) s += "; stopped between batches, more is due";
   const std::size_t errors = r.processed.errors.size() + r.quarantine.errors.size();
   if (errors > 0) {

@@ -52,14 +52,16 @@ END $$
 -- the order the scoring sorts by, then customer_unique_id. p_op is '<' or
 -- '>='. Parameters, in order: R day, day, customer; F frequency,
 -- frequency, monetary, monetary, customer; M monetary, monetary, customer.
-DROP FUNCTION IF EXISTS segmentd_key_compare $$
-CREATE FUNCTION segmentd_key_compare(p_dim TINYINT UNSIGNED, p_op VARCHAR(2), p_day VARCHAR(64),
-                                     p_frequency VARCHAR(64), p_monetary VARCHAR(64), p_customer VARCHAR(64))
-  RETURNS TEXT DETERMINISTIC NO SQL
+-- (A procedure: see segmentd_still_leading.)
+DROP PROCEDURE IF EXISTS segmentd_key_compare $$
+CREATE PROCEDURE segmentd_key_compare(IN p_dim TINYINT UNSIGNED, IN p_op VARCHAR(2), IN p_day VARCHAR(64),
+                                      IN p_frequency VARCHAR(64), IN p_monetary VARCHAR(64),
+                                      IN p_customer VARCHAR(64), OUT p_sql TEXT)
+  NO SQL
   COMMENT 'SQL text comparing a sort key with a score boundary'
 BEGIN
   DECLARE v_strict VARCHAR(1) DEFAULT IF(p_op = '<', '<', '>');
-  RETURN ELT(p_dim,
+  SET p_sql = ELT(p_dim,
     CONCAT('(', p_day, ' ', v_strict, ' ? OR (', p_day, ' = ? AND ', p_customer, ' ', p_op, ' ?))'),
     CONCAT('(', p_frequency, ' ', v_strict, ' ? OR (', p_frequency, ' = ? AND (', p_monetary, ' ', v_strict,
            ' ? OR (', p_monetary, ' = ? AND ', p_customer, ' ', p_op, ' ?))))'),
@@ -112,7 +114,7 @@ BEGIN
   DECLARE v_k TINYINT UNSIGNED;
   DECLARE v_dim TINYINT UNSIGNED DEFAULT 1;
   DECLARE v_table VARCHAR(32) DEFAULT IF(p_next, 'customer_scores_next', 'customer_scores');
-  DECLARE v_columns, v_index, v_order, v_order_desc TEXT;
+  DECLARE v_columns, v_index, v_order, v_order_desc, v_compare TEXT;
   DELETE FROM segment_refresh_bounds;
   SET @segmentd_sql = CONCAT('SELECT COUNT(*) INTO @segmentd_n FROM ', v_table);
   PREPARE count_scored FROM @segmentd_sql;
@@ -159,24 +161,26 @@ BEGIN
         EXECUTE read_bound USING @segmentd_pos;
       ELSEIF v_pos < v_n THEN
         -- The live boundary's position among the new data.
+        CALL segmentd_key_compare(v_dim, '<', 'old_day', 'old_frequency', 'old_monetary', 'customer_unique_id',
+                                  v_compare);
         SET @segmentd_bound_sql = CONCAT('SELECT COUNT(*) INTO @segmentd_x FROM segment_refresh_customers WHERE existed AND ',
-                                         segmentd_key_compare(v_dim, '<', 'old_day', 'old_frequency', 'old_monetary',
-                                                              'customer_unique_id'));
+                                         v_compare);
         CALL segmentd_bound_execute(v_dim);
         SET v_rank = v_old_pos - @segmentd_x;
+        CALL segmentd_key_compare(v_dim, '<', 's.last_purchase_day', 's.frequency', 's.monetary',
+                                  's.customer_unique_id', v_compare);
         SET @segmentd_bound_sql = CONCAT('SELECT COUNT(*) INTO @segmentd_x FROM segment_refresh_customers w ',
                                          'JOIN customer_scores s ON s.customer_unique_id = w.customer_unique_id WHERE ',
-                                         segmentd_key_compare(v_dim, '<', 's.last_purchase_day', 's.frequency',
-                                                              's.monetary', 's.customer_unique_id'));
+                                         v_compare);
         CALL segmentd_bound_execute(v_dim);
         SET v_rank = v_rank + @segmentd_x;
         -- Then the steps from it to the new position, up or down.
+        CALL segmentd_key_compare(v_dim, IF(v_pos >= v_rank, '>=', '<'), 'last_purchase_day', 'frequency',
+                                  'monetary', 'customer_unique_id', v_compare);
         SET @segmentd_bound_sql = CONCAT('SELECT 1, ', v_columns,
           ' INTO @segmentd_found, @segmentd_day, @segmentd_frequency, @segmentd_monetary, @segmentd_customer FROM ',
           'customer_scores FORCE INDEX (', v_index, ') WHERE ',
-          segmentd_key_compare(v_dim, IF(v_pos >= v_rank, '>=', '<'), 'last_purchase_day', 'frequency', 'monetary',
-                               'customer_unique_id'),
-          ' ORDER BY ', IF(v_pos >= v_rank, v_order, v_order_desc), ' LIMIT ',
+          v_compare, ' ORDER BY ', IF(v_pos >= v_rank, v_order, v_order_desc), ' LIMIT ',
           IF(v_pos >= v_rank, v_pos - v_rank, v_rank - 1 - v_pos), ', 1');
         CALL segmentd_bound_execute(v_dim);
       END IF;
@@ -367,6 +371,58 @@ BEGIN
   END IF;
 END $$
 
+-- History (V014) of run p_run_id as a full snapshot: every scored customer
+-- (customer_scores, or customer_scores_next with p_next), and who left
+-- since the newest kept run p_history_run. Returns the rows written.
+DROP PROCEDURE IF EXISTS segmentd_history_snapshot $$
+CREATE PROCEDURE segmentd_history_snapshot(IN p_run_id BIGINT UNSIGNED, IN p_history_run BIGINT UNSIGNED,
+                                           IN p_next BOOLEAN, OUT p_changes INT UNSIGNED)
+  MODIFIES SQL DATA
+  COMMENT 'Writes a refresh run''s history as a full snapshot'
+BEGIN
+  DECLARE v_table VARCHAR(32) DEFAULT IF(p_next, 'customer_scores_next', 'customer_scores');
+  SET @segmentd_run = p_run_id, @segmentd_history_run = p_history_run;
+  SET @segmentd_sql = CONCAT(
+    'INSERT INTO customer_segment_changes
+       (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
+     SELECT ?, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name FROM ', v_table);
+  PREPARE everyone FROM @segmentd_sql;
+  EXECUTE everyone USING @segmentd_run;
+  SET p_changes = ROW_COUNT();
+  DEALLOCATE PREPARE everyone;
+  IF p_history_run IS NOT NULL THEN
+    SET @segmentd_sql = CONCAT(
+      'INSERT INTO customer_segment_changes (run_id, customer_unique_id)
+       SELECT ?, a.customer_unique_id FROM vw_customer_segment_at_run a
+        WHERE a.run_id = ?
+          AND NOT EXISTS (SELECT 1 FROM ', v_table, ' n WHERE n.customer_unique_id = a.customer_unique_id)');
+    PREPARE departed FROM @segmentd_sql;
+    EXECUTE departed USING @segmentd_run, @segmentd_history_run;
+    SET p_changes = p_changes + ROW_COUNT();
+    DEALLOCATE PREPARE departed;
+  END IF;
+  SET @segmentd_sql = NULL, @segmentd_run = NULL, @segmentd_history_run = NULL;
+END $$
+
+-- Whether the daemon that started this session's refresh still leads
+-- (V013): true for any other caller (no @segmentd_lease_epoch). Bumping the
+-- lease row where holder and epoch are still its own is the check, and
+-- commits with the refresh's own writes.
+-- (A procedure, not a function: with binary logging on, creating a stored
+-- function needs SUPER, which the README's grants leave out.)
+DROP PROCEDURE IF EXISTS segmentd_still_leading $$
+CREATE PROCEDURE segmentd_still_leading(OUT p_leading BOOLEAN)
+  MODIFIES SQL DATA
+  COMMENT 'The lease check of a daemon''s refresh'
+BEGIN
+  SET p_leading = TRUE;
+  IF @segmentd_lease_epoch IS NOT NULL THEN
+    UPDATE daemon_lease SET fenced_writes = fenced_writes + 1
+     WHERE id = 1 AND holder = @segmentd_lease_holder AND epoch = @segmentd_lease_epoch;
+    SET p_leading = ROW_COUNT() = 1;
+  END IF;
+END $$
+
 -- The report's figures for run p_run_id (V010), in one pass over the
 -- scored customers (customer_scores, or customer_scores_next with p_next);
 -- every per-segment figure is a sum of these few hundred rows. The bins'
@@ -448,6 +504,7 @@ proc: BEGIN
   -- The history is the change since the live results (they are the newest
   -- kept run's), not everyone.
   DECLARE v_diffed      BOOLEAN DEFAULT FALSE;
+  DECLARE v_leading     BOOLEAN DEFAULT TRUE;
   DECLARE v_changes     INT UNSIGNED DEFAULT 0;
   DECLARE v_seen        INT UNSIGNED DEFAULT 0;
   DECLARE v_full_reason VARCHAR(255) DEFAULT NULL;
@@ -758,18 +815,7 @@ proc: BEGIN
          AND NOT EXISTS (SELECT 1 FROM customer_scores s WHERE s.customer_unique_id = w.customer_unique_id);
       SET v_changes = v_changes + ROW_COUNT();
     ELSE
-      INSERT INTO customer_segment_changes
-        (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
-      SELECT v_run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name FROM customer_scores;
-      SET v_changes = ROW_COUNT();
-      IF v_history_run IS NOT NULL THEN
-        INSERT INTO customer_segment_changes (run_id, customer_unique_id)
-        SELECT v_run_id, a.customer_unique_id
-          FROM vw_customer_segment_at_run a
-         WHERE a.run_id = v_history_run
-           AND NOT EXISTS (SELECT 1 FROM customer_scores s WHERE s.customer_unique_id = a.customer_unique_id);
-        SET v_changes = v_changes + ROW_COUNT();
-      END IF;
+      CALL segmentd_history_snapshot(v_run_id, v_history_run, FALSE, v_changes);
     END IF;
     INSERT INTO segment_history_runs (run_id, customers, changes, full_snapshot)
     VALUES (v_run_id, v_customers, v_changes, NOT v_diffed);
@@ -803,14 +849,11 @@ proc: BEGIN
     INSERT INTO segment_score_bounds SELECT * FROM segment_refresh_bounds;
     DELETE c FROM segment_input_changes c JOIN segment_refresh_seen s ON s.seq = c.seq;
     -- A deposed leader's refresh commits nothing (V013).
-    IF @segmentd_lease_epoch IS NOT NULL THEN
-      UPDATE daemon_lease SET fenced_writes = fenced_writes + 1
-       WHERE id = 1 AND holder = @segmentd_lease_holder AND epoch = @segmentd_lease_epoch;
-      IF ROW_COUNT() <> 1 THEN
-        SET v_fail = CONCAT('fenced: the daemon that started this refresh no longer holds the lease (its epoch ',
-                            @segmentd_lease_epoch, '); the results were not changed');
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'fenced: this daemon no longer holds the lease';
-      END IF;
+    CALL segmentd_still_leading(v_leading);
+    IF NOT v_leading THEN
+      SET v_fail = CONCAT('fenced: the daemon that started this refresh no longer holds the lease (its epoch ',
+                          @segmentd_lease_epoch, '); the results were not changed');
+      SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'fenced: this daemon no longer holds the lease';
     END IF;
     SET t_swap = UTC_TIMESTAMP(6);
   ELSE
@@ -943,19 +986,7 @@ proc: BEGIN
                               CONCAT(v_changes, ' customers differed from the live results'));
       END IF;
     ELSE
-      INSERT INTO customer_segment_changes
-        (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
-      SELECT v_run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name
-        FROM customer_scores_next;
-      SET v_changes = ROW_COUNT();
-      IF v_history_run IS NOT NULL THEN
-        INSERT INTO customer_segment_changes (run_id, customer_unique_id)
-        SELECT v_run_id, a.customer_unique_id
-          FROM vw_customer_segment_at_run a
-         WHERE a.run_id = v_history_run
-           AND NOT EXISTS (SELECT 1 FROM customer_scores_next n WHERE n.customer_unique_id = a.customer_unique_id);
-        SET v_changes = v_changes + ROW_COUNT();
-      END IF;
+      CALL segmentd_history_snapshot(v_run_id, v_history_run, TRUE, v_changes);
     END IF;
     IF v_live_check IS NULL THEN
       SET v_live_check = CASE
@@ -992,14 +1023,11 @@ proc: BEGIN
     -- deposed leader's refresh, still running on its server, fails here. The
     -- check commits on its own just before the RENAME (DDL commits anyway);
     -- the claim above keeps a second refresh from running in that gap.
-    IF @segmentd_lease_epoch IS NOT NULL THEN
-      UPDATE daemon_lease SET fenced_writes = fenced_writes + 1
-       WHERE id = 1 AND holder = @segmentd_lease_holder AND epoch = @segmentd_lease_epoch;
-      IF ROW_COUNT() <> 1 THEN
-        SET v_fail = CONCAT('fenced: the daemon that started this refresh no longer holds the lease (its epoch ',
-                            @segmentd_lease_epoch, '); the results were not swapped in');
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'fenced: this daemon no longer holds the lease';
-      END IF;
+    CALL segmentd_still_leading(v_leading);
+    IF NOT v_leading THEN
+      SET v_fail = CONCAT('fenced: the daemon that started this refresh no longer holds the lease (its epoch ',
+                          @segmentd_lease_epoch, '); the results were not swapped in');
+      SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'fenced: this daemon no longer holds the lease';
     END IF;
 
     -- Readers see the old results or the new ones, never a missing table:
