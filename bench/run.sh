@@ -2,8 +2,10 @@
 # segmentd benchmarks, side by side in one run, on a private database this
 # script starts. See BENCHMARKS.md for what each figure means.
 #
-#   bench/run.sh [--scales "1 10"] [--runs 3] [--refresh-runs 5] [--idle 60] [--out DIR] [--smoke]
+#   bench/run.sh [--scales "1 10"] [--runs 3] [--refresh-runs 5] [--idle 60] [--out DIR] [--ingest-only] [--smoke]
 #   --scales   dataset scales (1 = 99,441 orders); add 100 when you have time
+#   --ingest-only   only segmentd ingest against the client's LOAD DATA, with
+#                   the ingest's peak RSS (100x: about an hour, 45 GB of disk)
 #   --runs     runs per measurement; the median is reported
 #   --refresh-runs  runs of segmentd refresh per scale (short, so more of them)
 #   --second-pool   also time the refreshes with the server's buffer pool
@@ -13,7 +15,7 @@
 #   --smoke    tiny scale, one run: checks the harness works (a ctest test)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-scales="1 10" runs=3 refresh_runs=5 second_pool="" idle=60 out="" smoke=0
+scales="1 10" runs=3 refresh_runs=5 second_pool="" idle=60 out="" smoke=0 ingest_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --scales) scales=$2; shift 2 ;;
@@ -22,8 +24,9 @@ while [ $# -gt 0 ]; do
     --second-pool) second_pool=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --ingest-only) ingest_only=1; shift ;;
     --smoke) smoke=1; scales=0.01 runs=1 refresh_runs=1 idle=2; shift ;;
-    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
@@ -125,14 +128,23 @@ for scale in $scales; do
     t=$(elapsed "$t0" "$(now)")
     record "$scale" anchor_load_data_s "$r" "$t" s
     log "scale $scale run $r: client LOAD DATA ${t}s"
+    # Its copy is not needed again; at 100x the two would not fit the disk.
+    client -e "DROP DATABASE anchor"
 
     fresh_database ingest
     t0=$(now)
-    "$bin" --config "$out/ingest.yaml" ingest "${files[@]}" >"$out/ingest-$scale-$r.txt"
+    /usr/bin/time -f %M -o "$out/ingest-rss-$scale-$r.txt" \
+      "$bin" --config "$out/ingest.yaml" ingest "${files[@]}" >"$out/ingest-$scale-$r.txt"
     t=$(elapsed "$t0" "$(now)")
     record "$scale" segmentd_ingest_s "$r" "$t" s
-    log "scale $scale run $r: segmentd ingest ${t}s"
+    rss=$(awk '{ printf "%.1f", $1 / 1024 }' "$out/ingest-rss-$scale-$r.txt")
+    record "$scale" segmentd_ingest_peak_rss_mb "$r" "$rss" MB
+    log "scale $scale run $r: segmentd ingest ${t}s, peak RSS ${rss} MB"
   done
+  if [ "$ingest_only" = 1 ]; then
+    record "$scale" rows_total 1 "$rows" rows
+    continue
+  fi
 
   for ((r = 1; r <= refresh_runs; r++)); do
     timed_refresh "$scale" segmentd_refresh_s "$r"
@@ -180,6 +192,7 @@ done
 # debounce. End to end at the first scale; footprint at the largest.
 first=${scales%% *}
 last=${scales##* }
+[ "$ingest_only" = 1 ] && first="" last=""
 for scale in $(printf '%s\n' "$first" "$last" | uniq); do
   data=$out/data-$scale
   reps=$runs
@@ -244,12 +257,13 @@ summary=$out/summary.md
     rows=$(measured "$scale" rows_total) anchor=$(measured "$scale" anchor_load_data_s) ingest=$(measured "$scale" segmentd_ingest_s)
     orig=$(measured "$scale" original_refresh_s) refresh=$(measured "$scale" segmentd_refresh_s) e2e=$(measured "$scale" end_to_end_s) e2e_last=$(measured "$scale" end_to_end_last_file_s)
     awk -v s="$scale" -v n="$rows" -v a="$anchor" -v i="$ingest" -v o="$orig" -v f="$refresh" -v e="${e2e:--}" -v l="${e2e_last:--}" 'BEGIN {
-      printf "| %s | %d | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %s | %s |\n", s, n, a, i, a / i, n / i, o, f, f / o, e, l }'
+      printf "| %s | %d | %.2f | %.2f | %.2f | %.0f | %s | %s | %s | %s | %s |\n", s, n, a, i, a / i, n / i,
+        (o == "") ? "-" : sprintf("%.2f", o), (f == "") ? "-" : sprintf("%.2f", f), (o > 0) ? sprintf("%.2f", f / o) : "-", e, l }'
   done
   echo
   prev=""
   for scale in $scales; do
-    if [ -n "$prev" ]; then
+    if [ -n "$prev" ] && [ "$ingest_only" = 0 ]; then
       printf 'segmentd refresh growth, %sx over %sx: %s' "$scale" "$prev" \
         "$(awk -v a="$(measured "$prev" segmentd_refresh_s)" -v b="$(measured "$scale" segmentd_refresh_s)" 'BEGIN { printf "%.1fx", b / a }')"
       for step in $steps; do
@@ -265,13 +279,17 @@ summary=$out/summary.md
     fi
     prev=$scale
   done
+  for scale in $scales; do
+    awk -v s="$scale" -v m="$(awk -F'\t' -v s="$scale" '$1 == s && $2 == "segmentd_ingest_peak_rss_mb" { print $4 }' "$results" | sort -g | tail -1)" \
+      'BEGIN { if (m != "") printf "segmentd ingest peak RSS at %sx (largest of the runs): %s MB\n", s, m }'
+  done
   awk -F'\t' '$2 == "daemon_peak_rss_mb" { printf "daemon peak RSS during the %sx drop: %.1f MB\n", $1, $4 }
               $2 == "daemon_idle_cpu_s" { printf "daemon CPU while idle: %s s over %s s\n", $4, $3 }' "$results"
 } >"$summary"
 for scale in $scales; do
   printf '%s\t%s\t%s\t%s\t%s\n' "$scale" "$(measured "$scale" anchor_load_data_s)" "$(measured "$scale" segmentd_ingest_s)" "$(measured "$scale" original_refresh_s)" "$(measured "$scale" segmentd_refresh_s)"
 done >"$out/growth.tsv"
-if command -v gnuplot >/dev/null && [ "$smoke" = 0 ]; then
+if command -v gnuplot >/dev/null && [ "$smoke" = 0 ] && [ "$ingest_only" = 0 ]; then
   gnuplot <<GNUPLOT
 set terminal pngcairo size 900,540 noenhanced
 set output "$out/growth.png"

@@ -69,6 +69,25 @@ TEST_F(ExternalSortTest, MergesRunsWhenTheBudgetIsExceededAndRemovesThem) {
   EXPECT_EQ(files_left(), 0u);
 }
 
+// The merge's memory is the budget too: a file many times the budget (at
+// 100x, hundreds of runs) is merged in groups rather than with a read
+// buffer for every run at once.
+TEST_F(ExternalSortTest, AMergeReadsNoMoreRunsAtOnceThanItsBudgetAllows) {
+  for (std::size_t budget : {std::size_t{4096}, std::size_t{64} << 10}) {
+    ExternalSorter sorter(dir_ / "run", budget);
+    const auto records = shuffled_records(budget < 10000 ? 5000 : 40000);
+    for (const auto& [k, r] : records) sorter.add(k, r);
+    const std::size_t widest = std::max<std::size_t>(2, budget / (16u << 10));
+    ASSERT_GT(sorter.runs_written(), widest * widest) << budget;  // two rounds of groups at least
+    std::ostringstream out;
+    EXPECT_TRUE(sorter.write_sorted(out));
+    EXPECT_EQ(out.str(), expected_order(records)) << budget;
+    EXPECT_LE(sorter.widest_merge(), widest) << budget;
+    EXPECT_GE(sorter.intermediate_merges(), sorter.runs_written() / widest) << budget;
+    EXPECT_EQ(files_left(), 0u) << budget;
+  }
+}
+
 TEST_F(ExternalSortTest, EqualKeysKeepTheOrderTheyWereAddedInAcrossRuns) {
   ExternalSorter sorter(dir_ / "run", 256);
   std::string expected;

@@ -17,11 +17,23 @@ void write_u32(std::ostream& out, std::uint32_t v) {
   out.write(reinterpret_cast<const char*>(b), 4);
 }
 
-// One run file being merged: its current record, and a read buffer larger
-// than the stream's default so that many runs read back cheaply.
+// A merge's read buffers: large ones read a run back in few system calls;
+// with many runs each gets a share of the budget, down to the smallest that
+// still reads efficiently. More runs than that are merged in groups first.
+constexpr std::size_t kLargestReadBuffer = 64u << 10;
+constexpr std::size_t kSmallestReadBuffer = 16u << 10;
+
+void write_entry(std::ostream& out, std::string_view key, std::string_view record) {
+  write_u32(out, static_cast<std::uint32_t>(key.size()));
+  write_u32(out, static_cast<std::uint32_t>(record.size()));
+  out.write(key.data(), static_cast<std::streamsize>(key.size()));
+  out.write(record.data(), static_cast<std::streamsize>(record.size()));
+}
+
+// One run file being merged: its current record, and its read buffer.
 class RunReader {
  public:
-  explicit RunReader(const std::filesystem::path& path) : buffer_(1 << 16) {
+  RunReader(const std::filesystem::path& path, std::size_t buffer_size) : buffer_(buffer_size) {
     in_.rdbuf()->pubsetbuf(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     in_.open(path, std::ios::binary);
     if (!in_) throw ExternalSortError("cannot read sort run " + path.string());
@@ -80,24 +92,28 @@ void ExternalSorter::sort_batch() {
 
 void ExternalSorter::spill() {
   sort_batch();
-  std::filesystem::path path = run_prefix_;
-  path += "." + std::to_string(runs_.size());
-  runs_.push_back(path);  // before opening: the destructor removes it whatever happens next
-  try {
-    create_private_file(path);  // sort runs hold customer data
-  } catch (const IoError& e) {
-    throw ExternalSortError(e.what());
-  }
+  const auto path = next_run_path();
+  runs_.push_back(path);
+  ++runs_written_;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  for (const auto& e : entries_) {
-    write_u32(out, e.key_size);
-    write_u32(out, e.record_size);
-    out.write(arena_.data() + e.offset, static_cast<std::streamsize>(e.key_size + e.record_size));
-  }
+  for (const auto& e : entries_) write_entry(out, key_of(e), record_of(e));
   out.close();
   if (!out) throw ExternalSortError("cannot write sort run " + path.string());
   arena_.clear();
   entries_.clear();
+}
+
+std::filesystem::path ExternalSorter::next_run_path() {
+  std::filesystem::path path = run_prefix_;
+  path += "." + std::to_string(runs_written_ + intermediate_merges_);
+  try {
+    // Created before it is listed anywhere the destructor looks, and private:
+    // sort runs hold customer data.
+    create_private_file(path);
+  } catch (const IoError& e) {
+    throw ExternalSortError(e.what());
+  }
+  return path;
 }
 
 bool ExternalSorter::write_sorted(std::ostream& out) {
@@ -120,8 +136,53 @@ bool ExternalSorter::write_sorted(std::ostream& out) {
 }
 
 bool ExternalSorter::merge_runs(std::ostream& out) {
+  // The batch memory is not needed any more; the read buffers get it.
+  std::string().swap(arena_);
+  std::vector<Entry>().swap(entries_);
+  const std::size_t widest = std::max<std::size_t>(2, budget_ / kSmallestReadBuffer);
+  bool distinct = true;
+  while (runs_.size() > widest) {
+    // Consecutive runs into one, so that equal keys keep their order.
+    std::vector<std::filesystem::path> merged;
+    for (std::size_t first = 0; first < runs_.size(); first += widest) {
+      const std::size_t last = std::min(runs_.size(), first + widest);
+      if (last - first == 1) {
+        merged.push_back(runs_[first]);
+        continue;
+      }
+      const auto path = next_run_path();
+      ++intermediate_merges_;
+      std::ofstream run(path, std::ios::binary | std::ios::trunc);
+      merged.push_back(path);
+      try {
+        distinct = merge_group(first, last, run, kSmallestReadBuffer, true) && distinct;
+      } catch (...) {
+        runs_.insert(runs_.end(), merged.begin(), merged.end());  // still removed by the destructor
+        throw;
+      }
+      run.close();
+      if (!run) {
+        runs_.insert(runs_.end(), merged.begin(), merged.end());
+        throw ExternalSortError("cannot write sort run " + path.string());
+      }
+      for (std::size_t i = first; i < last; ++i) {
+        std::error_code ec;
+        std::filesystem::remove(runs_[i], ec);
+      }
+    }
+    runs_ = std::move(merged);
+  }
+  const std::size_t buffer = std::clamp(budget_ / runs_.size(), kSmallestReadBuffer, kLargestReadBuffer);
+  return merge_group(0, runs_.size(), out, buffer, false) && distinct;
+}
+
+// Merges runs [first, last) to `out`: as run entries (key and record) for an
+// intermediate run, else as the records alone.
+bool ExternalSorter::merge_group(std::size_t first, std::size_t last, std::ostream& out, std::size_t read_buffer,
+                                 bool as_run_entries) {
+  widest_merge_ = std::max(widest_merge_, last - first);
   std::vector<std::unique_ptr<RunReader>> readers;
-  for (const auto& path : runs_) readers.push_back(std::make_unique<RunReader>(path));
+  for (std::size_t i = first; i < last; ++i) readers.push_back(std::make_unique<RunReader>(runs_[i], read_buffer));
   // Smallest key first; on equal keys the earlier run, which holds the
   // records added earlier.
   const auto later = [&](std::size_t a, std::size_t b) {
@@ -134,14 +195,18 @@ bool ExternalSorter::merge_runs(std::ostream& out) {
   }
   bool distinct = true;
   std::string previous;
-  bool first = true;
+  bool first_record = true;
   while (!heap.empty()) {
     const std::size_t i = heap.top();
     heap.pop();
-    if (!first && readers[i]->key == previous) distinct = false;
-    first = false;
+    if (!first_record && readers[i]->key == previous) distinct = false;
+    first_record = false;
     previous = readers[i]->key;
-    out.write(readers[i]->record.data(), static_cast<std::streamsize>(readers[i]->record.size()));
+    if (as_run_entries) {
+      write_entry(out, readers[i]->key, readers[i]->record);
+    } else {
+      out.write(readers[i]->record.data(), static_cast<std::streamsize>(readers[i]->record.size()));
+    }
     if (readers[i]->next()) heap.push(i);
   }
   return distinct;

@@ -26,7 +26,10 @@ class ExternalSortError : public Error {
 // pages end up full rather than half empty (measured at 10x: 30 s -> 15 s for
 // order_items, and a table half the size). The daemon must stay small, so
 // records beyond the budget are sorted in batches written to run files next
-// to the output, then merged.
+// to the output, then merged. The merge keeps to the same budget: its read
+// buffers share it, and when there are more runs than the budget can give
+// a buffer each (a file many times the budget), runs are first merged in
+// groups into longer runs.
 class ExternalSorter {
  public:
   // Run files are named `run_prefix` + a number; they are removed by the
@@ -46,7 +49,11 @@ class ExternalSorter {
   // cannot be written or read.
   bool write_sorted(std::ostream& out);
 
-  std::size_t runs_written() const { return runs_.size(); }
+  std::size_t runs_written() const { return runs_written_; }
+  // How many runs the widest merge read at once, and how many merges wrote
+  // an intermediate run: what bounds the merge's memory.
+  std::size_t widest_merge() const { return widest_merge_; }
+  std::size_t intermediate_merges() const { return intermediate_merges_; }
 
  private:
   struct Entry {
@@ -59,6 +66,9 @@ class ExternalSorter {
   void sort_batch();
   void spill();
   bool merge_runs(std::ostream& out);
+  bool merge_group(std::size_t first, std::size_t last, std::ostream& out, std::size_t read_buffer,
+                   bool as_run_entries);
+  std::filesystem::path next_run_path();
   void remove_runs();
 
   std::filesystem::path run_prefix_;
@@ -66,6 +76,9 @@ class ExternalSorter {
   std::string arena_;
   std::vector<Entry> entries_;
   std::vector<std::filesystem::path> runs_;
+  std::size_t runs_written_ = 0;
+  std::size_t widest_merge_ = 0;
+  std::size_t intermediate_merges_ = 0;
 };
 
 }  // namespace segmentd
