@@ -513,6 +513,7 @@ proc: BEGIN
   DECLARE v_customers_done INT UNSIGNED DEFAULT NULL;
   DECLARE v_live_check  VARCHAR(255) DEFAULT NULL;
   DECLARE v_mismatches  INT UNSIGNED DEFAULT NULL;
+  DECLARE v_someone_left BOOLEAN DEFAULT TRUE;
   DECLARE t_start, t_settings, t_orders, t_segments, t_rfm, t_history, t_figures, t_swap DATETIME(6);
   -- The incremental path's steps within order values and scoring.
   DECLARE t_log, t_aggregates, t_bounds, t_boundary DATETIME(6) DEFAULT NULL;
@@ -972,11 +973,22 @@ proc: BEGIN
        WHERE o.customer_unique_id IS NULL OR o.r_score <> n.r_score OR o.f_score <> n.f_score
           OR o.m_score <> n.m_score OR o.segment_name <> n.segment_name;
       SET v_changes = ROW_COUNT();
-      INSERT INTO customer_segment_changes (run_id, customer_unique_id)
-      SELECT v_run_id, o.customer_unique_id
-        FROM customer_scores o
-       WHERE NOT EXISTS (SELECT 1 FROM customer_scores_next n WHERE n.customer_unique_id = o.customer_unique_id);
-      SET v_changes = v_changes + ROW_COUNT();
+      -- Who left: only looked for when the counts say someone did (the
+      -- live customers outnumber those still here), which saves a pass
+      -- over every live customer in the usual refresh, where nobody left.
+      SELECT (SELECT COUNT(*) FROM customer_scores)
+             + (SELECT COUNT(*) FROM customer_segment_changes c
+                 WHERE c.run_id = v_run_id
+                   AND NOT EXISTS (SELECT 1 FROM customer_scores o WHERE o.customer_unique_id = c.customer_unique_id))
+             > v_customers
+        INTO v_someone_left;
+      IF v_someone_left THEN
+        INSERT INTO customer_segment_changes (run_id, customer_unique_id)
+        SELECT v_run_id, o.customer_unique_id
+          FROM customer_scores o
+         WHERE NOT EXISTS (SELECT 1 FROM customer_scores_next n WHERE n.customer_unique_id = o.customer_unique_id);
+        SET v_changes = v_changes + ROW_COUNT();
+      END IF;
       -- Over data nothing changed since the live results were made, with the
       -- same settings, a full refresh must agree with them: the check of the
       -- incremental state.
@@ -1001,22 +1013,45 @@ proc: BEGIN
     CALL segmentd_run_figures(v_run_id, TRUE, v_as_of, v_counts);
     -- Movement since the results this run replaces: customer_scores holds
     -- the previous successful refresh's (they change only under this
-    -- lock). Who left is what the old results held minus who was matched,
-    -- so the old table is joined once.
+    -- lock).
     SELECT MAX(run_id) INTO v_previous FROM pipeline_runs
      WHERE kind = 'refresh' AND status = 'succeeded' AND run_id < v_run_id;
-    INSERT INTO segment_run_transitions (run_id, previous_run_id, from_segment, to_segment, customers)
-    SELECT v_run_id, v_previous, COALESCE(o.segment_name, '(new)'), n.segment_name, COUNT(*)
-      FROM customer_scores_next n
-      LEFT JOIN customer_scores o ON o.customer_unique_id = n.customer_unique_id
-     GROUP BY 3, 4;
-    INSERT INTO segment_run_transitions (run_id, previous_run_id, from_segment, to_segment, customers)
-    SELECT v_run_id, v_previous, held.segment_name, '(gone)', held.n - COALESCE(matched.n, 0)
-      FROM (SELECT segment_name, COUNT(*) AS n FROM customer_scores GROUP BY segment_name) AS held
-      LEFT JOIN (SELECT from_segment, SUM(customers) AS n FROM segment_run_transitions
-                  WHERE run_id = v_run_id GROUP BY from_segment) AS matched
-             ON matched.from_segment = held.segment_name
-     WHERE held.n > COALESCE(matched.n, 0);
+    IF v_diffed THEN
+      -- The history rows just written are everyone who moved, appeared or
+      -- left; everyone else stayed in their segment. Two joins of every
+      -- customer fewer (BENCHMARKS.md "Full refresh").
+      INSERT INTO segment_run_transitions (run_id, previous_run_id, from_segment, to_segment, customers)
+      SELECT v_run_id, v_previous, moved.from_segment, moved.to_segment, SUM(moved.n)
+        FROM (SELECT COALESCE(o.segment_name, '(new)') AS from_segment,
+                     COALESCE(c.segment_name, '(gone)') AS to_segment, COUNT(*) AS n
+                FROM customer_segment_changes c
+                LEFT JOIN customer_scores o ON o.customer_unique_id = c.customer_unique_id
+               WHERE c.run_id = v_run_id
+               GROUP BY 1, 2
+              UNION ALL
+              SELECT now.segment_name, now.segment_name,
+                     now.customers - (SELECT COUNT(*) FROM customer_segment_changes c
+                                       WHERE c.run_id = v_run_id AND c.segment_name = now.segment_name)
+                FROM segment_run_stats now
+               WHERE now.run_id = v_run_id) AS moved
+       GROUP BY moved.from_segment, moved.to_segment
+      HAVING SUM(moved.n) > 0;
+    ELSE
+      -- Who left is what the old results held minus who was matched, so
+      -- the old table is joined once.
+      INSERT INTO segment_run_transitions (run_id, previous_run_id, from_segment, to_segment, customers)
+      SELECT v_run_id, v_previous, COALESCE(o.segment_name, '(new)'), n.segment_name, COUNT(*)
+        FROM customer_scores_next n
+        LEFT JOIN customer_scores o ON o.customer_unique_id = n.customer_unique_id
+       GROUP BY 3, 4;
+      INSERT INTO segment_run_transitions (run_id, previous_run_id, from_segment, to_segment, customers)
+      SELECT v_run_id, v_previous, held.segment_name, '(gone)', held.n - COALESCE(matched.n, 0)
+        FROM (SELECT segment_name, COUNT(*) AS n FROM customer_scores GROUP BY segment_name) AS held
+        LEFT JOIN (SELECT from_segment, SUM(customers) AS n FROM segment_run_transitions
+                    WHERE run_id = v_run_id GROUP BY from_segment) AS matched
+               ON matched.from_segment = held.segment_name
+       WHERE held.n > COALESCE(matched.n, 0);
+    END IF;
     SET t_figures = UTC_TIMESTAMP(6);
 
     -- A daemon's refresh swaps only while the daemon still leads (V013): a
