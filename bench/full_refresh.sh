@@ -89,11 +89,12 @@ YAML
     log "scale $scale run $r: full refresh ${t}s, $((after[0] - before[0])) pages read from disk"
   done
   if [ "$statements" = 1 ]; then
-    # Inside the procedure (nesting level 2 and deeper), summed over the runs.
+    # Inside the procedure (nesting level 1 and deeper: segmentd calls
+    # segmentd_refresh_run itself), summed over the runs.
     client -N -B -e "SELECT ROUND(SUM(TIMER_WAIT) / 1e12 / $runs, 3), COUNT(*) DIV $runs,
         REPLACE(REPLACE(LEFT(SQL_TEXT, 120), '\n', ' '), '\t', ' ')
       FROM performance_schema.events_statements_history_long
-     WHERE NESTING_EVENT_LEVEL >= 2 AND CURRENT_SCHEMA = 'bench'
+     WHERE NESTING_EVENT_LEVEL >= 1 AND CURRENT_SCHEMA = 'bench'
      GROUP BY 3 HAVING SUM(TIMER_WAIT) / $runs > 1e10 ORDER BY 1 DESC" >"$out/statements-$scale.tsv"
   fi
 done

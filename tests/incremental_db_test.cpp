@@ -169,6 +169,8 @@ void incremental_equals_full(const std::string& method) {
     if (round == 9) {
       for (TestDatabase* t : {&inc, &full}) t->db().execute("UPDATE segmentation_settings SET as_of = '2018-09-01'");
     }
+    // As after the upgrade to V016: the live count unknown, so counted.
+    if (round == 5) inc.db().execute("UPDATE segment_state SET customers = NULL");
     const std::uint64_t a = refresh(inc);
     const std::uint64_t b = refresh(full, RefreshMode::Full);
     const auto how = details(inc, a);

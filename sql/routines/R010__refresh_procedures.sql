@@ -96,7 +96,8 @@ END $$
 -- PERCENT_RANK gives score >= k once FLOOR(5 * less / (n - 1)) >= k - 1,
 -- `less` being the customers with a smaller value: so above the value at
 -- position t - 1 (>), t found with the same double arithmetic the window
--- function uses. No customer at the position: 'above_all' (nobody).
+-- function uses. No customer at the position: 'above_all' (nobody). p_n is
+-- how many customers that table holds (the caller knows it: V016).
 --
 -- Reading the key at a position walks the index from its start, about 0.7 s
 -- per boundary at 10x. An incremental refresh walks from the live boundary
@@ -105,22 +106,18 @@ END $$
 -- before it, plus those that sort before it now; the new position is a few
 -- steps away.
 DROP PROCEDURE IF EXISTS segmentd_score_bounds $$
-CREATE PROCEDURE segmentd_score_bounds(IN p_method VARCHAR(16), IN p_next BOOLEAN)
+CREATE PROCEDURE segmentd_score_bounds(IN p_method VARCHAR(16), IN p_next BOOLEAN, IN p_n BIGINT)
   MODIFIES SQL DATA
   COMMENT 'Computes the R, F and M score boundaries of the scored customers'
 BEGIN
-  DECLARE v_n, v_pos, v_rank BIGINT DEFAULT 0;
+  DECLARE v_n BIGINT DEFAULT p_n;
+  DECLARE v_pos, v_rank BIGINT DEFAULT 0;
   DECLARE v_old_pos BIGINT DEFAULT NULL;
   DECLARE v_k TINYINT UNSIGNED;
   DECLARE v_dim TINYINT UNSIGNED DEFAULT 1;
   DECLARE v_table VARCHAR(32) DEFAULT IF(p_next, 'customer_scores_next', 'customer_scores');
   DECLARE v_columns, v_index, v_order, v_order_desc, v_compare TEXT;
   DELETE FROM segment_refresh_bounds;
-  SET @segmentd_sql = CONCAT('SELECT COUNT(*) INTO @segmentd_n FROM ', v_table);
-  PREPARE count_scored FROM @segmentd_sql;
-  EXECUTE count_scored;
-  DEALLOCATE PREPARE count_scored;
-  SET v_n = @segmentd_n;
   WHILE v_dim <= 3 DO
     SET v_columns = ELT(v_dim, 'last_purchase_day, NULL, NULL, customer_unique_id',
                         'NULL, frequency, monetary, customer_unique_id', 'NULL, NULL, monetary, customer_unique_id'),
@@ -514,6 +511,8 @@ proc: BEGIN
   DECLARE v_live_check  VARCHAR(255) DEFAULT NULL;
   DECLARE v_mismatches  INT UNSIGNED DEFAULT NULL;
   DECLARE v_someone_left BOOLEAN DEFAULT TRUE;
+  DECLARE v_live_customers INT UNSIGNED DEFAULT NULL;
+  DECLARE v_left        INT UNSIGNED DEFAULT 0;
   DECLARE t_start, t_settings, t_orders, t_segments, t_rfm, t_history, t_figures, t_swap DATETIME(6);
   -- The incremental path's steps within order values and scoring.
   DECLARE t_log, t_aggregates, t_bounds, t_boundary DATETIME(6) DEFAULT NULL;
@@ -692,7 +691,8 @@ proc: BEGIN
   -- write a change's row in the change's own transaction, so every change
   -- seen here is in the data this refresh reads after it; only the rows
   -- seen are deleted once the results are live.
-  SELECT run_id, settings_key INTO v_live_run, v_live_key FROM segment_state WHERE id = 1;
+  SELECT run_id, settings_key, customers INTO v_live_run, v_live_key, v_live_customers
+    FROM segment_state WHERE id = 1;
   SELECT MAX(run_id) INTO v_history_run FROM vw_segment_history_runs;
   SET v_diffed = v_live_run IS NOT NULL AND v_live_run = v_history_run;
   DELETE FROM segment_refresh_seen;
@@ -776,6 +776,7 @@ proc: BEGIN
     -- written (new ones unscored until below).
     DELETE s FROM customer_scores s JOIN segment_refresh_customers w ON w.customer_unique_id = s.customer_unique_id
      WHERE NOT EXISTS (SELECT 1 FROM order_values v WHERE v.customer_unique_id = s.customer_unique_id);
+    SET v_left = ROW_COUNT();
     INSERT INTO customer_scores
       (customer_unique_id, first_purchase_date, last_purchase_date, last_purchase_day, frequency, monetary,
        r_score, f_score, m_score, rfm_code, segment_name)
@@ -787,15 +788,23 @@ proc: BEGIN
                             last_purchase_date = VALUES(last_purchase_date),
                             last_purchase_day = VALUES(last_purchase_day),
                             frequency = VALUES(frequency), monetary = VALUES(monetary);
+    -- How many are scored now: the live count, less who left, plus who
+    -- appeared (V016); counted only when the live count is not known.
+    IF v_live_customers IS NULL THEN
+      SELECT COUNT(*) INTO v_customers FROM customer_scores;
+    ELSE
+      SELECT v_live_customers - v_left + COUNT(*) INTO v_customers
+        FROM segment_refresh_customers w JOIN customer_scores s ON s.customer_unique_id = w.customer_unique_id
+       WHERE NOT w.existed;
+    END IF;
     SET t_aggregates = UTC_TIMESTAMP(6);
     -- Scoring stays global: the new boundaries over every customer, then
     -- only those whose score they can change, and the changed ones.
-    CALL segmentd_score_bounds(v_method, FALSE);
+    CALL segmentd_score_bounds(v_method, FALSE, v_customers);
     SET t_bounds = UTC_TIMESTAMP(6);
     CALL segmentd_boundary_customers(v_method, v_everyone);
     SET t_boundary = UTC_TIMESTAMP(6);
     CALL segmentd_rescore(v_method);
-    SELECT COUNT(*) INTO v_customers FROM customer_scores;
     SET t_rfm = UTC_TIMESTAMP(6);
 
     -- History (V014): what changed against the live results, when those
@@ -835,17 +844,19 @@ proc: BEGIN
              WHERE w.existed OR s.customer_unique_id IS NOT NULL
              GROUP BY 1, 2
             UNION ALL
-            SELECT now.segment_name, now.segment_name,
-                   now.customers - COALESCE((SELECT COUNT(*) FROM segment_refresh_customers w
-                                               JOIN customer_scores s ON s.customer_unique_id = w.customer_unique_id
-                                              WHERE s.segment_name = now.segment_name), 0)
+            SELECT now.segment_name, now.segment_name, now.customers - COALESCE(touched.n, 0)
               FROM segment_run_stats now
+              LEFT JOIN (SELECT s.segment_name, COUNT(*) AS n
+                           FROM segment_refresh_customers w
+                           JOIN customer_scores s ON s.customer_unique_id = w.customer_unique_id
+                          GROUP BY s.segment_name) AS touched ON touched.segment_name = now.segment_name
              WHERE now.run_id = v_run_id) AS moved
      GROUP BY moved.from_segment, moved.to_segment
     HAVING SUM(moved.n) > 0;
     SET t_figures = UTC_TIMESTAMP(6);
 
-    UPDATE segment_state SET run_id = v_run_id, as_of = v_as_of, settings_key = v_key WHERE id = 1;
+    UPDATE segment_state SET run_id = v_run_id, as_of = v_as_of, settings_key = v_key, customers = v_customers
+     WHERE id = 1;
     DELETE FROM segment_score_bounds;
     INSERT INTO segment_score_bounds SELECT * FROM segment_refresh_bounds;
     DELETE c FROM segment_input_changes c JOIN segment_refresh_seen s ON s.seq = c.seq;
@@ -957,9 +968,10 @@ proc: BEGIN
       ADD INDEX ix_customer_scores_frequency (frequency, monetary, customer_unique_id),
       ADD INDEX ix_customer_scores_monetary (monetary, customer_unique_id);
     -- The boundaries these scores follow, for the next incremental refresh.
-    CALL segmentd_score_bounds(v_method, TRUE);
+    CALL segmentd_score_bounds(v_method, TRUE, v_customers);
     INSERT INTO segment_score_bounds_next SELECT * FROM segment_refresh_bounds;
-    INSERT INTO segment_state_next (id, run_id, as_of, settings_key) VALUES (1, v_run_id, v_as_of, v_key);
+    INSERT INTO segment_state_next (id, run_id, as_of, settings_key, customers)
+    VALUES (1, v_run_id, v_as_of, v_key, v_customers);
     SET t_rfm = UTC_TIMESTAMP(6);
 
     -- History (V014): what changed against the live results when they are
