@@ -6,22 +6,29 @@
 # ingest runs' time, the refresh's time and its steps, the end to end from
 # the last rename to the refresh recorded, and the history the refresh
 # added (its rows in customer_segment_changes, and that table's data +
-# index size before and after, from the server's statistics).
+# index size before and after, from the server's statistics). After the
+# last day, the daemon stopped, one full refresh of the same data: the
+# figure each day's refresh is compared with, on the same server in the
+# same state, and its check of the incremental results.
 #
-#   bench/daily_deltas.sh [--scale 10] [--days 7] [--out DIR] [--smoke]
+#   bench/daily_deltas.sh [--scale 10] [--days 7] [--pool MB] [--out DIR] [--smoke]
+#
+# --pool sizes the server's buffer pool (privdb.sh's default is 512 MB,
+# which a 10x database does not fit).
 #
 # Writes DIR/results.tsv (day, measure, value, unit) and DIR/summary.md.
 # Not a test: nothing here passes or fails on a figure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-scale=10 days=7 out=""
+scale=10 days=7 out="" pool=""
 while [ $# -gt 0 ]; do
   case $1 in
     --scale) scale=$2; shift 2 ;;
     --days) days=$2; shift 2 ;;
+    --pool) pool=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --smoke) scale=0.01 days=2; shift ;;
-    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 # shellcheck source=bench/lib.sh
@@ -29,6 +36,10 @@ done
 bench_start daily-deltas day measure value unit
 daemon=""
 stop_children() { [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true; }
+if [ -n "$pool" ]; then
+  [[ $pool =~ ^[0-9]+$ ]] || { echo "--pool takes megabytes, not $pool" >&2; exit 2; }
+  export PRIVDB_EXTRA_ARGS="${PRIVDB_EXTRA_ARGS:-} --innodb-buffer-pool-size=${pool}M"
+fi
 private_db "$out/db"
 sql() { client -N -B deltas -e "$1"; }
 machine_header >"$out/machine.txt"
@@ -90,6 +101,12 @@ done
 kill -TERM "$daemon"
 wait "$daemon" || true
 daemon=""
+t0=$(date +%s.%N)
+"$bin" --config "$out/deltas.yaml" refresh --full >/dev/null 2>>"$out/cli.log"
+record last full_refresh_s "$(seconds_since "$t0")" s
+full=$(sql "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'")
+record last full_refresh_steps "$(sql "SELECT CAST(step_timings AS CHAR) FROM pipeline_runs WHERE run_id = $full")" json
+record last full_refresh_check "$(sql "SELECT JSON_UNQUOTE(JSON_EXTRACT(details, '$.live_check')) FROM pipeline_runs WHERE run_id = $full")" text
 
 value() { awk -F'\t' -v d="$1" -v m="$2" '$1 == d && $2 == m { print $3 }' "$results"; }
 {
@@ -98,11 +115,12 @@ value() { awk -F'\t' -v d="$1" -v m="$2" '$1 == d && $2 == m { print $3 }' "$res
   sed 's/^/    /' "$out/machine.txt"
   echo
   echo "base: ingest $(value 0 base_ingest_s) s, refresh $(value 0 base_refresh_s) s"
+  echo "after day $days: full refresh $(value last full_refresh_s) s ($(value last full_refresh_check))"
   echo
-  echo "| day | new orders | files | ingest runs | refresh | last rename to refresh recorded | history rows added | history bytes added |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  echo "| day | new orders | files | ingest runs | refresh | against the full refresh | last rename to refresh recorded | history rows added | history bytes added |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
   for ((day = 1; day <= days; day++)); do
-    echo "| $day | $(value "$day" new_orders) | $(value "$day" files_loaded) | $(value "$day" ingest_runs_s) s | $(value "$day" refresh_s) s | $(value "$day" end_to_end_s) s | $(value "$day" history_rows_added) | $(value "$day" history_bytes_added) |"
+    echo "| $day | $(value "$day" new_orders) | $(value "$day" files_loaded) | $(value "$day" ingest_runs_s) s | $(value "$day" refresh_s) s | $(awk -v a="$(value "$day" refresh_s)" -v b="$(value last full_refresh_s)" 'BEGIN { printf "%.2f×", a / b }') | $(value "$day" end_to_end_s) s | $(value "$day" history_rows_added) | $(value "$day" history_bytes_added) |"
   done
 } >"$out/summary.md"
 cat "$out/summary.md"
