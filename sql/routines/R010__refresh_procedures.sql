@@ -99,8 +99,8 @@ END $$
 -- function uses. No customer at the position: 'above_all' (nobody). p_n is
 -- how many customers that table holds (the caller knows it: V016).
 --
--- Reading the key at a position walks the index from its start, about 0.7 s
--- per boundary at 10x. An incremental refresh walks from the live boundary
+-- Reading the key at a position walks the index from its start, which a
+-- full refresh does for each boundary. An incremental refresh walks from the live boundary
 -- instead: its position among the new data is its old one, less the changed
 -- customers (segment_refresh_customers, with their old keys) that sorted
 -- before it, plus those that sort before it now; the new position is a few
