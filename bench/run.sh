@@ -2,12 +2,17 @@
 # segmentd benchmarks, side by side in one run, on a private database this
 # script starts. See BENCHMARKS.md for what each figure means.
 #
-#   bench/run.sh [--scales "1 10"] [--runs 3] [--refresh-runs 5] [--idle 60] [--out DIR] [--ingest-only] [--smoke]
+#   bench/run.sh [--scales "1 10"] [--runs 3] [--refresh-runs 5] [--idle 60] [--out DIR] [--ingest-only]
+#                [--files "..."] [--anchor-limit S] [--second-pool MB] [--smoke]
 #   --scales   dataset scales (1 = 99,441 orders); add 100 when you have time
 #   --ingest-only   only segmentd ingest against the client's LOAD DATA, with
 #                   the ingest's peak RSS
 #   --files    only these of the nine files (names, space-separated); at 100x
 #              the client's LOAD DATA of all nine takes hours (BENCHMARKS.md)
+#   --anchor-limit S  with --ingest-only: each file measured by itself, the
+#              client's LOAD DATA on a server of its own and given at most S
+#              seconds; one it does not finish counts as S and its ratio as
+#              a lower bound (">=")
 #   --runs     runs per measurement; the median is reported
 #   --refresh-runs  runs of segmentd refresh per scale (short, so more of them)
 #   --second-pool   also time the refreshes with the server's buffer pool
@@ -17,7 +22,7 @@
 #   --smoke    tiny scale, one run: checks the harness works (a ctest test)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-scales="1 10" runs=3 refresh_runs=5 second_pool="" idle=60 out="" smoke=0 ingest_only=0 only_files=""
+scales="1 10" runs=3 refresh_runs=5 second_pool="" idle=60 out="" smoke=0 ingest_only=0 only_files="" anchor_limit=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --scales) scales=$2; shift 2 ;;
@@ -28,10 +33,15 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --ingest-only) ingest_only=1; shift ;;
     --files) only_files=$2; shift 2 ;;
+    --anchor-limit) anchor_limit=$2; shift 2 ;;
     --smoke) smoke=1; scales=0.01 runs=1 refresh_runs=1 idle=2; shift ;;
-    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
+if [ -n "$anchor_limit" ] && [ "$ingest_only" = 0 ]; then
+  echo "--anchor-limit measures loads only: add --ingest-only" >&2
+  exit 2
+fi
 bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
 datagen=${SEGMENTD_DATAGEN:-$root/build/tools/segmentd-datagen}
 [ -x "$bin" ] && [ -x "$datagen" ] || { echo "build first: scripts/build.sh" >&2; exit 2; }
@@ -109,6 +119,56 @@ wait_log() {  # wait_log FILE PATTERN SECONDS [COUNT]
   exit 1
 }
 
+# segmentd_ingest SCALE RUN LABEL FILE...: segmentd ingest of the files into
+# a fresh database, its seconds and peak RSS recorded under LABEL.
+segmentd_ingest() {
+  local scale=$1 r=$2 label=$3 t0 t rss
+  shift 3
+  fresh_database ingest
+  t0=$(now)
+  /usr/bin/time -f %M -o "$out/ingest-rss-$scale-$r.txt" \
+    "$bin" --config "$out/ingest.yaml" ingest "$@" >>"$out/ingest-$scale-$r.txt"
+  t=$(elapsed "$t0" "$(now)")
+  record "$scale" "segmentd_ingest_s$label" "$r" "$t" s
+  rss=$(awk '{ printf "%.1f", $1 / 1024 }' "$out/ingest-rss-$scale-$r.txt")
+  record "$scale" "segmentd_ingest_peak_rss_mb$label" "$r" "$rss" MB
+  log "scale $scale run $r: segmentd ingest${label:+ of ${label#:}} ${t}s, peak RSS ${rss} MB"
+}
+
+# per_file SCALE RUN FILE: one file each way. The client's LOAD DATA gets a
+# server of its own and at most $anchor_limit seconds: stopped there, its
+# statement would roll back for about as long again, so that server is
+# killed and thrown away instead.
+per_file() {
+  local scale=$1 r=$2 file=$3 name adb t0 t capped=0
+  name=$(basename "$file")
+  adb=$out/anchor-db
+  "$root/scripts/privdb.sh" start "$adb" >/dev/null
+  "$root/scripts/privdb.sh" client "$adb" -e "CREATE DATABASE anchor"
+  cat >"$out/anchor-server.yaml" <<YAML
+database:
+  socket: $(sed -n 's/^PRIVDB_SOCKET=//p' "$adb/connection.env")
+  user: root
+  database: anchor
+YAML
+  "$bin" --config "$out/anchor-server.yaml" migrate >/dev/null
+  "$root/scripts/privdb.sh" client "$adb" -N -B -e "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = 'anchor'" |
+    while read -r trigger; do "$root/scripts/privdb.sh" client "$adb" anchor -e "DROP TRIGGER \`$trigger\`"; done
+  t0=$(now)
+  timeout -s KILL "$anchor_limit" "$root/scripts/load-with-client.sh" "$adb" anchor "$file" >/dev/null || {
+    [ $? = 137 ] || { echo "client LOAD DATA of $name failed" >&2; exit 1; }
+    capped=1
+  }
+  t=$(elapsed "$t0" "$(now)")
+  [ "$capped" = 0 ] || t=$anchor_limit
+  kill -KILL "$(cat "$adb/mysqld.pid")" 2>/dev/null || true
+  "$root/scripts/privdb.sh" destroy "$adb" >/dev/null 2>&1 || true
+  record "$scale" "anchor_load_data_s:$name" "$r" "$t" s
+  record "$scale" "anchor_capped:$name" "$r" "$capped" flag
+  log "scale $scale run $r: client LOAD DATA of $name ${t}s$([ "$capped" = 0 ] || echo ' (stopped at the limit)')"
+  segmentd_ingest "$scale" "$r" ":$name" "$file"
+}
+
 {
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo) RAM"
   echo "kernel: $(uname -r); os: $(. /etc/os-release && echo "$PRETTY_NAME")"
@@ -132,6 +192,13 @@ for scale in $scales; do
     rows=$(awk -F'\t' -v only=" $only_files " 'index(only, " " $1 " ") { s += $2 } END { print s }' "$out/counts-$scale.tsv")
   fi
 
+  if [ -n "$anchor_limit" ]; then
+    for ((r = 1; r <= runs; r++)); do
+      for f in "${files[@]}"; do per_file "$scale" "$r" "$f"; done
+    done
+    record "$scale" rows_total 1 "$rows" rows
+    continue
+  fi
   for ((r = 1; r <= runs; r++)); do
     fresh_database anchor
     # The anchor is the server taking the files as fast as it can: without
@@ -147,15 +214,7 @@ for scale in $scales; do
     # Its copy is not needed again; at 100x the two would not fit the disk.
     client -e "DROP DATABASE anchor"
 
-    fresh_database ingest
-    t0=$(now)
-    /usr/bin/time -f %M -o "$out/ingest-rss-$scale-$r.txt" \
-      "$bin" --config "$out/ingest.yaml" ingest "${files[@]}" >"$out/ingest-$scale-$r.txt"
-    t=$(elapsed "$t0" "$(now)")
-    record "$scale" segmentd_ingest_s "$r" "$t" s
-    rss=$(awk '{ printf "%.1f", $1 / 1024 }' "$out/ingest-rss-$scale-$r.txt")
-    record "$scale" segmentd_ingest_peak_rss_mb "$r" "$rss" MB
-    log "scale $scale run $r: segmentd ingest ${t}s, peak RSS ${rss} MB"
+    segmentd_ingest "$scale" "$r" "" "${files[@]}"
   done
   if [ "$ingest_only" = 1 ]; then
     record "$scale" rows_total 1 "$rows" rows
@@ -267,15 +326,33 @@ summary=$out/summary.md
 {
   cat "$out/machine.txt" | sed 's/^/    /'
   echo
-  echo "| scale | rows | client LOAD DATA s | segmentd ingest s | ingest ratio (anchor/segmentd) | segmentd rows/s | original refresh s | segmentd refresh s | refresh ratio | end to end: nine at once s | end to end: last file s |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-  for scale in $scales; do
-    rows=$(measured "$scale" rows_total) anchor=$(measured "$scale" anchor_load_data_s) ingest=$(measured "$scale" segmentd_ingest_s)
-    orig=$(measured "$scale" original_refresh_s) refresh=$(measured "$scale" segmentd_refresh_s) e2e=$(measured "$scale" end_to_end_s) e2e_last=$(measured "$scale" end_to_end_last_file_s)
-    awk -v s="$scale" -v n="$rows" -v a="$anchor" -v i="$ingest" -v o="$orig" -v f="$refresh" -v e="${e2e:--}" -v l="${e2e_last:--}" 'BEGIN {
-      printf "| %s | %d | %.2f | %.2f | %.2f | %.0f | %s | %s | %s | %s | %s |\n", s, n, a, i, a / i, n / i,
-        (o == "") ? "-" : sprintf("%.2f", o), (f == "") ? "-" : sprintf("%.2f", f), (o > 0) ? sprintf("%.2f", f / o) : "-", e, l }'
-  done
+  if [ -n "$anchor_limit" ]; then
+    echo "Each file by itself; the client's LOAD DATA given at most $anchor_limit s (\">=\": stopped there, so a lower bound)."
+    echo
+    echo "| scale | file | rows | client LOAD DATA s | segmentd ingest s | ingest ratio (anchor/segmentd) | segmentd peak RSS MB |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    for scale in $scales; do
+      for f in $(awk -F'\t' -v s="$scale" '$1 == s && $2 ~ /^anchor_load_data_s:/ { sub(/^[^:]*:/, "", $2); print $2 }' "$results" | uniq); do
+        capped=$(awk -F'\t' -v s="$scale" -v k="anchor_capped:$f" '$1 == s && $2 == k && $4 == 1 { c = 1 } END { print c + 0 }' "$results")
+        rss=$(awk -F'\t' -v s="$scale" -v k="segmentd_ingest_peak_rss_mb:$f" '$1 == s && $2 == k { print $4 }' "$results" | sort -g | tail -1)
+        awk -v s="$scale" -v f="$f" -v n="$(awk -F'\t' -v f="$f" '$1 == f { print $2 }' "$out/counts-$scale.tsv")" \
+          -v a="$(measured "$scale" "anchor_load_data_s:$f")" -v i="$(measured "$scale" "segmentd_ingest_s:$f")" \
+          -v c="$capped" -v m="$rss" 'BEGIN {
+          b = c ? ">= " : ""
+          printf "| %s | %s | %d | %s%.2f | %.2f | %s%.2f | %s |\n", s, f, n, b, a, i, b, (i > 0) ? a / i : 0, m }'
+      done
+    done
+  else
+    echo "| scale | rows | client LOAD DATA s | segmentd ingest s | ingest ratio (anchor/segmentd) | segmentd rows/s | original refresh s | segmentd refresh s | refresh ratio | end to end: nine at once s | end to end: last file s |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    for scale in $scales; do
+      rows=$(measured "$scale" rows_total) anchor=$(measured "$scale" anchor_load_data_s) ingest=$(measured "$scale" segmentd_ingest_s)
+      orig=$(measured "$scale" original_refresh_s) refresh=$(measured "$scale" segmentd_refresh_s) e2e=$(measured "$scale" end_to_end_s) e2e_last=$(measured "$scale" end_to_end_last_file_s)
+      awk -v s="$scale" -v n="$rows" -v a="$anchor" -v i="$ingest" -v o="$orig" -v f="$refresh" -v e="${e2e:--}" -v l="${e2e_last:--}" 'BEGIN {
+        printf "| %s | %d | %.2f | %.2f | %.2f | %.0f | %s | %s | %s | %s | %s |\n", s, n, a, i, a / i, n / i,
+          (o == "") ? "-" : sprintf("%.2f", o), (f == "") ? "-" : sprintf("%.2f", f), (o > 0) ? sprintf("%.2f", f / o) : "-", e, l }'
+    done
+  fi
   echo
   prev=""
   for scale in $scales; do
