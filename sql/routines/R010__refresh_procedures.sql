@@ -17,20 +17,29 @@ DELIMITER $$
 -- procedure from being created on MySQL, so they are set through prepared
 -- statements of constant text. The caller's values wait in user variables;
 -- restoring twice, or without raising, does nothing.
+--
+-- The buffer must hold every customer row (p_rows of them): when it does
+-- not, the join refills it and reads all the orders again for each fill,
+-- which made the 100x order values 21-25x the 10x ones (BENCHMARKS.md
+-- "The 100x refresh's fixed memory limits"). 256 bytes a row is room for
+-- the two keys and the hash table's links; MariaDB sizes the buffer from
+-- its row estimate up to this, so the room not needed is not taken.
 DROP PROCEDURE IF EXISTS segmentd_hash_join_settings $$
-CREATE PROCEDURE segmentd_hash_join_settings(IN p_raise BOOLEAN)
+CREATE PROCEDURE segmentd_hash_join_settings(IN p_raise BOOLEAN, IN p_rows BIGINT UNSIGNED)
   CONTAINS SQL
   COMMENT 'Raises or restores the session join settings around the refresh hash join'
 BEGIN
   IF p_raise AND @segmentd_join_buffer IS NULL THEN
     SET @segmentd_join_buffer = @@SESSION.join_buffer_size;
-    SET SESSION join_buffer_size = CAST(GREATEST(@@SESSION.join_buffer_size, 268435456) AS UNSIGNED);
+    SET SESSION join_buffer_size = CAST(GREATEST(@@SESSION.join_buffer_size, 268435456, IFNULL(p_rows, 0) * 256)
+                                        AS UNSIGNED);
     IF VERSION() LIKE '%MariaDB%' THEN
       PREPARE raise_join FROM
         'SET @segmentd_join_cache_level = @@SESSION.join_cache_level,
              @segmentd_join_space = @@SESSION.join_buffer_space_limit,
              SESSION join_cache_level = 4,
-             SESSION join_buffer_space_limit = CAST(GREATEST(@@SESSION.join_buffer_space_limit, 1073741824) AS UNSIGNED)';
+             SESSION join_buffer_space_limit = CAST(GREATEST(@@SESSION.join_buffer_space_limit, 1073741824,
+                                                             4 * @@SESSION.join_buffer_size) AS UNSIGNED)';
       EXECUTE raise_join;
       DEALLOCATE PREPARE raise_join;
     END IF;
@@ -513,6 +522,8 @@ proc: BEGIN
   DECLARE v_someone_left BOOLEAN DEFAULT TRUE;
   DECLARE v_live_customers INT UNSIGNED DEFAULT NULL;
   DECLARE v_left        INT UNSIGNED DEFAULT 0;
+  DECLARE v_customer_rows BIGINT UNSIGNED DEFAULT NULL;
+  DECLARE v_counted_orders BIGINT UNSIGNED DEFAULT 0;
   DECLARE t_start, t_settings, t_orders, t_segments, t_rfm, t_history, t_figures, t_swap DATETIME(6);
   -- The incremental path's steps within order values and scoring.
   DECLARE t_log, t_aggregates, t_bounds, t_boundary DATETIME(6) DEFAULT NULL;
@@ -525,7 +536,7 @@ proc: BEGIN
     ROLLBACK;
     SET SESSION sort_buffer_size = v_sort_buffer, tmp_table_size = v_tmp_table,
                 max_heap_table_size = v_heap_table, group_concat_max_len = v_concat_len;
-    CALL segmentd_hash_join_settings(FALSE);
+    CALL segmentd_hash_join_settings(FALSE, NULL);
     IF v_swapped THEN
       UPDATE pipeline_runs
          SET status = 'succeeded',
@@ -564,7 +575,7 @@ proc: BEGIN
 
   SET t_start = UTC_TIMESTAMP(6);
   -- Only if this session's previous refresh was killed inside its hash join.
-  CALL segmentd_hash_join_settings(FALSE);
+  CALL segmentd_hash_join_settings(FALSE, NULL);
   -- One refresh at a time, whoever calls; a second caller does not wait.
   IF COALESCE(GET_LOCK(v_lock, 0), 0) <> 1 THEN
     SET v_holder = IS_USED_LOCK(v_lock);
@@ -902,7 +913,8 @@ proc: BEGIN
     -- left alone, MariaDB sums payments from the primary key instead, 85 MB
     -- against 52 MB at 10x, which a refresh that outgrows the buffer pool
     -- reads back from disk every time.
-    CALL segmentd_hash_join_settings(TRUE);
+    SELECT COUNT(*) INTO v_customer_rows FROM customers;
+    CALL segmentd_hash_join_settings(TRUE, v_customer_rows);
     INSERT INTO order_values_next
       (order_id, customer_id, customer_unique_id, order_status, order_date, items_total, payments_total)
     SELECT /*+ NO_INDEX(o ix_orders_customer) */
@@ -913,7 +925,19 @@ proc: BEGIN
       FROM customers c
       STRAIGHT_JOIN orders o ON o.customer_id = c.customer_id
      WHERE FIND_IN_SET(o.order_status, v_statuses) > 0;
-    CALL segmentd_hash_join_settings(FALSE);
+    SET v_counted_orders = ROW_COUNT();
+    CALL segmentd_hash_join_settings(FALSE, NULL);
+    -- The scoring below keeps two temporary tables of every customer (the
+    -- aggregates, then the window functions' rows, which each window
+    -- updates in place). Past the limit they go to disk, where those
+    -- updates are random reads and writes: the 100x scoring took 36x the
+    -- 10x one (BENCHMARKS.md "The 100x refresh's fixed memory limits"). So
+    -- the limit grows with the counted orders, which bound the customers;
+    -- in-memory temporary tables grow as rows arrive, so the room not
+    -- needed is not taken.
+    SET SESSION tmp_table_size = CAST(GREATEST(@@SESSION.tmp_table_size, v_counted_orders * 512) AS UNSIGNED),
+                max_heap_table_size = CAST(GREATEST(@@SESSION.max_heap_table_size, v_counted_orders * 512)
+                                           AS UNSIGNED);
     -- Covering: the per-customer GROUP BY below reads just this index, in
     -- order, instead of fetching each order's row (2.5x faster at 10x).
     ALTER TABLE order_values_next
