@@ -20,7 +20,7 @@ DELIMITER $$
 --
 -- The buffer must hold every customer row (p_rows of them): when it does
 -- not, the join refills it and reads all the orders again for each fill,
--- which made the 100x order values 21-25x the 10x ones (BENCHMARKS.md
+-- which made the 100x order values grow faster than the data (BENCHMARKS.md
 -- "The 100x refresh's fixed memory limits"). 256 bytes a row is room for
 -- the two keys and the hash table's links; MariaDB sizes the buffer from
 -- its row estimate up to this, so the room not needed is not taken.
@@ -930,8 +930,8 @@ proc: BEGIN
     -- The scoring below keeps two temporary tables of every customer (the
     -- aggregates, then the window functions' rows, which each window
     -- updates in place). Past the limit they go to disk, where those
-    -- updates are random reads and writes: the 100x scoring took 36x the
-    -- 10x one (BENCHMARKS.md "The 100x refresh's fixed memory limits"). So
+    -- updates are random reads and writes, and the 100x scoring grew far
+    -- faster than the data (BENCHMARKS.md "The 100x refresh's fixed memory limits"). So
     -- the limit grows with the counted orders, which bound the customers;
     -- in-memory temporary tables grow as rows arrive, so the room not
     -- needed is not taken.
