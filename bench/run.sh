@@ -119,6 +119,24 @@ wait_log() {  # wait_log FILE PATTERN SECONDS [COUNT]
   exit 1
 }
 
+# anchor_database PRIVDB_DIR: a fresh, migrated database `anchor` on that
+# server for the client's LOAD DATA. The anchor is the server taking the
+# files as fast as it can: without the change-tracking triggers (R050),
+# which segmentd's own load into an empty table turns off too.
+anchor_database() {
+  local adb=$1
+  "$root/scripts/privdb.sh" client "$adb" -e "DROP DATABASE IF EXISTS anchor; CREATE DATABASE anchor"
+  cat >"$out/anchor.yaml" <<YAML
+database:
+  socket: $(sed -n 's/^PRIVDB_SOCKET=//p' "$adb/connection.env")
+  user: root
+  database: anchor
+YAML
+  "$bin" --config "$out/anchor.yaml" migrate >/dev/null
+  "$root/scripts/privdb.sh" client "$adb" -N -B -e "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = 'anchor'" |
+    while read -r trigger; do "$root/scripts/privdb.sh" client "$adb" anchor -e "DROP TRIGGER \`$trigger\`"; done
+}
+
 # segmentd_ingest SCALE RUN LABEL FILE...: segmentd ingest of the files into
 # a fresh database, its seconds and peak RSS recorded under LABEL.
 segmentd_ingest() {
@@ -144,16 +162,7 @@ per_file() {
   name=$(basename "$file")
   adb=$out/anchor-db
   "$root/scripts/privdb.sh" start "$adb" >/dev/null
-  "$root/scripts/privdb.sh" client "$adb" -e "CREATE DATABASE anchor"
-  cat >"$out/anchor-server.yaml" <<YAML
-database:
-  socket: $(sed -n 's/^PRIVDB_SOCKET=//p' "$adb/connection.env")
-  user: root
-  database: anchor
-YAML
-  "$bin" --config "$out/anchor-server.yaml" migrate >/dev/null
-  "$root/scripts/privdb.sh" client "$adb" -N -B -e "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = 'anchor'" |
-    while read -r trigger; do "$root/scripts/privdb.sh" client "$adb" anchor -e "DROP TRIGGER \`$trigger\`"; done
+  anchor_database "$adb"
   t0=$(now)
   timeout -s KILL "$anchor_limit" "$root/scripts/load-with-client.sh" "$adb" anchor "$file" >/dev/null || {
     [ $? = 137 ] || { echo "client LOAD DATA of $name failed" >&2; exit 1; }
@@ -200,12 +209,7 @@ for scale in $scales; do
     continue
   fi
   for ((r = 1; r <= runs; r++)); do
-    fresh_database anchor
-    # The anchor is the server taking the files as fast as it can: without
-    # the change-tracking triggers (R050), which segmentd's own load into an
-    # empty table turns off too.
-    client -N -B -e "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = 'anchor'" |
-      while read -r trigger; do client anchor -e "DROP TRIGGER \`$trigger\`"; done
+    anchor_database "$db"
     t0=$(now)
     "$root/scripts/load-with-client.sh" "$db" anchor "${files[@]}" >/dev/null
     t=$(elapsed "$t0" "$(now)")
