@@ -25,7 +25,10 @@ available() { [ "$(id -u)" = 0 ] && [ -r "$provider" ] && command -v rsync >/dev
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    # Below the kernel's ephemeral range (32768-60999 by default): an
+    # outgoing connection can take a port there between this choice and
+    # the server binding it.
+    p=$((20000 + RANDOM % 12000))
     if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && ! grep -qs "=$p\$" "$dir/ports"; then
       echo "$p"
       return
@@ -73,7 +76,17 @@ wait_synced() {  # wait_synced N SECONDS
     sleep 0.5
   done
   echo "galera: node $1 did not reach Synced; its log: $dir/n$1.err" >&2
-  tail -n 20 "$dir/n$1.err" >&2 || true
+  tail -n 40 "$dir/n$1.err" >&2 || true
+  # A joiner stuck in state transfer: the donor's side and rsync's own
+  # logs say why, and the directory is deleted when the test ends.
+  echo "galera: node 1 (the donor), the end of its log:" >&2
+  tail -n 20 "$dir/n1.err" >&2 || true
+  find "$dir" -maxdepth 3 -type f \( -name 'rsync*.log' -o -name '*sst*.log' \) 2>/dev/null | while read -r f; do
+    echo "galera: $f:" >&2
+    tail -n 20 "$f" >&2 || true
+  done
+  # Who holds the chosen ports (an outgoing connection would show here).
+  ss -tanp 2>/dev/null | grep -E ":($(sed 's/.*=//' "$dir/ports" | paste -sd'|'))\b" >&2 || true
   exit 1
 }
 

@@ -119,7 +119,10 @@ stop_daemon() {
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    # Below the kernel's ephemeral range (32768-60999 by default): an
+    # outgoing connection can take a port there between this choice and
+    # the server binding it.
+    p=$((20000 + RANDOM % 12000))
     if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
   done
   fail "no free port"
