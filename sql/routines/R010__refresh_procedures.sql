@@ -31,7 +31,9 @@ CREATE PROCEDURE segmentd_hash_join_settings(IN p_raise BOOLEAN, IN p_rows BIGIN
 BEGIN
   IF p_raise AND @segmentd_join_buffer IS NULL THEN
     SET @segmentd_join_buffer = @@SESSION.join_buffer_size;
-    SET SESSION join_buffer_size = CAST(GREATEST(@@SESSION.join_buffer_size, 268435456, IFNULL(p_rows, 0) * 256)
+    -- Whole MiB: see segmentd_temp_table_settings.
+    SET SESSION join_buffer_size = CAST(GREATEST(@@SESSION.join_buffer_size, 268435456,
+                                                 CEILING(IFNULL(p_rows, 0) * 256 / 1048576) * 1048576)
                                         AS UNSIGNED);
     IF VERSION() LIKE '%MariaDB%' THEN
       PREPARE raise_join FROM
@@ -54,6 +56,23 @@ BEGIN
     END IF;
     SET @segmentd_join_buffer = NULL;
   END IF;
+END $$
+
+-- The full refresh's in-memory temporary-table limits for p_rows counted
+-- orders: 512 bytes each (see the scoring in segmentd_refresh_run), never
+-- below the session's. Rounded up to whole MiB because in strict mode,
+-- which the routines run in, the server refuses a value that is not a
+-- multiple of the variable's block size (4 KB for tmp_table_size) instead
+-- of rounding it: unrounded, a refresh of more than a million orders failed
+-- unless their count was a multiple of eight.
+DROP PROCEDURE IF EXISTS segmentd_temp_table_settings $$
+CREATE PROCEDURE segmentd_temp_table_settings(IN p_rows BIGINT UNSIGNED)
+  CONTAINS SQL
+  COMMENT 'Sizes the session temporary-table limits for the refresh scoring'
+BEGIN
+  DECLARE v_bytes BIGINT UNSIGNED DEFAULT CEILING(IFNULL(p_rows, 0) * 512 / 1048576) * 1048576;
+  SET SESSION tmp_table_size = GREATEST(@@SESSION.tmp_table_size, v_bytes),
+              max_heap_table_size = GREATEST(@@SESSION.max_heap_table_size, v_bytes);
 END $$
 
 -- A comparison of a customer's sort key for dimension p_dim (1 R, 2 F,
@@ -935,9 +954,7 @@ proc: BEGIN
     -- the limit grows with the counted orders, which bound the customers;
     -- in-memory temporary tables grow as rows arrive, so the room not
     -- needed is not taken.
-    SET SESSION tmp_table_size = CAST(GREATEST(@@SESSION.tmp_table_size, v_counted_orders * 512) AS UNSIGNED),
-                max_heap_table_size = CAST(GREATEST(@@SESSION.max_heap_table_size, v_counted_orders * 512)
-                                           AS UNSIGNED);
+    CALL segmentd_temp_table_settings(v_counted_orders);
     -- Covering: the per-customer GROUP BY below reads just this index, in
     -- order, instead of fetching each order's row (2.5x faster at 10x).
     ALTER TABLE order_values_next
