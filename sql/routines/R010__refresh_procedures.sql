@@ -71,8 +71,8 @@ CREATE PROCEDURE segmentd_temp_table_settings(IN p_rows BIGINT UNSIGNED)
   COMMENT 'Sizes the session temporary-table limits for the refresh scoring'
 BEGIN
   DECLARE v_bytes BIGINT UNSIGNED DEFAULT CEILING(IFNULL(p_rows, 0) * 512 / 1048576) * 1048576;
-  SET SESSION tmp_table_size = GREATEST(@@SESSION.tmp_table_size, v_bytes),
-              max_heap_table_size = GREATEST(@@SESSION.max_heap_table_size, v_bytes);
+  SET SESSION tmp_table_size = CAST(GREATEST(@@SESSION.tmp_table_size, v_bytes) AS UNSIGNED),
+              max_heap_table_size = CAST(GREATEST(@@SESSION.max_heap_table_size, v_bytes) AS UNSIGNED);
 END $$
 
 -- A comparison of a customer's sort key for dimension p_dim (1 R, 2 F,
