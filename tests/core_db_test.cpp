@@ -144,10 +144,14 @@ TEST(CoreRefresh, RunsAndClaimsOfAnotherServerAreLeftAloneUntilTheyEnd) {
                      remote_ingest + ")"),
             "running,running");
 
+  // The holder is read causally (for Galera) and the caller's setting put back.
+  t.db().execute("SET SESSION wsrep_sync_wait = 2");
   const RefreshOutcome waited = run_refresh(t.db(), "cli", this_process());
   EXPECT_EQ(waited.status, RunStatus::Skipped);
   EXPECT_NE(waited.message.find("another refresh is running: run " + remote + " (on node-b:3306)"), std::string::npos)
       << waited.message;
+  EXPECT_EQ(t.scalar("SELECT @@SESSION.wsrep_sync_wait"), "2");
+  t.db().execute("SET SESSION wsrep_sync_wait = 0");
 
   // The other server's run ends: the claim is free.
   t.db().execute("UPDATE pipeline_runs SET status = 'failed' WHERE run_id = " + remote);

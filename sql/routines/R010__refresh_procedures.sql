@@ -429,6 +429,41 @@ BEGIN
   SET @segmentd_sql = NULL, @segmentd_run = NULL, @segmentd_history_run = NULL;
 END $$
 
+-- Who holds the refresh claim (V011), for the message of a refresh that
+-- lost it. On Galera a claim can fail certification (1213) before the
+-- winning claim has been applied on this node, so a plain read could still
+-- show the row free or stale, and the skipped run would name nobody: seen
+-- in galera.concurrent_refresh on a loaded machine. A causal read
+-- (wsrep_sync_wait) waits for every write the cluster ordered before it.
+-- The variable is MariaDB's, so it is set through constant prepared text
+-- (see segmentd_hash_join_settings); without Galera it changes nothing. A
+-- read that fails (a causal wait timing out) names nobody rather than
+-- failing the skipped run's record.
+DROP PROCEDURE IF EXISTS segmentd_read_claim_holder $$
+CREATE PROCEDURE segmentd_read_claim_holder(OUT p_run BIGINT UNSIGNED, OUT p_node VARCHAR(255))
+  READS SQL DATA
+  COMMENT 'The refresh claim''s holder, read causally on Galera'
+BEGIN
+  DECLARE v_mariadb BOOLEAN DEFAULT VERSION() LIKE '%MariaDB%';
+  SET p_run = NULL, p_node = NULL;
+  IF v_mariadb THEN
+    PREPARE causal_on FROM
+      'SET @segmentd_sync_wait = @@SESSION.wsrep_sync_wait, SESSION wsrep_sync_wait = 1';
+    EXECUTE causal_on;
+    DEALLOCATE PREPARE causal_on;
+  END IF;
+  BEGIN
+    DECLARE CONTINUE HANDLER FOR SQLEXCEPTION SET p_run = NULL, p_node = NULL;
+    SELECT run_id, node INTO p_run, p_node FROM refresh_claim WHERE id = 1;
+  END;
+  IF v_mariadb THEN
+    PREPARE causal_off FROM 'SET SESSION wsrep_sync_wait = @segmentd_sync_wait';
+    EXECUTE causal_off;
+    DEALLOCATE PREPARE causal_off;
+    SET @segmentd_sync_wait = NULL;
+  END IF;
+END $$
+
 -- Whether the daemon that started this session's refresh still leads
 -- (V013): true for any other caller (no @segmentd_lease_epoch). Bumping the
 -- lease row where holder and epoch are still its own is the check, and
@@ -645,7 +680,7 @@ proc: BEGIN
     SET v_claimed = ROW_COUNT() = 1;
   END;
   IF NOT v_claimed THEN
-    SELECT run_id, node INTO v_holder_run, v_holder_node FROM refresh_claim WHERE id = 1;
+    CALL segmentd_read_claim_holder(v_holder_run, v_holder_node);
     UPDATE pipeline_runs
        SET status = 'skipped', finished_at = UTC_TIMESTAMP(3), duration_ms = 0,
            message = CONCAT('another refresh is running: run ', COALESCE(v_holder_run, 'unknown'),

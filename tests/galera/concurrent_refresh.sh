@@ -33,8 +33,9 @@ for round in 1 2 3; do
   expect_eq "$(sql 3 "SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) $runs AND status = 'succeeded'")" 1 "round $round: succeeded"
   expect_eq "$(sql 3 "SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) $runs AND status = 'skipped'")" 2 "round $round: skipped"
   winner=$(sql 3 "SET SESSION wsrep_sync_wait = 1; SELECT run_id $runs AND status = 'succeeded'")
+  skipped=$(sql 3 "SET SESSION wsrep_sync_wait = 1; SELECT GROUP_CONCAT(message SEPARATOR ' | ') $runs AND status = 'skipped'")
   expect_eq "$(sql 3 "SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) $runs AND status = 'skipped' AND message LIKE 'another refresh is running: run $winner %'")" 2 \
-    "round $round: the skipped runs name the winner (run $winner)"
+    "round $round: the skipped runs name the winner (run $winner; they say: $skipped)"
 done
 
 for n in 1 2 3; do
