@@ -41,17 +41,7 @@ machine_header() {
   echo "segmentd: $("$bin" version)"
 }
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    # Below the kernel's ephemeral range (32768-60999 by default): an
-    # outgoing connection can take a port there between this choice and
-    # the server binding it.
-    p=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "no free port" >&2; exit 1
-}
+free_port() { "$root/scripts/free-port.sh"; }
 
 wait_log() {  # wait_log FILE PATTERN SECONDS [COUNT]
   local i

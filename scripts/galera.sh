@@ -14,6 +14,7 @@
 # from an empty datadir and receive node 1's by state transfer. DIR should
 # be short (a socket path must fit in 108 bytes).
 set -euo pipefail
+scripts=$(cd "$(dirname "$0")" && pwd)
 
 provider=/usr/lib/galera/libgalera_smm.so
 usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -22,21 +23,6 @@ cmd=$1
 
 available() { [ "$(id -u)" = 0 ] && [ -r "$provider" ] && command -v rsync >/dev/null && command -v mariadbd >/dev/null && id nobody >/dev/null 2>&1; }
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    # Below the kernel's ephemeral range (32768-60999 by default): an
-    # outgoing connection can take a port there between this choice and
-    # the server binding it.
-    p=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && ! grep -qs "=$p\$" "$dir/ports"; then
-      echo "$p"
-      return
-    fi
-  done
-  echo "galera: no free port" >&2
-  exit 1
-}
 
 # Ports for node N: mysql, group communication, incremental and full
 # state transfer, chosen before any node starts (each node needs the
@@ -45,7 +31,7 @@ pick_ports() {
   local n kind
   : >"$dir/ports"
   for n in 1 2 3; do
-    for kind in mysql gmcast ist sst; do echo "${kind}$n=$(free_port)" >>"$dir/ports"; done
+    for kind in mysql gmcast ist sst; do echo "${kind}$n=$("$scripts/free-port.sh" "$dir/ports")" >>"$dir/ports"; done
   done
 }
 port_of() { sed -n "s/^$1=//p" "$dir/ports"; }

@@ -17,6 +17,7 @@
 # server starts with them and require_secure_transport=ON (the socket still
 # works: the server counts it as secure).
 set -euo pipefail
+scripts=$(cd "$(dirname "$0")" && pwd)
 
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 2 ] || usage
@@ -43,18 +44,6 @@ if [ ${#sock} -gt 100 ]; then
   mkdir -p "$short"
   sock="$short/mysqld.sock"
 fi
-
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    # Below the kernel's ephemeral range (32768-60999 by default): an
-    # outgoing connection can take a port there between this choice and
-    # the server binding it.
-    p=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "privdb: no free port found" >&2; exit 1
-}
 
 is_running() {
   [ -f "$dir/mysqld.pid" ] && kill -0 "$(cat "$dir/mysqld.pid")" 2>/dev/null
@@ -118,7 +107,7 @@ start() {
   # The same port across restarts while it is free, so a client's config
   # (a TCP host list) still points at the server after a stop and start.
   if [ ! -f "$dir/port" ] || (exec 3<>/dev/tcp/127.0.0.1/"$(cat "$dir/port")") 2>/dev/null; then
-    free_port >"$dir/port"
+    "$scripts/free-port.sh" >"$dir/port"
   fi
   local tls_args=()
   if [ "${PRIVDB_TLS:-0}" = 1 ]; then

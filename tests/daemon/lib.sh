@@ -116,17 +116,7 @@ stop_daemon() {
 }
 
 # free_port: a localhost TCP port nothing listens on.
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    # Below the kernel's ephemeral range (32768-60999 by default): an
-    # outgoing connection can take a port there between this choice and
-    # the server binding it.
-    p=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
-  done
-  fail "no free port"
-}
+free_port() { "$src/scripts/free-port.sh" || fail "no free port"; }
 
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 
