@@ -16,8 +16,8 @@
 # --pool sizes the server's buffer pool (privdb.sh's default is 512 MB,
 # which a 10x database does not fit). --scale 100 is opt-in: its base alone
 # is about 12.5 GB of files, 31 GB of database and 35 minutes of load and
-# first refresh on the reference machine (BENCHMARKS.md, "100x through a
-# running daemon"); the days at 100x have not been measured yet.
+# first refresh on the reference machine, then about ten minutes a day
+# (BENCHMARKS.md, "Daily deltas at 100x, seven days").
 #
 # Writes DIR/results.tsv (day, measure, value, unit) and DIR/summary.md.
 # Not a test: nothing here passes or fails on a figure.
