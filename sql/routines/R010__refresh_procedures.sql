@@ -131,8 +131,8 @@ END $$
 -- full refresh does for each boundary. An incremental refresh walks from the live boundary
 -- instead: its position among the new data is its old one, less the changed
 -- customers (segment_refresh_customers, with their old keys) that sorted
--- before it, plus those that sort before it now; the new position is a few
--- steps away.
+-- before it, plus those that sort before it now (segment_refresh_keys, with
+-- their new keys: V017); the new position is a few steps away.
 DROP PROCEDURE IF EXISTS segmentd_score_bounds $$
 CREATE PROCEDURE segmentd_score_bounds(IN p_method VARCHAR(16), IN p_next BOOLEAN, IN p_n BIGINT)
   MODIFIES SQL DATA
@@ -194,8 +194,7 @@ BEGIN
         SET v_rank = v_old_pos - @segmentd_x;
         CALL segmentd_key_compare(v_dim, '<', 's.last_purchase_day', 's.frequency', 's.monetary',
                                   's.customer_unique_id', v_compare);
-        SET @segmentd_bound_sql = CONCAT('SELECT COUNT(*) INTO @segmentd_x FROM segment_refresh_customers w ',
-                                         'JOIN customer_scores s ON s.customer_unique_id = w.customer_unique_id WHERE ',
+        SET @segmentd_bound_sql = CONCAT('SELECT COUNT(*) INTO @segmentd_x FROM segment_refresh_keys s WHERE ',
                                          v_compare);
         CALL segmentd_bound_execute(v_dim);
         SET v_rank = v_rank + @segmentd_x;
@@ -801,6 +800,7 @@ proc: BEGIN
     START TRANSACTION;
     DELETE FROM segment_refresh_orders;
     DELETE FROM segment_refresh_customers;
+    DELETE FROM segment_refresh_keys;
     -- The orders changed, directly or through their customer.
     INSERT IGNORE INTO segment_refresh_orders (order_id)
     SELECT c.order_id FROM segment_refresh_seen s JOIN segment_input_changes c ON c.seq = s.seq
@@ -838,17 +838,23 @@ proc: BEGIN
     SET t_segments = t_orders;
 
     -- Their figures: those without a counted order leave, the others are
-    -- written (new ones unscored until below).
+    -- written (new ones unscored until below), from their keys (V017),
+    -- which the score boundaries read again.
     DELETE s FROM customer_scores s JOIN segment_refresh_customers w ON w.customer_unique_id = s.customer_unique_id
      WHERE NOT EXISTS (SELECT 1 FROM order_values v WHERE v.customer_unique_id = s.customer_unique_id);
     SET v_left = ROW_COUNT();
+    INSERT INTO segment_refresh_keys
+      (customer_unique_id, first_purchase_date, last_purchase_date, last_purchase_day, frequency, monetary)
+    SELECT v.customer_unique_id, MIN(v.order_date), MAX(v.order_date), DATE(MAX(v.order_date)),
+           COUNT(DISTINCT v.order_id), ROUND(SUM(v.order_value), 2)
+      FROM segment_refresh_customers w JOIN order_values v ON v.customer_unique_id = w.customer_unique_id
+     GROUP BY v.customer_unique_id;
     INSERT INTO customer_scores
       (customer_unique_id, first_purchase_date, last_purchase_date, last_purchase_day, frequency, monetary,
        r_score, f_score, m_score, rfm_code, segment_name)
-    SELECT v.customer_unique_id, MIN(v.order_date), MAX(v.order_date), DATE(MAX(v.order_date)),
-           COUNT(DISTINCT v.order_id), ROUND(SUM(v.order_value), 2), 0, 0, 0, '000', ''
-      FROM segment_refresh_customers w JOIN order_values v ON v.customer_unique_id = w.customer_unique_id
-     GROUP BY v.customer_unique_id
+    SELECT k.customer_unique_id, k.first_purchase_date, k.last_purchase_date, k.last_purchase_day,
+           k.frequency, k.monetary, 0, 0, 0, '000', ''
+      FROM segment_refresh_keys k
     ON DUPLICATE KEY UPDATE first_purchase_date = VALUES(first_purchase_date),
                             last_purchase_date = VALUES(last_purchase_date),
                             last_purchase_day = VALUES(last_purchase_day),
@@ -859,7 +865,7 @@ proc: BEGIN
       SELECT COUNT(*) INTO v_customers FROM customer_scores;
     ELSE
       SELECT v_live_customers - v_left + COUNT(*) INTO v_customers
-        FROM segment_refresh_customers w JOIN customer_scores s ON s.customer_unique_id = w.customer_unique_id
+        FROM segment_refresh_customers w JOIN segment_refresh_keys k ON k.customer_unique_id = w.customer_unique_id
        WHERE NOT w.existed;
     END IF;
     SET t_aggregates = UTC_TIMESTAMP(6);
