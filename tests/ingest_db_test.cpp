@@ -154,14 +154,20 @@ TEST(Ingest, DataQualityCountsDanglingReferences) {
                                    "product_width_cm\np1,beleza,,,,,,,\n");
   const auto sellers =
       write_file(t, "s.csv", "seller_id,seller_zip_code_prefix,seller_city,seller_state\ns1,01001,sp,SP\n");
-  const auto run = run_ingest(t.db(), {orders, items, products, sellers}, IngestOptions{}, "cli", this_process());
+  // Reviews count once each: two of the unknown o9, one of the unknown o8.
+  const auto reviews = write_file(t, "r.csv",
+                                  "review_id,order_id,review_score,review_comment_title,review_comment_message,"
+                                  "review_creation_date,review_answer_timestamp\n"
+                                  "r1,o9,5,,,,\nr2,o1,4,,,,\nr3,o8,3,,,,\nr4,o9,1,,,,\n");
+  const auto run =
+      run_ingest(t.db(), {orders, items, products, sellers, reviews}, IngestOptions{}, "cli", this_process());
   ASSERT_TRUE(run.all_ok());
   const auto quality = nlohmann::json::parse(run.data_quality_json);
   EXPECT_EQ(quality.value("orders_with_unknown_customer", -1), 1);
   EXPECT_EQ(quality.value("order_items_with_unknown_order", -1), 3);    // o2, o3 twice
   EXPECT_EQ(quality.value("order_items_with_unknown_product", -1), 2);  // p2 twice
   EXPECT_EQ(quality.value("order_items_with_unknown_seller", -1), 2);   // s2, s3
-  EXPECT_EQ(quality.value("reviews_with_unknown_order", -1), 0);        // its parent, orders, was loaded
+  EXPECT_EQ(quality.value("reviews_with_unknown_order", -1), 3);        // o9 twice, o8
   // A run that loads none of a check's datasets does not run it.
   const auto later = run_ingest(
       t.db(), {write_file(t, "s2.csv", "seller_id,seller_zip_code_prefix,seller_city,seller_state\ns2,01001,sp,SP\n")},
