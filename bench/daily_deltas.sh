@@ -14,10 +14,9 @@
 #   bench/daily_deltas.sh [--scale 10] [--days 7] [--pool MB] [--out DIR] [--smoke]
 #
 # --pool sizes the server's buffer pool (privdb.sh's default is 512 MB,
-# which a 10x database does not fit). --scale 100 is opt-in: its base alone
-# is about 12.5 GB of files, 31 GB of database and 35 minutes of load and
-# first refresh on the reference machine, then about ten minutes a day
-# (BENCHMARKS.md, "Daily deltas at 100x, seven days").
+# which a 10x database does not fit). --scale 100 is opt-in: what its base
+# and each day take in disk and time on the reference machine is in
+# BENCHMARKS.md, "Daily deltas at 100x, days 1 and 2".
 #
 # Writes DIR/results.tsv (day, measure, value, unit) and DIR/summary.md.
 # Not a test: nothing here passes or fails on a figure.
@@ -31,7 +30,7 @@ while [ $# -gt 0 ]; do
     --pool) pool=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --smoke) scale=0.01 days=2; shift ;;
-    *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 # shellcheck source=bench/lib.sh
