@@ -188,31 +188,13 @@ SELECT NOW(6) as s2_done;
 SELECT COUNT(*), SUM(items_total), SUM(payments_total), SUM(items_total IS NULL), SUM(payments_total IS NULL) FROM os2;
 SELECT COUNT(*) FROM ov_s s JOIN ov_a a ON a.order_id = s.order_id AND a.customer_unique_id = s.customer_unique_id AND a.items_total <=> s.items_total AND a.payments_total <=> s.payments_total AND a.order_date = s.order_date;
 
--- READ COMMITTED against REPEATABLE READ (alternated three times).
-SET SESSION sort_buffer_size=67108864, tmp_table_size=536870912, max_heap_table_size=536870912;
-SET SESSION join_cache_level=4, join_buffer_size=268435456, join_buffer_space_limit=1073741824;
-SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;
-DROP TABLE IF EXISTS ov_a; CREATE TABLE ov_a LIKE order_values; ALTER TABLE ov_a DROP INDEX ix_order_values_customer, DROP INDEX ix_order_values_date;
-SELECT NOW(6) as start;
-INSERT INTO ov_a (order_id, customer_id, customer_unique_id, order_status, order_date, items_total, payments_total)
-    SELECT o.order_id, o.customer_id, c.customer_unique_id, o.order_status, o.order_purchase_timestamp,
-           (SELECT SUM(i.price + i.freight_value) FROM order_items i WHERE i.order_id = o.order_id),
-           (SELECT SUM(p.payment_value) FROM order_payments p FORCE INDEX (ix_order_payments_value)
-             WHERE p.order_id = o.order_id)
-      FROM customers c
-      STRAIGHT_JOIN orders o ON o.customer_id = c.customer_id
-     WHERE FIND_IN_SET(o.order_status, 'delivered,shipped') > 0;
-SELECT NOW(6) as a_rc_done;
+-- READ COMMITTED against REPEATABLE READ (alternated three times): the
+-- session settings and statement A of the order-values block above, with
+--   SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;  -- or REPEATABLE READ
+-- before it.
 
--- The two halves (COND: < or >= the median order id), run one after the
--- other and at the same time on two connections.
-SET SESSION join_cache_level=4, join_buffer_size=268435456, join_buffer_space_limit=1073741824;
-SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;
-INSERT INTO ov_a (order_id, customer_id, customer_unique_id, order_status, order_date, items_total, payments_total)
-    SELECT o.order_id, o.customer_id, c.customer_unique_id, o.order_status, o.order_purchase_timestamp,
-           (SELECT SUM(i.price + i.freight_value) FROM order_items i WHERE i.order_id = o.order_id),
-           (SELECT SUM(p.payment_value) FROM order_payments p FORCE INDEX (ix_order_payments_value)
-             WHERE p.order_id = o.order_id)
-      FROM customers c
-      STRAIGHT_JOIN orders o ON o.customer_id = c.customer_id
-     WHERE FIND_IN_SET(o.order_status, 'delivered,shipped') > 0 AND o.order_id COND;
+-- The two halves, run one after the other and at the same time on two
+-- connections: statement A above under READ COMMITTED, its WHERE extended
+-- with AND o.order_id < 'M' on one connection and AND o.order_id >= 'M' on
+-- the other, M the median order id
+-- (SELECT order_id FROM orders ORDER BY order_id LIMIT 1 OFFSET <half the count>).
