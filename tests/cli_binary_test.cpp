@@ -131,5 +131,23 @@ TEST(Cli, AFileThatCannotBeReadIsAMessageAndAnExitStatus) {
   EXPECT_EQ(r.output.find("terminate"), std::string::npos) << r.output;
 }
 
+// Either files or --recount-references; the recount alone is a run that
+// reports every check, counted from what the tables hold now.
+TEST(Cli, IngestWantsFilesOrARecount) {
+  TestDatabase t;
+  t.migrate();
+  const std::string c = "--config '" + t.write_config().string() + "' ";
+  const auto none = run(c + "ingest");
+  EXPECT_NE(none.status, 0);
+  EXPECT_NE(none.output.find("--recount-references"), std::string::npos) << none.output;
+  t.db().execute(
+      "INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) VALUES "
+      "('o1', 'c9', 'delivered', '2018-01-01')");
+  const auto recount = run(c + "ingest --recount-references");
+  EXPECT_EQ(recount.status, 0) << recount.output;
+  EXPECT_NE(recount.output.find("\"orders_with_unknown_customer\":1"), std::string::npos) << recount.output;
+  EXPECT_EQ(t.scalar("SELECT child_rows FROM reference_gaps WHERE ref_key = 'c9'"), "1");
+}
+
 }  // namespace
 }  // namespace segmentd::test

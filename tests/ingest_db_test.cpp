@@ -175,63 +175,6 @@ TEST(Ingest, DataQualityCountsDanglingReferences) {
   EXPECT_EQ(later.data_quality_json, "{\"order_items_with_unknown_seller\":1}");
 }
 
-// A run that defers its checks (the daemon, while more files are ready)
-// records that it did; the run that checks covers the datasets the deferred
-// runs loaded too.
-TEST(Ingest, DeferredReferenceChecksAreDoneByTheRunThatChecks) {
-  TestDatabase t;
-  t.migrate();
-  IngestOptions deferred;
-  deferred.defer_reference_checks = true;
-  const auto first =
-      run_ingest(t.db(),
-                 {write_file(t, "i.csv",
-                             "order_id,order_item_id,product_id,seller_id,shipping_limit_date,price,freight_value\n"
-                             "o1,1,p1,s1,,1.00,1.00\no2,1,p1,s1,,1.00,1.00\n")},
-                 deferred, "file", this_process());
-  ASSERT_TRUE(first.all_ok());
-  EXPECT_FALSE(first.references_checked);
-  EXPECT_EQ(first.data_quality_json, "");
-  const std::string of_run = " FROM pipeline_runs WHERE run_id = ";
-  EXPECT_EQ(t.scalar("SELECT JSON_EXTRACT(details, '$.data_quality_deferred')" + of_run + std::to_string(first.run_id)),
-            "true");
-  EXPECT_EQ(
-      t.scalar("SELECT JSON_CONTAINS_PATH(details, 'one', '$.data_quality')" + of_run + std::to_string(first.run_id)),
-      "0");
-  // Sellers alone would check only the seller reference; the items the
-  // first run loaded bring the order and product ones.
-  IngestOptions checking;
-  checking.also_check = {"order_items"};
-  const auto second = run_ingest(
-      t.db(), {write_file(t, "s.csv", "seller_id,seller_zip_code_prefix,seller_city,seller_state\ns1,01001,sp,SP\n")},
-      checking, "file", this_process());
-  ASSERT_TRUE(second.references_checked);
-  const auto quality = nlohmann::json::parse(second.data_quality_json);
-  EXPECT_EQ(quality.value("order_items_with_unknown_order", -1), 2);
-  EXPECT_EQ(quality.value("order_items_with_unknown_product", -1), 2);
-  EXPECT_EQ(quality.value("order_items_with_unknown_seller", -1), 0);
-  EXPECT_FALSE(quality.contains("orders_with_unknown_customer"));
-  EXPECT_EQ(t.scalar("SELECT JSON_EXTRACT(details, '$.data_quality.order_items_with_unknown_order')" + of_run +
-                     std::to_string(second.run_id)),
-            "2");
-
-  // Deferred by what holds when the checks are due (more files arrived
-  // while this one loaded), not only by what held at the start.
-  std::atomic<bool> more_arrived{true};
-  IngestOptions late;
-  late.defer_checks_while = &more_arrived;
-  const auto third = run_ingest(
-      t.db(), {write_file(t, "s2.csv", "seller_id,seller_zip_code_prefix,seller_city,seller_state\ns2,01001,sp,SP\n")},
-      late, "file", this_process());
-  ASSERT_TRUE(third.all_ok());
-  EXPECT_FALSE(third.references_checked);
-  more_arrived = false;
-  const auto fourth = run_ingest(
-      t.db(), {write_file(t, "s3.csv", "seller_id,seller_zip_code_prefix,seller_city,seller_state\ns3,01001,sp,SP\n")},
-      late, "file", this_process());
-  EXPECT_TRUE(fourth.references_checked);
-}
-
 struct BadCase {
   std::string name, content, status, message_part;
 };

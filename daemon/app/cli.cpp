@@ -28,7 +28,8 @@ namespace {
 struct Options {
   std::string config_path = kDefaultConfigPath;
   bool dry_run = false;
-  bool full = false;  // refresh --full
+  bool full = false;                // refresh --full
+  bool recount_references = false;  // ingest --recount-references
   unsigned limit = 20;
   std::string status;
   std::uint64_t run_id = 0;
@@ -133,6 +134,7 @@ int cmd_ingest(const Options& o) {
   IngestOptions options;
   options.max_rejected_rows = config.ingest.max_rejected_rows;
   options.load_path = config.ingest.load_path;
+  options.recount_references = o.recount_references;
   std::vector<std::filesystem::path> paths(o.files.begin(), o.files.end());
   const IngestRunOutcome out = run_ingest(*db, paths, options, "cli", this_process());
   for (const auto& f : out.files) {
@@ -233,7 +235,16 @@ int segmentd_main(int argc, char** argv) {
   retention_cmd->add_flag("--dry-run", o.dry_run, "List what is due without removing or recording anything");
   retention_cmd->add_flag("--json", o.json, "The run's details as JSON");
   auto* ingest_cmd = app.add_subcommand("ingest", "Validate and load Olist CSV files in place (trigger 'cli')");
-  ingest_cmd->add_option("files", o.files, "CSV files")->required();
+  auto* files_opt = ingest_cmd->add_option("files", o.files, "CSV files");
+  auto* recount_opt = ingest_cmd->add_flag(
+      "--recount-references", o.recount_references,
+      "Count the reference checks again over the whole tables (after changes made with plain SQL)");
+  // One or the other, or both: never nothing.
+  ingest_cmd->callback([files_opt, recount_opt] {
+    if (files_opt->count() == 0 && recount_opt->count() == 0) {
+      throw CLI::RequiredError("files (or --recount-references)");
+    }
+  });
   auto* history_cmd = app.add_subcommand("history", "Show recorded runs from pipeline_runs");
   history_cmd->add_option("--limit", o.limit, "Most recent N runs")
       ->check(CLI::Range(1u, 100000u))

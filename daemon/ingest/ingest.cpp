@@ -23,6 +23,7 @@
 #include "log_event.h"
 #include "named_lock.h"
 #include "private_file.h"
+#include "reference_gaps.h"
 #include "sha256.h"
 #include "sort_key.h"
 #include "text.h"
@@ -66,6 +67,11 @@ bool tracked_by_refresh(const Dataset& d) {
 // not logged row by row: the log would be as big as the load and a full
 // refresh is cheaper than reading it back.
 constexpr std::uint64_t kTrackedRowsLimit = 200000;
+
+// Above this many rows a file's reference checks are counted over the
+// whole table rather than at the file's keys: the file is then a large
+// part of the table, and copying its keys would cost about as much.
+constexpr std::uint64_t kFileGapRowsLimit = 200000;
 
 // Turns the change-tracking triggers off for this session until destroyed.
 // logged() writes the one "anything changed" row instead, after the load
@@ -309,7 +315,18 @@ class FileIngest {
     stage_exists_ = true;
   }
 
+  void drop_file_refs() {
+    if (!file_refs_exist_) return;
+    file_refs_exist_ = false;
+    try {
+      db_.execute(ingest_sql::drop_file_refs());
+    } catch (const DbError&) {
+      // The session is gone, and its temporary table with it.
+    }
+  }
+
   void drop_stage() {
+    drop_file_refs();
     if (!stage_exists_) return;
     stage_exists_ = false;
     try {
@@ -515,21 +532,42 @@ class FileIngest {
                      " (it replaces the whole table). Refused; set ingest.allow_empty_replace to allow it";
       return FileStatus::Rejected;
     }
-    merge_retrying(d, direct ? tsv->path() : std::filesystem::path());
+    const auto file_rows = prepare_file_rows(d, direct ? tsv->path() : std::filesystem::path());
+    merge_retrying(d, direct ? tsv->path() : std::filesystem::path(), file_rows);
     return FileStatus::Loaded;
+  }
+
+  // Where the server can read the file's keys and references while the
+  // reference gaps are kept (reference_gaps.h): the staging table, or for
+  // a directly loaded file a narrow copy of those columns, made before the
+  // merge's transaction (no temporary-table DDL inside one). None for a
+  // dataset in no check, or a file so large that counting its checks over
+  // the whole table costs no more.
+  std::optional<std::string> prepare_file_rows(const Dataset& d, const std::filesystem::path& direct_tsv) {
+    const auto columns = reference_columns(d);
+    if (columns.empty() || out_.rows_read > kFileGapRowsLimit) return std::nullopt;
+    if (direct_tsv.empty()) return std::string(ingest_sql::kStage);
+    drop_file_refs();
+    db_.execute(ingest_sql::create_file_refs(d));
+    file_refs_exist_ = true;
+    db_.execute(
+        ingest_sql::load_scratch(direct_tsv, ingest_sql::kFileRefs, ingest_sql::file_refs_columns(d, columns), false));
+    if (!check_no_warnings("reference copy load")) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
+    return std::string(ingest_sql::kFileRefs);
   }
 
   // A deadlock, or on Galera a certification conflict with another node's
   // commit (both error 1213), rolled the whole transaction back: it is run
   // again, a few times, before it counts as the file's failure.
-  void merge_retrying(const Dataset& d, const std::filesystem::path& direct_tsv) {
+  void merge_retrying(const Dataset& d, const std::filesystem::path& direct_tsv,
+                      const std::optional<std::string>& file_rows) {
     constexpr int kAttempts = 4;
     const auto limits = read_write_set_limits(db_);
     std::optional<StreamingReplication> stream;
     if (const auto fragment = streaming_fragment(limits)) stream.emplace(db_, *fragment);
     for (int attempt = 1;; ++attempt) {
       try {
-        merge(d, direct_tsv);
+        merge(d, direct_tsv, file_rows);
         out_.streamed = stream.has_value();
         return;
       } catch (const DbError& e) {
@@ -603,7 +641,8 @@ class FileIngest {
 
   // `direct_tsv`: load this normalised file into the table itself rather
   // than copying from the staging table (its keys are known to be distinct).
-  void merge(const Dataset& d, const std::filesystem::path& direct_tsv) {
+  // `file_rows`: where the file's rows can be read (prepare_file_rows).
+  void merge(const Dataset& d, const std::filesystem::path& direct_tsv, const std::optional<std::string>& file_rows) {
     const bool bulk_capable =
         !direct_tsv.empty() && bulk_loads_empty_tables(query_value(db_, ingest_sql::kServerVersion).value_or(""));
     throw_if_cancelled();
@@ -616,6 +655,10 @@ class FileIngest {
       // Skipped when there is nothing to delete, because rows deleted in this
       // transaction would keep the table from counting as empty for a bulk load.
       if (d.key.empty() && !into_empty) db_.execute(ingest_sql::delete_all(d));
+      // Into an empty table the file is the table: its checks are counted
+      // whole, and nothing is written before the load (the bulk path).
+      ReferenceGapUpdate gaps(db_, d, into_empty ? std::nullopt : file_rows);
+      gaps.before_merge();
       std::optional<BulkLoadSession> bulk;
       std::optional<UntrackedLoad> untracked;
       if (tracked_by_refresh(d) && (into_empty || out_.rows_read > kTrackedRowsLimit)) untracked.emplace(db_);
@@ -628,6 +671,7 @@ class FileIngest {
       }
       if (!check_no_warnings("merge")) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
       if (untracked) untracked->logged();
+      gaps.after_merge();
       out_.bulk = bulk.has_value();
       bulk.reset();
       untracked.reset();
@@ -697,6 +741,7 @@ class FileIngest {
   FileOutcome out_;
   std::unique_ptr<UniqueFd> fd_;
   bool stage_exists_ = false;
+  bool file_refs_exist_ = false;
   std::string first_reject_;
   std::string started_at_;
 };

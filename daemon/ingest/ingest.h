@@ -39,15 +39,10 @@ struct IngestOptions {
   // A file that replaces a whole table but has no data rows is refused
   // unless set (config ingest.allow_empty_replace).
   bool allow_empty_replace = false;
-  // The run's reference checks (ingest_run.h) scan whole tables. When set,
-  // the run leaves them to a later one: the daemon does so while more files
-  // are ready, so a burst of small files pays for one set of checks. That
-  // later run also checks `also_check`, the datasets loaded unchecked.
-  bool defer_reference_checks = false;
-  // Also deferred when this is set and true by the time the checks are due
-  // (the daemon: more files arrived while this one loaded).
-  const std::atomic<bool>* defer_checks_while = nullptr;
-  std::set<std::string> also_check;
+  // The run also counts every reference check again over the whole
+  // tables, in one transaction after its files: for changes made with plain
+  // SQL, which the kept gaps do not see (reference_gaps.h).
+  bool recount_references = false;
   // The daemon's lease (lease.h): each ledger row is written in a
   // transaction that first checks it, so a deposed leader commits nothing
   // (the file's outcome is Interrupted, with the reason).

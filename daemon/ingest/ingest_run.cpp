@@ -7,7 +7,9 @@
 #include "ingest_sql.h"
 #include "log_event.h"
 #include "named_lock.h"
+#include "reference_gaps.h"
 #include "text.h"
+#include "transaction.h"
 
 namespace segmentd {
 
@@ -18,53 +20,11 @@ bool IngestRunOutcome::all_ok() const {
   return true;
 }
 
-namespace {
-
-struct QualityCheck {
-  const char* name;
-  const char* child;   // dataset holding the reference
-  const char* parent;  // dataset it points into
-  const char* sql;
-};
-
-// Each check is written so the lookups walk the parent's primary key in
-// order, which matters once the tables outgrow the buffer pool (measured at
-// 10x: the six checks went from 15 s to about 10 s):
-//  - order_items is read by its (order_id, price, freight_value) index
-//    (V007), the smallest one that starts with order_id; left to itself the
-//    server picks the product index and then looks orders up in random
-//    order;
-//  - product and seller references are grouped first (an ordered index
-//    scan), so each distinct product or seller is looked up once.
-constexpr QualityCheck kChecks[] = {
-    {"order_items_with_unknown_order", "order_items", "orders",
-     "SELECT COUNT(*) FROM order_items i FORCE INDEX (ix_order_items_value) "
-     "WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = i.order_id)"},
-    {"orders_with_unknown_customer", "orders", "customers",
-     "SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = o.customer_id)"},
-    {"payments_with_unknown_order", "order_payments", "orders",
-     "SELECT COUNT(*) FROM order_payments p WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = p.order_id)"},
-    {"reviews_with_unknown_order", "order_reviews", "orders",
-     "SELECT COUNT(*) FROM order_reviews v WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = v.order_id)"},
-    {"order_items_with_unknown_product", "order_items", "products",
-     "SELECT COALESCE(SUM(g.n), 0) FROM (SELECT product_id, COUNT(*) AS n FROM order_items GROUP BY product_id) g "
-     "WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.product_id = g.product_id)"},
-    {"order_items_with_unknown_seller", "order_items", "sellers",
-     "SELECT COALESCE(SUM(g.n), 0) FROM (SELECT seller_id, COUNT(*) AS n FROM order_items GROUP BY seller_id) g "
-     "WHERE NOT EXISTS (SELECT 1 FROM sellers s WHERE s.seller_id = g.seller_id)"},
-};
-
-}  // namespace
-
 std::string data_quality_summary(DbSession& db, const std::set<std::string>& datasets) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& check : kChecks) {
-    // Each check scans a whole table: run only those the loaded data can
-    // have changed (a daemon loads one file per run).
-    if (!datasets.count(check.child) && !datasets.count(check.parent)) continue;
-    j[check.name] = query_u64(db, check.sql);
-  }
-  return j.dump();
+  // Only the checks the loaded data can have changed: a daemon loads one
+  // file per run.
+  if (datasets.empty()) return "{}";
+  return reference_gap_summary(db, datasets);
 }
 
 IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::path>& files,
@@ -122,19 +82,24 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
     if (f.status == FileStatus::Loaded) loaded_datasets.insert(f.dataset);
   }
   nlohmann::json details = {{"files", file_list}};
-  if (fenced != 0) {
-    details["fenced"] = true;  // nothing committed: nothing to check
-  } else if (options.defer_reference_checks ||
-             (options.defer_checks_while != nullptr && options.defer_checks_while->load())) {
-    details["data_quality_deferred"] = true;
+  if (options.recount_references) {
+    // Everything, after changes made with plain SQL (reference_gaps.h).
+    Transaction transaction(db);
+    recount_reference_gaps(db);
+    transaction.commit();
+    details["references_recounted"] = true;
+    out.data_quality_json = reference_gap_summary(db, {});
+    details["data_quality"] = nlohmann::json::parse(out.data_quality_json);
+  } else if (fenced != 0) {
+    details["fenced"] = true;  // nothing committed: nothing to report
   } else {
-    loaded_datasets.insert(options.also_check.begin(), options.also_check.end());
     out.data_quality_json = data_quality_summary(db, loaded_datasets);
-    out.references_checked = true;
     details["data_quality"] = nlohmann::json::parse(out.data_quality_json);
   }
   // One file (every daemon run): say which and what happened to it.
-  const std::string message = out.files.size() == 1 && (interrupted == 0 || fenced != 0)
+  const std::string message = out.files.empty() && options.recount_references
+                                  ? std::string("reference checks counted again over the whole tables")
+                              : out.files.size() == 1 && (interrupted == 0 || fenced != 0)
                                   ? std::filesystem::path(out.files[0].name).filename().string() + ": " +
                                         to_string(out.files[0].status) + ": " + out.files[0].message
                                   : std::to_string(files.size()) + " file(s): " + std::to_string(loaded) + " loaded, " +
@@ -148,8 +113,7 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
             {{"run_id", std::to_string(out.run_id)},
              {"loaded", std::to_string(loaded)},
              {"duplicate", std::to_string(duplicate)},
-             {"refused", std::to_string(refused)},
-             {"reference_checks", out.references_checked ? "done" : "deferred"}});
+             {"refused", std::to_string(refused)}});
   return out;
 }
 

@@ -15,8 +15,7 @@ namespace segmentd {
 struct IngestRunOutcome {
   std::uint64_t run_id = 0;
   std::vector<FileOutcome> files;
-  std::string data_quality_json;  // empty when the checks were deferred
-  bool references_checked = false;
+  std::string data_quality_json;  // empty when fenced
   bool all_ok() const;
 };
 
@@ -24,8 +23,8 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                             const IngestOptions& options, const std::string& trigger, const RunIdentity& who);
 
 // Counts of rows that point at rows not (yet) loaded, as JSON, for the
-// references that involve any of `datasets` (the ones a run loaded). Drops
-// can arrive in any order, so these are reported, not refused.
+// references that involve any of `datasets` (the ones a run loaded); read
+// from the kept gaps (reference_gaps.h).
 std::string data_quality_summary(DbSession& db, const std::set<std::string>& datasets);
 
 }  // namespace segmentd

@@ -1,5 +1,7 @@
 #include "ingest_sql.h"
 
+#include <algorithm>
+
 namespace segmentd::ingest_sql {
 namespace {
 
@@ -105,6 +107,80 @@ std::string load_scratch(const std::filesystem::path& scratch, std::string_view 
          std::string(table) +
          " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (" + columns +
          ")";
+}
+
+// ---- reference gaps ----------------------------------------------------------
+std::string create_file_refs(const Dataset& d) {
+  std::string ddl = std::string("CREATE TEMPORARY TABLE ") + kFileRefs + " (";
+  for (const auto column : reference_columns(d)) {
+    for (const auto& c : d.columns) {
+      if (c.column == column) ddl += std::string(c.column) + " " + sql_type(c) + " NOT NULL, ";
+    }
+  }
+  // The direct path's keys are distinct (ingest.cpp), so they make a key.
+  return ddl + "PRIMARY KEY (" + key_list(d) + ")) ENGINE=InnoDB";
+}
+
+std::string drop_file_refs() {
+  return std::string("DROP TEMPORARY TABLE IF EXISTS ") + kFileRefs;
+}
+
+std::string file_refs_columns(const Dataset& d, const std::vector<std::string_view>& keep) {
+  std::string out;
+  for (const auto& c : d.columns) {
+    const bool kept = std::find(keep.begin(), keep.end(), c.column) != keep.end();
+    out += (out.empty() ? "" : ", ") + (kept ? std::string(c.column) : std::string("@skipped"));
+  }
+  return out + ", @line";
+}
+
+std::string gap_mark_replaced(const ReferenceCheck& c, const Dataset& child, std::string_view file_rows) {
+  std::string on;
+  for (auto k : child.key)
+    on += std::string(on.empty() ? "" : " AND ") + "t." + std::string(k) + " = f." + std::string(k);
+  return "UPDATE reference_gaps g JOIN " + std::string(c.child) + " t ON t." + std::string(c.column) +
+         " = g.ref_key JOIN " + std::string(file_rows) + " f ON " + on +
+         " SET g.child_rows = NULL WHERE g.check_name = ?";
+}
+
+std::string gap_mark_new(const ReferenceCheck& c, std::string_view file_rows) {
+  return "INSERT INTO reference_gaps (check_name, ref_key, child_rows) SELECT DISTINCT ?, f." + std::string(c.column) +
+         ", NULL FROM " + std::string(file_rows) + " f WHERE NOT EXISTS (SELECT 1 FROM " + std::string(c.parent) +
+         " p WHERE p." + std::string(c.parent_key) + " = f." + std::string(c.column) +
+         ") ON DUPLICATE KEY UPDATE child_rows = NULL";
+}
+
+std::string gap_recount_marked(const ReferenceCheck& c) {
+  return "UPDATE reference_gaps g SET g.child_rows = (SELECT COUNT(*) FROM " + std::string(c.child) + " t WHERE t." +
+         std::string(c.column) + " = g.ref_key) WHERE g.check_name = ? AND g.child_rows IS NULL";
+}
+
+std::string gap_drop_closed() {
+  return "DELETE FROM reference_gaps WHERE check_name = ? AND child_rows = 0";
+}
+
+std::string gap_close_by_file(const ReferenceCheck& c, std::string_view file_rows) {
+  return "DELETE g FROM reference_gaps g JOIN " + std::string(file_rows) + " f ON f." + std::string(c.parent_key) +
+         " = g.ref_key WHERE g.check_name = ?";
+}
+
+std::string gap_close_by_table(const ReferenceCheck& c) {
+  return "DELETE FROM reference_gaps WHERE check_name = ? AND EXISTS (SELECT 1 FROM " + std::string(c.parent) +
+         " p WHERE p." + std::string(c.parent_key) + " = reference_gaps.ref_key)";
+}
+
+std::string gap_clear() {
+  return "DELETE FROM reference_gaps WHERE check_name = ?";
+}
+
+std::string gap_count_all(const ReferenceCheck& c) {
+  // Grouped on the referring column's own index first, so each distinct
+  // key is looked up once, in key order (the same count as V018's).
+  const std::string column(c.column);
+  return "INSERT INTO reference_gaps (check_name, ref_key, child_rows) SELECT ?, g.k, g.n FROM (SELECT " + column +
+         " AS k, COUNT(*) AS n FROM " + std::string(c.child) + " FORCE INDEX (" + std::string(c.child_index) +
+         ") GROUP BY " + column + ") g WHERE NOT EXISTS (SELECT 1 FROM " + std::string(c.parent) + " p WHERE p." +
+         std::string(c.parent_key) + " = g.k)";
 }
 
 }  // namespace segmentd::ingest_sql

@@ -10,11 +10,15 @@
 #include <string_view>
 
 #include "datasets.h"
+#include "reference_gaps.h"
 
 namespace segmentd::ingest_sql {
 
 // The session-private staging table (CREATE TEMPORARY TABLE).
 inline constexpr const char* kStage = "segmentd_stage";
+// A session-private copy of a directly loaded file's keys and references,
+// for keeping the reference gaps (reference_gaps.h).
+inline constexpr const char* kFileRefs = "segmentd_file_refs";
 
 // The ledger.
 inline constexpr const char* kFindLoadedBySha =
@@ -79,5 +83,27 @@ std::string merge_from_stage(const Dataset& d);
 // with a warning. `columns` ends with the line number's target.
 std::string load_scratch(const std::filesystem::path& scratch, std::string_view table, const std::string& columns,
                          bool replace);
+
+// ---- reference gaps (reference_gaps.h, V018) ------------------------------
+// Every statement binds the check's name as its one parameter.
+std::string create_file_refs(const Dataset& d);
+std::string drop_file_refs();
+// LOAD DATA's column list for the normalised file, keeping only `keep`.
+std::string file_refs_columns(const Dataset& d, const std::vector<std::string_view>& keep);
+// The child: gaps at the keys of rows the file is about to replace...
+std::string gap_mark_replaced(const ReferenceCheck& c, const Dataset& child, std::string_view file_rows);
+// ...and at the keys the file's rows point at that no parent holds...
+std::string gap_mark_new(const ReferenceCheck& c, std::string_view file_rows);
+// ...counted again, and those no row points at any more dropped.
+std::string gap_recount_marked(const ReferenceCheck& c);
+std::string gap_drop_closed();
+// The parent: gaps the file's keys close, or that any parent row closes.
+std::string gap_close_by_file(const ReferenceCheck& c, std::string_view file_rows);
+std::string gap_close_by_table(const ReferenceCheck& c);
+// Counting a check over its whole tables.
+std::string gap_clear();
+std::string gap_count_all(const ReferenceCheck& c);
+inline constexpr const char* kGapTotals =
+    "SELECT check_name, COALESCE(SUM(child_rows), 0) FROM reference_gaps GROUP BY check_name";
 
 }  // namespace segmentd::ingest_sql

@@ -119,14 +119,9 @@ void Controller::sweep() {
 }
 
 // ---- what to do next ----------------------------------------------------
-bool Controller::more_files_coming(SteadyTime now) const {
-  return queue_.next_load(now) != nullptr || (tracker_ && tracker_->settling() > 0);
-}
-
 void Controller::pump() {
   PlanState state;
   state.now = SteadyClock::now();
-  files_waiting_ = more_files_coming(state.now);
   state.connected = connected_;
   state.leading = in_office_ && office_taken_;
   state.office_due = in_office_ && !office_taken_ && !office_retry_wait_;

@@ -92,8 +92,6 @@ class Controller {
   std::optional<LeaseFence> fence() const;
 
   // ---- what to do next ----------------------------------------------------
-  // A file is ready to load besides any being loaded, or still settling.
-  bool more_files_coming(SteadyTime now) const;
   void pump();
   void after_job();
 
@@ -173,9 +171,6 @@ class Controller {
   std::optional<std::chrono::system_clock::time_point> last_refresh_ok_;
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
   std::set<std::string> overdue_;  // schedules past their deadline (logged once)
-  // Datasets loaded by runs that left their reference checks to a later one
-  // (IngestOptions::defer_reference_checks): the next run that checks, does these too.
-  std::set<std::string> unchecked_datasets_;
   // Leadership. in_office_: this daemon holds the lease (epoch_);
   // office_taken_: and has taken office on the worker's current session.
   LeaseClaimant claimant_ = this_claimant();
@@ -191,9 +186,6 @@ class Controller {
   // pending any more (during shutdown), so the job's completion still runs.
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
   std::atomic<bool> cancel_{false};
-  // A file waits to be loaded, or is still settling: read by a running load
-  // when its reference checks are due (IngestOptions::defer_checks_while).
-  std::atomic<bool> files_waiting_{false};
   int exit_code_ = kExitOk;
   DaemonMetrics metrics_;
   std::unique_ptr<HttpListener> listener_;

@@ -101,15 +101,6 @@ void Controller::start_load(const std::string& name) {
   options.temp_dir = temp_dir_;
   options.cancel = &cancel_;
   options.lock_wait_seconds = 5;
-  // While more files are ready, or still settling, the whole-table
-  // reference checks wait for the last of them (a burst of 200 small files
-  // paid for 200 full sets). Files that arrive while this one loads count
-  // too (files_waiting_): a day's five files renamed in one after another
-  // paid for two sets, the first file finding the queue otherwise empty.
-  files_waiting_ = more_files_coming(SteadyClock::now());
-  options.defer_reference_checks = files_waiting_;
-  options.defer_checks_while = &files_waiting_;
-  options.also_check = unchecked_datasets_;
   options.fence = fence();
   notify_status("loading " + escape_bytes(name));
   job_started_ = SteadyClock::now();
@@ -124,11 +115,6 @@ void Controller::start_load(const std::string& name) {
 void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>& r) {
   const auto now = SteadyClock::now();
   count_load(r, now);
-  if (r.value && r.value->references_checked) {
-    unchecked_datasets_.clear();
-  } else if (r.value && r.value->file.status == FileStatus::Loaded) {
-    unchecked_datasets_.insert(r.value->file.dataset);
-  }
   const std::string shown = escape_bytes(name);
   LoadFacts facts;
   facts.after_ingest = config_.refresh.after_ingest;

@@ -103,7 +103,6 @@ LoadResult load_file(DbSession& db, const fs::path& file, const IngestOptions& o
   const IngestRunOutcome run = run_ingest(db, {file}, options, "file", who);
   result.run_id = run.run_id;
   result.file = run.files.at(0);
-  result.references_checked = run.references_checked;
   return result;
 }
 

@@ -70,7 +70,6 @@ struct LoadResult {
   bool gone = false;  // the file was no longer there
   std::uint64_t run_id = 0;
   FileOutcome file;
-  bool references_checked = false;  // the run's reference checks ran (not deferred)
 };
 // Loads the file as one ingest run (run_ingest closes dead sessions' ingest
 // runs once it holds the lock).
