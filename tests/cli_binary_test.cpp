@@ -140,6 +140,7 @@ TEST(Cli, IngestWantsFilesOrARecount) {
   const auto none = run(c + "ingest");
   EXPECT_NE(none.status, 0);
   EXPECT_NE(none.output.find("--recount-references"), std::string::npos) << none.output;
+  t.db().execute("INSERT INTO customers (customer_id, customer_unique_id) VALUES ('c1', 'u1')");
   t.db().execute(
       "INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) VALUES "
       "('o1', 'c9', 'delivered', '2018-01-01')");

@@ -13,6 +13,7 @@
 #include "embedded_sql.h"
 #include "ingest_run.h"
 #include "migrations.h"
+#include "reference_gaps.h"
 #include "sql_script.h"
 #include "test_database.h"
 
@@ -21,31 +22,35 @@ namespace {
 
 struct WholeCount {
   const char* check;
+  const char* parent;
   const char* sql;  // ref, rows: every key rows point at that no parent holds
 };
 const WholeCount kWholeCounts[] = {
-    {"order_items_with_unknown_order",
+    {"order_items_with_unknown_order", "orders",
      "SELECT order_id, COUNT(*) FROM order_items i WHERE order_id NOT IN (SELECT order_id FROM orders) GROUP BY 1"},
-    {"orders_with_unknown_customer",
+    {"orders_with_unknown_customer", "customers",
      "SELECT customer_id, COUNT(*) FROM orders WHERE customer_id NOT IN (SELECT customer_id FROM customers) GROUP BY "
      "1"},
-    {"payments_with_unknown_order",
+    {"payments_with_unknown_order", "orders",
      "SELECT order_id, COUNT(*) FROM order_payments WHERE order_id NOT IN (SELECT order_id FROM orders) GROUP BY 1"},
-    {"reviews_with_unknown_order",
+    {"reviews_with_unknown_order", "orders",
      "SELECT order_id, COUNT(*) FROM order_reviews WHERE order_id NOT IN (SELECT order_id FROM orders) GROUP BY 1"},
-    {"order_items_with_unknown_product",
+    {"order_items_with_unknown_product", "products",
      "SELECT product_id, COUNT(*) FROM order_items WHERE product_id NOT IN (SELECT product_id FROM products) "
      "GROUP BY 1"},
-    {"order_items_with_unknown_seller",
+    {"order_items_with_unknown_seller", "sellers",
      "SELECT seller_id, COUNT(*) FROM order_items WHERE seller_id NOT IN (SELECT seller_id FROM sellers) GROUP BY 1"},
 };
 
 // check -> ref -> rows, as counted over the whole tables now.
 using Gaps = std::map<std::string, std::map<std::string, std::string>>;
 
-Gaps counted(TestDatabase& t) {
+// `listed`: only the gaps that are kept, those of checks whose parent table
+// has rows (while it is empty every child row dangles and none is listed).
+Gaps counted(TestDatabase& t, bool listed = false) {
   Gaps out;
   for (const auto& c : kWholeCounts) {
+    if (listed && t.scalar(std::string("SELECT COUNT(*) FROM ") + c.parent) == "0") continue;
     for (const auto& row : t.db().query(c.sql).rows) out[c.check][row[0].value_or("")] = row[1].value_or("");
   }
   return out;
@@ -157,8 +162,8 @@ TEST(ReferenceGaps, KeptGapsEqualAWholeCountAfterEveryFile) {
     ASSERT_TRUE(run.all_ok()) << "step " << step << ": " << run.files.at(0).message;
     if (run.files.at(0).status == FileStatus::Loaded) ++loaded;
     const Gaps want = counted(t);
-    ASSERT_EQ(show(kept(t)), show(want)) << "after step " << step << " (" << run.files.at(0).dataset
-                                         << (run.files.at(0).staged ? ", staged" : ", direct") << ")";
+    ASSERT_EQ(show(kept(t)), show(counted(t, true))) << "after step " << step << " (" << run.files.at(0).dataset
+                                                     << (run.files.at(0).staged ? ", staged" : ", direct") << ")";
     // The run reports the kept totals of the checks its dataset is in.
     const auto quality = nlohmann::json::parse(run.data_quality_json);
     for (const auto& [check, n] : quality.items()) {
@@ -166,6 +171,33 @@ TEST(ReferenceGaps, KeptGapsEqualAWholeCountAfterEveryFile) {
     }
   }
   EXPECT_GT(loaded, 100);  // most drops were new content, not duplicates
+}
+
+// Children before their parents (the alphabetical order of the Olist
+// files): nothing is listed while the parent is empty, every row is
+// counted, and the parent's first load lists what is left.
+TEST(ReferenceGaps, ChildrenBeforeTheirParentsListNothingUntilTheParentArrives) {
+  TestDatabase t;
+  t.migrate();
+  const auto items =
+      t.write_file("i.csv",
+                   "order_id,order_item_id,product_id,seller_id,shipping_limit_date,price,freight_value\n"
+                   "o1,1,p1,s1,,1.00,1.00\no1,2,p1,s1,,1.00,1.00\no2,1,p1,s1,,1.00,1.00\n");
+  const auto first = run_ingest(t.db(), {items}, IngestOptions{}, "cli", this_process());
+  ASSERT_TRUE(first.all_ok());
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM reference_gaps"), "0");
+  EXPECT_EQ(nlohmann::json::parse(first.data_quality_json).value("order_items_with_unknown_order", -1), 3);
+  const auto orders = t.write_file(
+      "o.csv",
+      "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,order_delivered_carrier_date,"
+      "order_delivered_customer_date,order_estimated_delivery_date\n"
+      "o1,c1,delivered,2018-01-01 10:00:00,,,,\n");
+  const auto second = run_ingest(t.db(), {orders}, IngestOptions{}, "cli", this_process());
+  ASSERT_TRUE(second.all_ok());
+  EXPECT_EQ(show(kept(t)), "order_items_with_unknown_order o2 1\n");
+  EXPECT_EQ(show(kept(t)), show(counted(t, true)));
+  EXPECT_EQ(nlohmann::json::parse(second.data_quality_json).value("order_items_with_unknown_order", -1), 1);
+  EXPECT_EQ(nlohmann::json::parse(second.data_quality_json).value("orders_with_unknown_customer", -1), 1);
 }
 
 // Plain SQL changes are not seen by the kept gaps: a recount brings them
@@ -190,7 +222,7 @@ TEST(ReferenceGaps, ARecountSeesChangesMadeWithPlainSql) {
   IngestOptions recount;
   recount.recount_references = true;
   const auto run = run_ingest(t.db(), {}, recount, "cli", this_process());
-  EXPECT_EQ(show(kept(t)), show(counted(t)));
+  EXPECT_EQ(show(kept(t)), show(counted(t, true)));
   EXPECT_EQ(show(kept(t)), "orders_with_unknown_customer c1 2\n");
   const auto quality = nlohmann::json::parse(run.data_quality_json);
   EXPECT_EQ(quality.size(), 6u);
@@ -213,6 +245,7 @@ TEST(ReferenceGaps, TheMigrationCountsTheGapsOfExistingData) {
       "INSERT INTO order_items (order_id, order_item_id, product_id, seller_id, price, freight_value) VALUES "
       "('o1', 1, 'p1', 's1', 1, 1), ('o7', 1, 'p1', 's1', 1, 1), ('o7', 2, 'p2', 's1', 1, 1)");
   t.db().execute("INSERT INTO order_reviews (review_id, order_id, review_score) VALUES ('r1', 'o6', 5)");
+  t.db().execute("INSERT INTO products (product_id) VALUES ('p1')");
   const EmbeddedFile* v018 = nullptr;
   for (const auto& f : embedded_sql_files()) {
     if (f.path == "migrations/V018__reference_gaps.sql") v018 = &f;
@@ -221,11 +254,16 @@ TEST(ReferenceGaps, TheMigrationCountsTheGapsOfExistingData) {
   for (const auto& statement : split_sql_script(v018->content, std::string(v018->path))) {
     t.db().execute(statement.text);
   }
-  EXPECT_EQ(show(kept(t)), show(counted(t)));
-  EXPECT_EQ(total(kept(t), "orders_with_unknown_customer"), 3u);
+  EXPECT_EQ(show(kept(t)), show(counted(t, true)));
   EXPECT_EQ(total(kept(t), "order_items_with_unknown_order"), 2u);
-  EXPECT_EQ(total(kept(t), "order_items_with_unknown_product"), 3u);
+  EXPECT_EQ(total(kept(t), "order_items_with_unknown_product"), 1u);
   EXPECT_EQ(total(kept(t), "reviews_with_unknown_order"), 1u);
+  // No customer and no seller: nothing listed, every row counted.
+  EXPECT_EQ(total(kept(t), "orders_with_unknown_customer"), 0u);
+  const auto quality = nlohmann::json::parse(reference_gap_summary(t.db(), {}));
+  EXPECT_EQ(quality.value("orders_with_unknown_customer", -1), 3);
+  EXPECT_EQ(quality.value("order_items_with_unknown_seller", -1), 3);
+  EXPECT_EQ(quality.value("order_items_with_unknown_product", -1), 1);
 }
 
 }  // namespace

@@ -657,7 +657,7 @@ class FileIngest {
       if (d.key.empty() && !into_empty) db_.execute(ingest_sql::delete_all(d));
       // Into an empty table the file is the table: its checks are counted
       // whole, and nothing is written before the load (the bulk path).
-      ReferenceGapUpdate gaps(db_, d, into_empty ? std::nullopt : file_rows);
+      ReferenceGapUpdate gaps(db_, d, into_empty ? std::nullopt : file_rows, into_empty);
       gaps.before_merge();
       std::optional<BulkLoadSession> bulk;
       std::optional<UntrackedLoad> untracked;

@@ -80,7 +80,15 @@ std::string delete_staged_line() {
 }
 
 std::string any_row(const Dataset& d) {
-  return "SELECT 1 FROM " + std::string(d.table) + " LIMIT 1";
+  return any_row_of(d.table);
+}
+
+std::string any_row_of(std::string_view table) {
+  return "SELECT 1 FROM " + std::string(table) + " LIMIT 1";
+}
+
+std::string count_rows_of(std::string_view table) {
+  return "SELECT COUNT(*) FROM " + std::string(table);
 }
 
 std::string delete_all(const Dataset& d) {

@@ -74,6 +74,8 @@ std::string repeated_keys(const Dataset& d);
 std::string delete_staged_line();
 // Whether a table has any row.
 std::string any_row(const Dataset& d);
+std::string any_row_of(std::string_view table);
+std::string count_rows_of(std::string_view table);
 std::string delete_all(const Dataset& d);
 // The staged rows into the table; keyed tables upsert every column.
 std::string merge_from_stage(const Dataset& d);

@@ -37,14 +37,31 @@ std::vector<std::string_view> reference_columns(const Dataset& d) {
   return out;
 }
 
-ReferenceGapUpdate::ReferenceGapUpdate(DbSession& db, const Dataset& d, std::optional<std::string> file_rows)
-    : db_(db), dataset_(d), file_rows_(std::move(file_rows)) {}
+namespace {
+
+bool is_empty(DbSession& db, std::string_view table) {
+  return db.query(ingest_sql::any_row_of(table)).rows.empty();
+}
+
+// The check's gaps, counted over the whole tables; none while its parent
+// is empty (every child row dangles: reference_gap_summary counts them).
+void count_whole(DbSession& db, const ReferenceCheck& c) {
+  const std::string name(c.name);
+  db.update(ingest_sql::gap_clear(), {name});
+  if (!is_empty(db, c.parent)) db.update(ingest_sql::gap_count_all(c), {name});
+}
+
+}  // namespace
+
+ReferenceGapUpdate::ReferenceGapUpdate(DbSession& db, const Dataset& d, std::optional<std::string> file_rows,
+                                       bool into_empty)
+    : db_(db), dataset_(d), file_rows_(std::move(file_rows)), into_empty_(into_empty) {}
 
 void ReferenceGapUpdate::before_merge() {
   if (!file_rows_) return;  // counted over the whole table afterwards
   for (const auto& c : reference_checks()) {
     // A replaced row may have pointed at a gap that it no longer does.
-    if (c.child == dataset_.table) {
+    if (c.child == dataset_.table && !is_empty(db_, c.parent)) {
       db_.update(ingest_sql::gap_mark_replaced(c, dataset_, *file_rows_), {std::string(c.name)});
     }
   }
@@ -53,29 +70,29 @@ void ReferenceGapUpdate::before_merge() {
 void ReferenceGapUpdate::after_merge() {
   for (const auto& c : reference_checks()) {
     const std::string name(c.name);
-    if (c.child == dataset_.table) {
+    if (c.child == dataset_.table && !is_empty(db_, c.parent)) {
       if (file_rows_) {
         db_.update(ingest_sql::gap_mark_new(c, *file_rows_), {name});
         db_.update(ingest_sql::gap_recount_marked(c), {name});
         db_.update(ingest_sql::gap_drop_closed(), {name});
       } else {
-        db_.update(ingest_sql::gap_clear(), {name});
-        db_.update(ingest_sql::gap_count_all(c), {name});
+        count_whole(db_, c);
       }
     }
     if (c.parent == dataset_.table) {
-      db_.update(file_rows_ ? ingest_sql::gap_close_by_file(c, *file_rows_) : ingest_sql::gap_close_by_table(c),
-                 {name});
+      if (into_empty_) {
+        count_whole(db_, c);  // the gaps were not kept while it was empty
+      } else if (file_rows_) {
+        db_.update(ingest_sql::gap_close_by_file(c, *file_rows_), {name});
+      } else {
+        db_.update(ingest_sql::gap_close_by_table(c), {name});
+      }
     }
   }
 }
 
 void recount_reference_gaps(DbSession& db) {
-  for (const auto& c : reference_checks()) {
-    const std::string name(c.name);
-    db.update(ingest_sql::gap_clear(), {name});
-    db.update(ingest_sql::gap_count_all(c), {name});
-  }
+  for (const auto& c : reference_checks()) count_whole(db, c);
 }
 
 std::string reference_gap_summary(DbSession& db, const std::set<std::string>& datasets) {
@@ -88,6 +105,10 @@ std::string reference_gap_summary(DbSession& db, const std::set<std::string>& da
     const bool involved =
         datasets.empty() || datasets.count(std::string(c.child)) || datasets.count(std::string(c.parent));
     if (!involved) continue;
+    if (is_empty(db, c.parent)) {
+      j[std::string(c.name)] = std::stoull(query_value(db, ingest_sql::count_rows_of(c.child)).value_or("0"));
+      continue;
+    }
     const auto it = totals.find(std::string(c.name));
     j[std::string(c.name)] = it == totals.end() ? 0 : it->second;
   }

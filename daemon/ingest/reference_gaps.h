@@ -13,6 +13,13 @@
 // geolocation is in no check), which is what lets a file's keys settle
 // every gap it can close. Changes made with plain SQL are not seen until
 // the gaps are counted again (`segmentd ingest --recount-references`).
+//
+// While a check's parent table is empty, every row of its child dangles:
+// its gaps are not kept (any listed are ignored) and its total is the
+// child's row count. The parent's first load counts the check over the
+// whole tables. So a first load with the children before their parents
+// (alphabetical order puts order_items before orders) does not list, and
+// then close, a gap for nearly every order.
 
 #include <optional>
 #include <set>
@@ -49,9 +56,11 @@ std::vector<std::string_view> reference_columns(const Dataset& d);
 //    and at gaps already listed.
 //  - nullopt (a first or very large load): each check `d` refers through
 //    is counted again over the whole table, which the load is most of.
+//  - `into_empty`: `d`'s table had no row before this file; the checks
+//    that refer to it are then counted over the whole tables.
 class ReferenceGapUpdate {
  public:
-  ReferenceGapUpdate(DbSession& db, const Dataset& d, std::optional<std::string> file_rows);
+  ReferenceGapUpdate(DbSession& db, const Dataset& d, std::optional<std::string> file_rows, bool into_empty);
   void before_merge();
   void after_merge();
 
@@ -59,10 +68,11 @@ class ReferenceGapUpdate {
   DbSession& db_;
   const Dataset& dataset_;
   std::optional<std::string> file_rows_;
+  bool into_empty_;
 };
 
 // Counts every check again over the whole tables, replacing the gaps (in
-// the caller's transaction).
+// the caller's transaction; a check whose parent is empty keeps none).
 void recount_reference_gaps(DbSession& db);
 
 // {"check": rows pointing at unknown parents} as JSON, for the checks that
