@@ -200,6 +200,45 @@ TEST(ReferenceGaps, ChildrenBeforeTheirParentsListNothingUntilTheParentArrives) 
   EXPECT_EQ(nlohmann::json::parse(second.data_quality_json).value("orders_with_unknown_customer", -1), 1);
 }
 
+// The gaps commit with the file's rows or not at all: a load whose gap
+// update fails (here a lock held elsewhere, past a one-second wait) leaves
+// the table and the gaps as they were, and loading it again is exact.
+TEST(ReferenceGaps, AFailedLoadLeavesTheGapsAsTheyWere) {
+  TestDatabase t;
+  t.migrate();
+  const auto base = t.write_file(
+      "o.csv",
+      "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,order_delivered_carrier_date,"
+      "order_delivered_customer_date,order_estimated_delivery_date\n"
+      "o1,c1,delivered,2018-01-01 10:00:00,,,,\n");
+  const auto items =
+      t.write_file("i.csv",
+                   "order_id,order_item_id,product_id,seller_id,shipping_limit_date,price,freight_value\n"
+                   "o1,1,p1,s1,,1.00,1.00\no9,1,p1,s1,,1.00,1.00\no9,2,p1,s1,,1.00,1.00\n");
+  ASSERT_TRUE(run_ingest(t.db(), {base, items}, IngestOptions{}, "cli", this_process()).all_ok());
+  ASSERT_EQ(show(kept(t)), "order_items_with_unknown_order o9 2\n");
+
+  const auto late = t.write_file(
+      "o9.csv",
+      "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,order_delivered_carrier_date,"
+      "order_delivered_customer_date,order_estimated_delivery_date\n"
+      "o9,c1,delivered,2018-01-09 10:00:00,,,,\n");
+  auto other = t.connect();
+  other->execute("START TRANSACTION");
+  other->query("SELECT * FROM reference_gaps FOR UPDATE");
+  t.db().execute("SET SESSION innodb_lock_wait_timeout = 1");
+  const auto blocked = run_ingest(t.db(), {late}, IngestOptions{}, "cli", this_process());
+  ASSERT_EQ(blocked.files.at(0).status, FileStatus::Failed) << blocked.files.at(0).message;
+  other->execute("ROLLBACK");
+  EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM orders WHERE order_id = 'o9'"), "0");
+  EXPECT_EQ(show(kept(t)), "order_items_with_unknown_order o9 2\n");
+
+  const auto again = run_ingest(t.db(), {late}, IngestOptions{}, "cli", this_process());
+  ASSERT_EQ(again.files.at(0).status, FileStatus::Loaded) << again.files.at(0).message;
+  EXPECT_EQ(show(kept(t)), show(counted(t, true)));
+  EXPECT_EQ(show(kept(t)), "(none)\n");
+}
+
 // Plain SQL changes are not seen by the kept gaps: a recount brings them
 // back in line, and is recorded as a run with every check.
 TEST(ReferenceGaps, ARecountSeesChangesMadeWithPlainSql) {
