@@ -152,10 +152,14 @@ std::string gap_mark_replaced(const ReferenceCheck& c, const Dataset& child, std
 }
 
 std::string gap_mark_new(const ReferenceCheck& c, std::string_view file_rows) {
-  return "INSERT INTO reference_gaps (check_name, ref_key, child_rows) SELECT DISTINCT ?, f." + std::string(c.column) +
-         ", NULL FROM " + std::string(file_rows) + " f WHERE NOT EXISTS (SELECT 1 FROM " + std::string(c.parent) +
-         " p WHERE p." + std::string(c.parent_key) + " = f." + std::string(c.column) +
-         ") ON DUPLICATE KEY UPDATE child_rows = NULL";
+  // A key that was no gap before has no rows but the file's (any other
+  // row pointing at it would have made it one), so the file's own count is
+  // its count; a gap already listed is marked to be counted again.
+  const std::string column(c.column);
+  return "INSERT INTO reference_gaps (check_name, ref_key, child_rows) SELECT ?, f." + column + ", COUNT(*) FROM " +
+         std::string(file_rows) + " f WHERE NOT EXISTS (SELECT 1 FROM " + std::string(c.parent) + " p WHERE p." +
+         std::string(c.parent_key) + " = f." + column + ") GROUP BY f." + column +
+         " ON DUPLICATE KEY UPDATE child_rows = NULL";
 }
 
 std::string gap_recount_marked(const ReferenceCheck& c) {

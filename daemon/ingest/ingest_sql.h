@@ -94,7 +94,8 @@ std::string drop_file_refs();
 std::string file_refs_columns(const Dataset& d, const std::vector<std::string_view>& keep);
 // The child: gaps at the keys of rows the file is about to replace...
 std::string gap_mark_replaced(const ReferenceCheck& c, const Dataset& child, std::string_view file_rows);
-// ...and at the keys the file's rows point at that no parent holds...
+// ...and at the keys the file's rows point at that no parent holds (a new
+// gap with the file's count of it)...
 std::string gap_mark_new(const ReferenceCheck& c, std::string_view file_rows);
 // ...counted again, and those no row points at any more dropped.
 std::string gap_recount_marked(const ReferenceCheck& c);
