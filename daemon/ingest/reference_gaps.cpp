@@ -1,6 +1,7 @@
 #include "reference_gaps.h"
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "db_session.h"
