@@ -38,10 +38,7 @@ done
 bench_start daily-deltas day measure value unit
 daemon=""
 stop_children() { [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true; }
-if [ -n "$pool" ]; then
-  [[ $pool =~ ^[0-9]+$ ]] || { echo "--pool takes megabytes, not $pool" >&2; exit 2; }
-  export PRIVDB_EXTRA_ARGS="${PRIVDB_EXTRA_ARGS:-} --innodb-buffer-pool-size=${pool}M"
-fi
+[ -z "$pool" ] || bench_pool "$pool"
 private_db "$out/db"
 sql() { client -N -B deltas -e "$1"; }
 machine_header >"$out/machine.txt"

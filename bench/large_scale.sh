@@ -7,16 +7,19 @@
 # the files and the database. At 100x: about 12 GB of files and 30 GB of
 # database on the reference machine; BENCHMARKS.md has the times.
 #
-#   bench/large_scale.sh [--scale 100] [--out DIR] [--smoke]
+#   bench/large_scale.sh [--scale 100] [--pool MB] [--out DIR] [--smoke]
+#
+# --pool sizes the server's buffer pool (privdb.sh's default is 512 MB).
 #
 # Writes DIR/results.tsv (measure, value, unit) and prints it. --smoke: a
 # tiny scale, to check the harness (a ctest test).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-scale=100 out=""
+scale=100 out="" pool=""
 while [ $# -gt 0 ]; do
   case $1 in
     --scale) scale=$2; shift 2 ;;
+    --pool) pool=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --smoke) scale=0.01; shift ;;
     *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
@@ -27,6 +30,7 @@ done
 bench_start large-scale measure value unit
 daemon=""
 stop_children() { [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true; }
+[ -z "$pool" ] || bench_pool "$pool"
 private_db "$out/db"
 sql() { client -N -B large -e "$1"; }
 machine_header >"$out/machine.txt"

@@ -19,6 +19,13 @@ bench_start() {
 }
 record() { (IFS=$'\t'; echo "$*") >>"$results"; }
 
+# bench_pool MB: the private server's buffer pool, for a script's --pool
+# (privdb.sh's default is 512 MB). Call it before private_db.
+bench_pool() {
+  [[ $1 =~ ^[0-9]+$ ]] || { echo "--pool takes megabytes, not $1" >&2; exit 2; }
+  export PRIVDB_EXTRA_ARGS="${PRIVDB_EXTRA_ARGS:-} --innodb-buffer-pool-size=${1}M"
+}
+
 # private_db DIR: starts a private server in DIR, destroyed when the script
 # exits after the script's own stop_children (define it before, to kill the
 # daemons it started); client() talks to it.
