@@ -46,6 +46,26 @@ machine_header() {
   echo "kernel: $(uname -r); os: $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "server: $(client -N -B -e 'SELECT VERSION()'), innodb_buffer_pool_size $(client -N -B -e 'SELECT @@innodb_buffer_pool_size DIV 1048576') MB"
   echo "segmentd: $("$bin" version)"
+  echo "server speed: $(server_speed)"
+}
+
+# server_speed: two fixed workloads timed on the private server, one core
+# each: hashing (CPU alone) and a window sort of 200 k rows (memory too, as
+# the refresh's scoring). The same model of machine has run the same
+# refresh at half the speed on another day (BENCHMARKS.md "The machine on
+# 2026-12-07"); these say which kind of day a run had. MariaDB's sequence
+# tables: elsewhere "not measured".
+server_speed() {
+  local t hash sort
+  t=$(date +%s.%N)
+  client -N -B -e "SELECT BENCHMARK(1000000, MD5('segmentd'))" >/dev/null 2>&1 || { echo "not measured"; return; }
+  hash=$(seconds_since "$t")
+  t=$(date +%s.%N)
+  client -N -B mysql -e "SET SESSION sort_buffer_size = 67108864;
+    SELECT MAX(r) FROM (SELECT ROW_NUMBER() OVER (ORDER BY MD5(seq)) AS r FROM seq_1_to_200000) AS t" \
+    >/dev/null 2>&1 || { echo "not measured"; return; }
+  sort=$(seconds_since "$t")
+  echo "1 M MD5 in $hash s, a window sort of 200 k rows in $sort s"
 }
 
 free_port() { "$root/scripts/free-port.sh"; }
