@@ -16,7 +16,7 @@
 # --pool sizes the server's buffer pool (privdb.sh's default is 512 MB,
 # which a 10x database does not fit). --scale 100 is opt-in: what its base
 # and each day take in disk and time on the reference machine is in
-# BENCHMARKS.md, "Daily deltas at 100x, days 1 and 2".
+# bench/reference/2026-12-06/NOTES.md, "Daily deltas at 100x, days 1 and 2".
 #
 # Writes DIR/results.tsv (day, measure, value, unit) and DIR/summary.md.
 # Not a test: nothing here passes or fails on a figure.

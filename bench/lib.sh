@@ -1,6 +1,8 @@
 # Shared by the bench scripts (sourced): their binaries and output folder,
 # their private server, logging, the machine's description, a free port and
-# waiting for a log line. Expects $root.
+# waiting for a log line (scripts/lib/harness.sh). Expects $root.
+. "$root/scripts/lib/harness.sh"
+harness_poll_seconds=0.05
 
 # bench_start NAME COLUMN...: $bin and $datagen (built first), the output
 # folder $out (given, or bench/results/NAME-<UTC time>) made absolute, and
@@ -52,8 +54,10 @@ machine_header() {
 # server_speed: two fixed workloads timed on the private server, one core
 # each: hashing (CPU alone) and a window sort of 200 k rows (memory too, as
 # the refresh's scoring). The same model of machine has run the same
-# refresh at half the speed on another day (BENCHMARKS.md "The machine on
-# 2026-12-07"); these say which kind of day a run had. MariaDB's sequence
+# refresh at half the speed on another day (bench/reference/2026-12-07/NOTES.md
+# "The machine on 2026-12-07 (00:30–01:00 UTC): the same refresh at half the
+# speed"; part of that was the code's: BENCHMARKS.md "Known open question:
+# the full refresh since 2026-12-02"); these say which kind of day a run had. MariaDB's sequence
 # tables: elsewhere "not measured".
 server_speed() {
   local t hash sort
@@ -68,17 +72,3 @@ server_speed() {
   echo "1 M MD5 in $hash s, a window sort of 200 k rows in $sort s"
 }
 
-free_port() { "$root/scripts/free-port.sh"; }
-
-wait_log() {  # wait_log FILE PATTERN SECONDS [COUNT]
-  local i
-  for ((i = 0; i < $3 * 20; i++)); do
-    [ "$(grep -cE "$2" "$1" 2>/dev/null || true)" -ge "${4:-1}" ] && return 0
-    sleep 0.05
-  done
-  echo "timed out waiting for $2 in $1" >&2
-  exit 1
-}
-
-# seconds_since T0: wall seconds since a `date +%s.%N` reading.
-seconds_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }

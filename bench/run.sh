@@ -42,32 +42,17 @@ if [ -n "$anchor_limit" ] && [ "$ingest_only" = 0 ]; then
   echo "--anchor-limit measures loads only: add --ingest-only" >&2
   exit 2
 fi
-bin=${SEGMENTD_BINARY:-$root/build/daemon/segmentd}
-datagen=${SEGMENTD_DATAGEN:-$root/build/tools/segmentd-datagen}
-[ -x "$bin" ] && [ -x "$datagen" ] || { echo "build first: scripts/build.sh" >&2; exit 2; }
-out=${out:-$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-db=$out/db
-"$root/scripts/privdb.sh" start "$db" >/dev/null
+. "$root/bench/lib.sh"
+out=${out:-$root/bench/results/run-$(date -u +%Y%m%dT%H%M%SZ)}
+bench_start run scale measure run value unit
 daemon=""
-cleanup() {
-  [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true
-  "$root/scripts/privdb.sh" destroy "$db" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-# shellcheck disable=SC1091
-. "$db/connection.env"
-client() { "$root/scripts/privdb.sh" client "$db" "$@"; }
+stop_children() { [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true; }
+private_db "$out/db"
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-results=$out/results.tsv
-printf 'scale\tmeasure\trun\tvalue\tunit\n' >"$results"
 # measured SCALE MEASURE: the median of its runs.
 measured() { awk -F'\t' -v s="$1" -v k="$2" '$1 == s && $2 == k { print $4 }' "$results" | median; }
-record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; }
-log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 # The refresh steps whose own timings (pipeline_runs.step_timings) are kept.
 steps="order_values rfm_segments history"
@@ -106,17 +91,6 @@ database:
 ${2:-}
 YAML
   "$bin" --config "$out/$1.yaml" migrate >/dev/null
-}
-
-wait_log() {  # wait_log FILE PATTERN SECONDS [COUNT]
-  local i
-  for ((i = 0; i < $3 * 20; i++)); do
-    [ "$(grep -cE "$2" "$1" || true)" -ge "${4:-1}" ] && return 0
-    kill -0 "$daemon" 2>/dev/null || { echo "daemon exited; see $1" >&2; exit 1; }
-    sleep 0.05
-  done
-  echo "timed out waiting for $2 in $1" >&2
-  exit 1
 }
 
 # anchor_database PRIVDB_DIR: a fresh, migrated database `anchor` on that
@@ -287,11 +261,11 @@ observability:
     logf=$out/daemon-$scale-$r.log
     "$bin" --config "$out/e2e.yaml" run 2>"$logf" &
     daemon=$!
-    wait_log "$logf" "daemon.ready" 60
+    wait_log "$logf" "daemon.ready" 60 1 "$daemon"
     for f in "$data"/*.csv; do cp "$f" "$out/inbox/$(basename "$f").part"; done
     for f in "$data"/*.csv; do mv "$out/inbox/$(basename "$f").part" "$out/inbox/$(basename "$f")"; done
     t0=$(now)
-    wait_log "$logf" "refresh.finished trigger=file .*status=succeeded" 3600
+    wait_log "$logf" "refresh.finished trigger=file .*status=succeeded" 3600 1 "$daemon"
     t=$(elapsed "$t0" "$(now)")
     if [ "$scale" = "$first" ]; then
       record "$scale" end_to_end_s "$r" "$t" s
@@ -303,7 +277,7 @@ observability:
       client e2e -e "DELETE FROM ingested_files WHERE original_name LIKE '%/$last_file'"
       mv "$out/inbox/again.csv.part" "$out/inbox/$last_file"
       t0=$(now)
-      wait_log "$logf" "refresh.finished trigger=file .*status=succeeded" 3600 2
+      wait_log "$logf" "refresh.finished trigger=file .*status=succeeded" 3600 2 "$daemon"
       t=$(elapsed "$t0" "$(now)")
       record "$scale" end_to_end_last_file_s "$r" "$t" s
       log "scale $scale run $r: end to end, last file of a batch ${t}s"

@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
 done
 
 "$root/scripts/install-deps.sh"
-"$root/scripts/build.sh"
+"$root/scripts/build.sh" segmentd segmentd-datagen
 bin="$root/build/daemon/segmentd"
 state="$root/.devdb/demo"
 # Each demo starts from nothing: a new server, new data.

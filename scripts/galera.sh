@@ -50,17 +50,55 @@ start_node() {  # start_node N [extra mariadbd options]
     --wsrep-sst-receive-address="127.0.0.1:$(port_of sst$n)" --wsrep-node-address=127.0.0.1 \
     --wsrep-node-name="node$n" --wsrep-sst-method=rsync \
     --binlog-format=ROW --innodb-autoinc-lock-mode=2 ${GALERA_EXTRA_ARGS:-} "$@" >/dev/null 2>&1 &
+  node_pid=$!
 }
 
-wait_synced() {  # wait_synced N SECONDS
+# repick_ports N: new ports for node N, after one was taken between the
+# choice and the bind. Nodes started before keep theirs; a joiner reaches
+# the cluster through any node of the address list.
+repick_ports() {
+  local n=$1 kind others
+  others=$(grep -vE "^(mysql|gmcast|ist|sst)$n=" "$dir/ports")
+  printf '%s\n' "$others" >"$dir/ports"
+  for kind in mysql gmcast ist sst; do echo "${kind}$n=$("$scripts/free-port.sh" "$dir/ports")" >>"$dir/ports"; done
+}
+
+# launch_node N SECONDS [extra mariadbd options]: start node N and wait
+# until it is Synced; a node that exits on a port taken since pick_ports
+# starts again on new ports, up to five times.
+launch_node() {
+  local n=$1 seconds=$2 try lines
+  shift 2
+  for try in 1 2 3 4 5; do
+    lines=0
+    [ -f "$dir/n$n.err" ] && lines=$(wc -l <"$dir/n$n.err")
+    start_node "$n" "$@"
+    if wait_synced "$n" "$seconds" "$node_pid"; then return 0; fi
+    if ! kill -0 "$node_pid" 2>/dev/null &&
+      tail -n +"$((lines + 1))" "$dir/n$n.err" 2>/dev/null | grep -qiE "address already in use|bind on tcp/ip port"; then
+      echo "galera: a port of node $n was taken before it bound it (try $try); choosing others" >&2
+      repick_ports "$n"
+      continue
+    fi
+    report_not_synced "$n"
+  done
+  report_not_synced "$n"
+}
+
+wait_synced() {  # wait_synced N SECONDS PID: 1 when not Synced in time or PID exited
   local i
   for ((i = 0; i < $2 * 2; i++)); do
+    kill -0 "$3" 2>/dev/null || return 1
     if [ "$(mariadb --socket="$dir/n$1.sock" -uroot -N -B -e "SHOW STATUS LIKE 'wsrep_local_state_comment'" 2>/dev/null |
       cut -f2)" = Synced ]; then
       return 0
     fi
     sleep 0.5
   done
+  return 1
+}
+
+report_not_synced() {  # report_not_synced N: what the logs say, then exit 1
   echo "galera: node $1 did not reach Synced; its log: $dir/n$1.err" >&2
   tail -n 40 "$dir/n$1.err" >&2 || true
   # A joiner stuck in state transfer: the donor's side and rsync's own
@@ -87,12 +125,9 @@ case $cmd in
     chown -R nobody:nogroup "$dir"
     runuser -u nobody -- mariadb-install-db --no-defaults --datadir="$dir/n1" \
       --auth-root-authentication-method=normal >"$dir/install.log" 2>&1
-    start_node 1 --wsrep-new-cluster
-    wait_synced 1 60
-    start_node 2
-    wait_synced 2 120
-    start_node 3
-    wait_synced 3 120
+    launch_node 1 60 --wsrep-new-cluster
+    launch_node 2 120
+    launch_node 3 120
     ;;
   destroy)
     [ $# -ge 2 ] || usage

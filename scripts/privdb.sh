@@ -109,6 +109,37 @@ start() {
   if [ ! -f "$dir/port" ] || (exec 3<>/dev/tcp/127.0.0.1/"$(cat "$dir/port")") 2>/dev/null; then
     "$scripts/free-port.sh" >"$dir/port"
   fi
+  # A port found free can be taken before the server binds it (another
+  # test's server starting beside this one): a start that fails on the bind
+  # tries again on a new port, up to five times.
+  local try pid log_lines
+  for try in 1 2 3 4 5; do
+    log_lines=0
+    [ -f "$dir/error.log" ] && log_lines=$(wc -l <"$dir/error.log")
+    launch_server "$server" "$runas"
+    pid=$!
+    case $(wait_until_up "$pid" "$log_lines") in
+      up)
+        "$(client_bin)" --no-defaults --socket="$sock" -uroot \
+          -e "CREATE DATABASE IF NOT EXISTS \`$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+        print_env | tee "$dir/connection.env"
+        echo "# connect: $(client_bin) --socket=$sock -uroot $database" >&2
+        return
+        ;;
+      port-taken)
+        echo "privdb: port $(cat "$dir/port") was taken before the server bound it (try $try); choosing another" >&2
+        "$scripts/free-port.sh" >"$dir/port"
+        ;;
+      *) break ;;
+    esac
+  done
+  echo "privdb: server did not start; see $dir/error.log" >&2
+  tail -20 "$dir/error.log" >&2 || true
+  exit 1
+}
+
+# launch_server SERVER USER: the server in the background ($! is its pid).
+launch_server() {
   local tls_args=()
   if [ "${PRIVDB_TLS:-0}" = 1 ]; then
     make_certificates
@@ -117,8 +148,8 @@ start() {
   fi
   # Pinned explicitly rather than trusting defaults, which differ between
   # MariaDB and MySQL.
-  "$server" --no-defaults --datadir="$dir/data" --socket="$sock" \
-    --port="$(cat "$dir/port")" --bind-address=127.0.0.1 --user="$runas" \
+  "$1" --no-defaults --datadir="$dir/data" --socket="$sock" \
+    --port="$(cat "$dir/port")" --bind-address=127.0.0.1 --user="$2" \
     --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" --tmpdir="$dir/tmp" \
     --local-infile=1 --event-scheduler=ON \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
@@ -126,19 +157,20 @@ start() {
     --innodb-buffer-pool-size=512M --innodb-log-file-size=256M \
     --innodb-flush-log-at-trx-commit=2 --skip-name-resolve \
     --max-connections=200 "${tls_args[@]}" ${PRIVDB_EXTRA_ARGS:-} >/dev/null 2>&1 &
+}
+
+# wait_until_up PID LOG-LINES: prints "up", "port-taken" (the server exited on its
+# bind) or "failed".
+wait_until_up() {
   for _ in $(seq 1 120); do
-    if "$(admin_bin)" --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then
-      "$(client_bin)" --no-defaults --socket="$sock" -uroot \
-        -e "CREATE DATABASE IF NOT EXISTS \`$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-      print_env | tee "$dir/connection.env"
-      echo "# connect: $(client_bin) --socket=$sock -uroot $database" >&2
+    if "$(admin_bin)" --no-defaults --socket="$sock" -uroot ping >/dev/null 2>&1; then echo up; return; fi
+    if ! kill -0 "$1" 2>/dev/null; then
+      if tail -n +"$(($2 + 1))" "$dir/error.log" | grep -qiE "address already in use|bind on tcp/ip port"; then echo port-taken; else echo failed; fi
       return
     fi
     sleep 0.5
   done
-  echo "privdb: server did not start; see $dir/error.log" >&2
-  tail -20 "$dir/error.log" >&2 || true
-  exit 1
+  echo failed
 }
 
 stop() {

@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
-BUILD_DIR=${BUILD_DIR:-$root/build} "$root/scripts/build.sh" -DSEGMENTD_WERROR=ON
+BUILD_DIR=${BUILD_DIR:-$root/build} "$root/scripts/build.sh"
 cd "${BUILD_DIR:-$root/build}"
 # A server left behind by an interrupted run would hold the datadir.
 "$root/scripts/privdb.sh" stop "$PWD/testdb" >/dev/null 2>&1 || true

@@ -91,7 +91,7 @@ TEST(Cli, VersionAndHelp) {
 namespace segmentd::test {
 namespace {
 
-// Defect 12: migrate re-created the event as monthly and enabled,
+// Migrate re-created the event as monthly and enabled,
 // overriding fallback_event until the daemon next started.
 TEST(Cli, MigrateKeepsTheConfiguredFallbackEvent) {
   TestDatabase t;
@@ -119,7 +119,7 @@ TEST(Cli, JournaldLinesCarryTheirPriority) {
   EXPECT_NE(j.output.find("<6>info migrate.finished"), std::string::npos) << j.output;
 }
 
-// Defect 9: whatever reaches a command's boundary is a message and an exit
+// Whatever reaches a command's boundary is a message and an exit
 // status, never std::terminate.
 TEST(Cli, AFileThatCannotBeReadIsAMessageAndAnExitStatus) {
   TestDatabase t;

@@ -249,10 +249,10 @@ TEST(DatabaseConfigTls, RefusesContradictions) {
 namespace segmentd {
 namespace {
 
-// README "Database account" lists exactly the privileges segmentd checks
+// doc/CONFIGURATION.md "Database account" lists exactly the privileges segmentd checks
 // for (the least_privilege daemon test runs with that block).
-TEST(Privileges, ReadmeGrantsAreTheRequiredPrivileges) {
-  std::ifstream in(std::string(SEGMENTD_SOURCE_DIR) + "/README.md");
+TEST(Privileges, DocumentedGrantsAreTheRequiredPrivileges) {
+  std::ifstream in(std::string(SEGMENTD_SOURCE_DIR) + "/doc/CONFIGURATION.md");
   const std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto grant = readme.find("\nGRANT ");
   ASSERT_NE(grant, std::string::npos);

@@ -32,7 +32,7 @@ IngestRunOutcome ingest_run(TestDatabase& t, const fs::path& file, IngestOptions
   return run_ingest(t.db(), {file}, o, "cli", this_process());
 }
 
-// Defect 2: an error after the swap (here a trigger that fails the success
+// An error after the swap (here a trigger that fails the success
 // update once, as a client that went away fails the final result) used to
 // mark the run failed and delete its history while its segments were live.
 TEST(CoreRefresh, AFailureAfterTheSwapIsRecordedAsSucceededAndKeepsHistory) {
@@ -183,7 +183,7 @@ TEST(CoreRefresh, RunsAndClaimsOfAnotherServerAreLeftAloneUntilTheyEnd) {
   EXPECT_EQ(run_refresh(t.db(), "cli", this_process()).status, RunStatus::Succeeded);
 }
 
-// Defect 1: whether a refresh is owed comes from the database.
+// Whether a refresh is owed comes from the database.
 TEST(CoreOwed, ARefreshIsOwedWhenDataWasLoadedAfterTheLastSuccessfulOne) {
   TestDatabase t;
   t.migrate();
@@ -222,7 +222,7 @@ TEST(CoreIngestLock, HoldingTheLockAnIngestClosesDeadIngestRuns) {
   EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs WHERE connection_id = 999998"), "running");
 }
 
-// Defect 4: a name that is not UTF-8 is stored escaped, the file loads once.
+// A name that is not UTF-8 is stored escaped, the file loads once.
 TEST(CoreNames, AFileNameThatIsNotUtf8LoadsAndIsStoredEscaped) {
   TestDatabase t;
   t.migrate();
@@ -239,7 +239,7 @@ TEST(CoreNames, AFileNameThatIsNotUtf8LoadsAndIsStoredEscaped) {
   EXPECT_EQ(t.scalar("SELECT status FROM pipeline_runs"), "succeeded");
 }
 
-// Defect 6: hostile headers are refused as what they are, with a bounded,
+// Hostile headers are refused as what they are, with a bounded,
 // valid message, and the ledger row is written.
 TEST(CoreHeaders, TenThousandColumnsAndUtf16AreRefusedWithTheRealCause) {
   TestDatabase t;
@@ -262,7 +262,7 @@ TEST(CoreHeaders, TenThousandColumnsAndUtf16AreRefusedWithTheRealCause) {
   EXPECT_EQ(t.scalar("SELECT GROUP_CONCAT(status ORDER BY id) FROM ingested_files"), "rejected,rejected,rejected");
 }
 
-// Defect 7: a header-only geolocation file does not empty the table.
+// A header-only geolocation file does not empty the table.
 TEST(CoreEmptyReplace, AHeaderOnlyGeolocationFileIsRefusedUnlessAllowed) {
   TestDatabase t;
   t.migrate();
@@ -280,7 +280,7 @@ TEST(CoreEmptyReplace, AHeaderOnlyGeolocationFileIsRefusedUnlessAllowed) {
   EXPECT_EQ(t.scalar("SELECT COUNT(*) FROM geolocation"), "0");
 }
 
-// Defect 8: a rejects file is private.
+// A rejects file is private.
 TEST(CorePrivateFiles, RejectsFilesAre0600WhateverTheUmask) {
   TestDatabase t;
   t.migrate();
@@ -297,7 +297,7 @@ TEST(CorePrivateFiles, RejectsFilesAre0600WhateverTheUmask) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
-// Defect 11: a run that cannot take the ingest lock leaves no row behind.
+// A run that cannot take the ingest lock leaves no row behind.
 TEST(CoreIngestLock, ALockHeldElsewhereLeavesNoRunningRow) {
   TestDatabase t;
   t.migrate();
@@ -329,7 +329,7 @@ TEST(CoreExports, StaleWhenTheNewestRefreshHasNoPublishedSet) {
   EXPECT_FALSE(exports_stale(t.db(), ""));  // exports off
 }
 
-// Defect 5: sets are published whole; a disk that fills half-way leaves the
+// Sets are published whole; a disk that fills half-way leaves the
 // previous set current and complete, names ENOSPC, and the run records it.
 TEST(CoreExports, AFullDiskLeavesThePreviousSetCurrentAndIsRecorded) {
   TestDatabase t;

@@ -43,7 +43,7 @@ std::string segment_of(const std::string& state) {
   return state.substr(state.find(' ') + 1);
 }
 
-// The README's query for the movement between two kept runs.
+// doc/MODEL.md's query for the movement between two kept runs.
 std::map<std::string, std::uint64_t> transitions(TestDatabase& t, std::uint64_t from, std::uint64_t to) {
   const std::string a = std::to_string(from), b = std::to_string(to);
   std::map<std::string, std::uint64_t> out;

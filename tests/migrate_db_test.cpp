@@ -83,7 +83,7 @@ TEST(Migrate, SecondRunAppliesNothingAndKeepsData) {
 }
 
 // V007's covering indexes are added by a statement chosen at run time, so
-// that the file can be run again from the client (README "Manual install").
+// that the file can be run again from the client (doc/MODEL.md "SQL objects").
 TEST(Migrate, OrderValueIndexesAreAddedOnceAndTheFileCanRunAgain) {
   TestDatabase t;
   migrate(t.db(), false, "test");

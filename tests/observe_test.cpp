@@ -76,15 +76,15 @@ TEST(DaemonMetrics, EverySeriesExistsFromStartUpAndMoves) {
         "segmentd_start_time_seconds 1700000000"}) {
     EXPECT_NE(start.find(std::string(series) + "\n"), std::string::npos) << series;
   }
-  d.run_started("refresh");
+  d.run_started(RunKind::Refresh);
   EXPECT_EQ(d.metrics().value("segmentd_running", {"refresh"}), 1);
-  d.run_finished("refresh", "schedule", "succeeded", 2.5, 1700000100);
+  d.run_finished(RunKind::Refresh, "schedule", RunStatus::Succeeded, 2.5, 1700000100);
   EXPECT_EQ(d.metrics().value("segmentd_running", {"refresh"}), 0);
   EXPECT_EQ(d.metrics().value("segmentd_runs_total", {"refresh", "schedule", "succeeded"}), 1);
   EXPECT_EQ(d.metrics().value("segmentd_last_success_timestamp_seconds", {"refresh"}), 1700000100);
-  d.run_finished("refresh", "schedule", "failed", 1, 1700000200);
+  d.run_finished(RunKind::Refresh, "schedule", RunStatus::Failed, 1, 1700000200);
   EXPECT_EQ(d.metrics().value("segmentd_last_success_timestamp_seconds", {"refresh"}), 1700000100);
-  d.file_finished("orders", "loaded", 10, 2);
+  d.file_finished("orders", FileStatus::Loaded, 10, 2);
   EXPECT_EQ(d.metrics().value("segmentd_rows_loaded_total", {"orders"}), 10);
   EXPECT_EQ(d.metrics().value("segmentd_rows_rejected_total", {"orders"}), 2);
   d.segments({{"Champions", 3}, {"Lost Customers", 4}});

@@ -1,8 +1,8 @@
-// The container setup agrees with itself and with the README: the config
+// The container setup agrees with itself and with doc/OPERATIONS.md: the config
 // baked into the image is valid for segmentd and points at the compose
 // services, volumes and environment; the Dockerfile runs as the user it
 // creates. `docker-compose config` itself runs in tests/docker_compose.sh.
-// (The image cannot be built here: no Docker engine. README "Containers".)
+// (The image cannot be built here: no Docker engine. doc/OPERATIONS.md "Containers".)
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -98,8 +98,8 @@ TEST(Packaging, ImageConfigAgreesWithComposeAndDockerfile) {
   EXPECT_NE(std::find(command.begin(), command.end(), "--event-scheduler=ON"), command.end());
 }
 
-TEST(Packaging, ReadmeDescribesTheComposeFile) {
-  std::string readme = read("README.md");
+TEST(Packaging, OperationsDocDescribesTheComposeFile) {
+  std::string readme = read("doc/OPERATIONS.md");
   std::replace(readme.begin(), readme.end(), '\n', ' ');  // sentences wrap
   const YAML::Node compose = YAML::LoadFile(kRoot + "/docker-compose.yml");
   EXPECT_NE(readme.find("MYSQL_ROOT_PASSWORD=... SEGMENTD_DB_PASSWORD=... docker-compose up -d --build"),
@@ -108,7 +108,7 @@ TEST(Packaging, ReadmeDescribesTheComposeFile) {
   EXPECT_NE(readme.find("runs MySQL 8.4"), std::string::npos);
   for (const auto& mount : compose["services"]["segmentd"]["volumes"]) {
     const auto source = mount.as<std::string>().substr(0, mount.as<std::string>().find(':'));
-    EXPECT_NE(readme.find("`" + source + "`"), std::string::npos) << source << " is not in the README";
+    EXPECT_NE(readme.find("`" + source + "`"), std::string::npos) << source << " is not in doc/OPERATIONS.md";
   }
   EXPECT_NE(readme.find("The image itself is not built by the tests"), std::string::npos);
 }

@@ -1,6 +1,6 @@
 #pragma once
 // A test-time guard for SQL that MariaDB accepts and MySQL 8 does not, so the
-// next such bug fails on the MariaDB CI too (README "MySQL"):
+// next such bug fails on the MariaDB CI too (doc/CONFIGURATION.md "MySQL"):
 //  - `SET` of a server variable to a bare GREATEST()/LEAST(): mixing an
 //    unsigned value with a signed literal types the result DECIMAL on MySQL,
 //    and SET of an integer variable refuses it (error 1232). Wrap it in

@@ -88,7 +88,7 @@ struct InboxConfig {
 struct RefreshConfig {
   bool after_ingest = true;
   unsigned debounce_seconds = 5;  // no new file in the inbox for this long
-  // When the daemon recomputes everything (README "Incremental refresh"),
+  // When the daemon recomputes everything (doc/MODEL.md "Incremental refresh"),
   // in UTC; empty: never on its own.
   std::string full_schedule = "0 4 * * 0";
 };
@@ -139,7 +139,7 @@ struct ObservabilityConfig {
   bool operator==(const ObservabilityConfig&) const = default;
 };
 
-// What segmentd removes on its own (README "Retention"); 0 keeps forever.
+// What segmentd removes on its own (doc/OPERATIONS.md "Retention"); 0 keeps forever.
 struct RetentionConfig {
   unsigned pipeline_runs_days = 400;
   unsigned ingested_files_days = 400;
@@ -152,7 +152,7 @@ struct RetentionConfig {
   bool operator==(const RetentionConfig&) const = default;
 };
 
-// One webhook that alerts are posted to (README "Alerts").
+// One webhook that alerts are posted to (doc/OPERATIONS.md "Alerts").
 struct NotifyTarget {
   std::string name;                             // for logs; default "notify[i]"
   std::string url;                              // http:// or https://, or ...
@@ -175,7 +175,7 @@ struct LoggingConfig {
   std::string level = "info";
 };
 
-// One active daemon per database, any number of standbys (README "Two
+// One active daemon per database, any number of standbys (doc/OPERATIONS.md "Two
 // daemons"): the leader holds a lease row it renews; a standby takes over
 // once the lease has expired.
 struct HaConfig {

@@ -261,7 +261,8 @@ class MysqlSession final : public DbSession {
     try {
       std::string list;
       for (const auto& p : missing_privileges(*this)) list += (list.empty() ? "" : ", ") + p;
-      if (!list.empty()) out = " (this account lacks " + list + " on the schema; README \"Database account\")";
+      if (!list.empty())
+        out = " (this account lacks " + list + " on the schema; doc/CONFIGURATION.md \"Database account\")";
     } catch (const DbError&) {
     }
     explaining_ = false;

@@ -4,21 +4,13 @@
 #include <sstream>
 
 #include "db_session.h"
+#include "lease_sql.h"
 #include "run_identity.h"
 #include "transaction.h"
 
 namespace segmentd {
 
 namespace {
-
-constexpr const char* kReadLease =
-    "SELECT holder, holder_host, holder_pid, epoch, COALESCE(expires_at > UTC_TIMESTAMP(3), 0), "
-    "COALESCE(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), expires_at) DIV 1000, 0), node, "
-    "DATE_FORMAT(acquired_at, '%Y-%m-%d %H:%i:%s'), DATE_FORMAT(renewed_at, '%Y-%m-%d %H:%i:%s') "
-    "FROM daemon_lease WHERE id = 1";
-
-// The server this session is on, as the runs record it (V012).
-constexpr const char* kThisNode = "CONCAT(@@hostname, ':', @@port)";
 
 LeaseRow row_of(const DbResult& r) {
   LeaseRow row;
@@ -74,23 +66,17 @@ LeaseState hold_lease(DbSession& db, const LeaseClaimant& me, unsigned seconds) 
   const auto length = static_cast<std::int64_t>(seconds);
   try {
     Transaction transaction(db);
-    const LeaseRow row = row_of(db.query(std::string(kReadLease) + " FOR UPDATE"));
+    const LeaseRow row = row_of(db.query(lease_sql::kReadLeaseForUpdate));
     const bool gone =
         row.holder && row.host == me.host && row.pid != 0 && row.pid != me.pid && !process_exists(row.pid);
     const LeaseMove move = decide_lease(row, me, gone);
     if (move == LeaseMove::Renew) {
-      db.update(std::string("UPDATE daemon_lease SET renewed_at = UTC_TIMESTAMP(3), "
-                            "expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND, node = ") +
-                    kThisNode + " WHERE id = 1 AND holder = ? AND epoch = ?",
-                {length, me.holder, static_cast<std::int64_t>(row.epoch)});
+      db.update(lease_sql::kRenewLease, {length, me.holder, static_cast<std::int64_t>(row.epoch)});
     } else if (move == LeaseMove::Take) {
-      db.update(std::string("UPDATE daemon_lease SET holder = ?, holder_host = ?, holder_pid = ?, epoch = epoch + 1, "
-                            "acquired_at = UTC_TIMESTAMP(3), renewed_at = UTC_TIMESTAMP(3), "
-                            "expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND, node = ") +
-                    kThisNode + " WHERE id = 1 AND epoch = ?",
+      db.update(lease_sql::kTakeLease,
                 {me.holder, me.host, static_cast<std::int64_t>(me.pid), length, static_cast<std::int64_t>(row.epoch)});
     }
-    state.row = row_of(db.query(kReadLease));
+    state.row = row_of(db.query(lease_sql::kReadLease));
     transaction.commit();
     state.leading = move != LeaseMove::Stand && state.row.holder == me.holder;
     state.taken_now = move == LeaseMove::Take && state.leading;
@@ -98,30 +84,26 @@ LeaseState hold_lease(DbSession& db, const LeaseClaimant& me, unsigned seconds) 
     // Two standbys on two nodes of a cluster took it at once: the other won.
     if (e.code() != server_error::kDeadlock) throw;
     state = LeaseState{};
-    state.row = row_of(db.query(kReadLease));
+    state.row = row_of(db.query(lease_sql::kReadLease));
   }
   return state;
 }
 
 void release_lease(DbSession& db, const LeaseClaimant& me, std::uint64_t epoch) {
-  db.update(
-      "UPDATE daemon_lease SET holder = NULL, holder_host = NULL, holder_pid = NULL, expires_at = UTC_TIMESTAMP(3) "
-      "WHERE id = 1 AND holder = ? AND epoch = ?",
-      {me.holder, static_cast<std::int64_t>(epoch)});
+  db.update(lease_sql::kReleaseLease, {me.holder, static_cast<std::int64_t>(epoch)});
 }
 
 std::optional<LeaseRow> read_lease(DbSession& db) {
-  const DbResult r = db.query(kReadLease);
+  const DbResult r = db.query(lease_sql::kReadLease);
   if (r.rows.empty()) return std::nullopt;
   return row_of(r);
 }
 
 void fence_write(DbSession& db, const LeaseFence& fence) {
-  if (db.update("UPDATE daemon_lease SET fenced_writes = fenced_writes + 1 WHERE id = 1 AND holder = ? AND epoch = ?",
-                {fence.holder, static_cast<std::int64_t>(fence.epoch)}) == 1) {
+  if (db.update(lease_sql::kCountFencedWrite, {fence.holder, static_cast<std::int64_t>(fence.epoch)}) == 1) {
     return;
   }
-  const LeaseRow now = row_of(db.query(kReadLease));
+  const LeaseRow now = row_of(db.query(lease_sql::kReadLease));
   throw LeaseLost("this daemon no longer holds the lease (its epoch " + std::to_string(fence.epoch) + "; epoch " +
                   std::to_string(now.epoch) + " is held by " +
                   (now.holder ? now.host + " pid " + std::to_string(now.pid) : std::string("nobody")) +
@@ -129,9 +111,8 @@ void fence_write(DbSession& db, const LeaseFence& fence) {
 }
 
 void set_session_fence(DbSession& db, const std::optional<LeaseFence>& fence) {
-  db.update("SET @segmentd_lease_holder = ?, @segmentd_lease_epoch = ?",
-            {fence ? DbParam(fence->holder) : DbParam(nullptr),
-             fence ? DbParam(static_cast<std::int64_t>(fence->epoch)) : DbParam(nullptr)});
+  db.update(lease_sql::kSetSessionFence, {fence ? DbParam(fence->holder) : DbParam(nullptr),
+                                          fence ? DbParam(static_cast<std::int64_t>(fence->epoch)) : DbParam(nullptr)});
 }
 
 }  // namespace segmentd

@@ -146,7 +146,7 @@ MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by
     try {
       run_script(db, r);
     } catch (const DbError& e) {
-      // Triggers need privileges some accounts lack (README "Incremental
+      // Triggers need privileges some accounts lack (doc/MODEL.md "Incremental
       // refresh"); without them every refresh is a full one, which the run
       // records, so the migrate goes on.
       if (r.path != kChangeTrackingRoutines || !refused_trigger(e)) throw;

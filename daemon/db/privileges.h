@@ -1,5 +1,5 @@
 #pragma once
-// The grants segmentd's account needs on its schema (README "Database
+// The grants segmentd's account needs on its schema (doc/CONFIGURATION.md "Database
 // account" lists the same; a test keeps the two equal and runs everything
 // as an account with exactly those grants).
 

@@ -25,6 +25,21 @@ constexpr const char* to_string(RunStatus s) {
   return "failed";
 }
 
+// The kinds of pipeline_runs rows this daemon starts.
+enum class RunKind { Ingest, Refresh, Retention };
+
+constexpr const char* to_string(RunKind k) {
+  switch (k) {
+    case RunKind::Ingest:
+      return "ingest";
+    case RunKind::Refresh:
+      return "refresh";
+    case RunKind::Retention:
+      return "retention";
+  }
+  return "refresh";
+}
+
 constexpr std::optional<RunStatus> parse_run_status(std::string_view s) {
   for (auto v :
        {RunStatus::Running, RunStatus::Succeeded, RunStatus::Failed, RunStatus::Skipped, RunStatus::Abandoned}) {

@@ -8,7 +8,7 @@
 // the session as secure, so caching_sha2_password would send the password
 // in clear. Reading the greeting first lets segmentd refuse (tls.mode
 // required and above) or not ask for TLS at all (preferred) before any
-// credential is sent. README "TLS" has the whole story.
+// credential is sent. doc/CONFIGURATION.md "TLS" has the whole story.
 
 #include <chrono>
 #include <cstdint>

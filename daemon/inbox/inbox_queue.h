@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "file_status.h"
+
 namespace segmentd {
 
 // Where a file goes once its load has an outcome, and what is written
@@ -30,7 +32,7 @@ struct MovePlan {
   std::optional<std::filesystem::path> moved_to;  // set once the file itself is moved
   // For the log line once the move is done.
   std::uint64_t run_id = 0;
-  std::string status;
+  FileStatus status = FileStatus::Failed;
   std::string message;
 };
 

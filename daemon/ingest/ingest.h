@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "file_status.h"
 #include "lease.h"
 
 namespace segmentd {
@@ -51,10 +52,6 @@ struct IngestOptions {
 
 // Prefix of the scratch files ingest writes (private_file.h), for sweeps.
 inline constexpr const char* kStagePrefix = "segmentd-stage-";
-
-// What happened to one file. The first four are the ledger's statuses.
-enum class FileStatus { Loaded, Duplicate, Rejected, Failed, Interrupted };
-const char* to_string(FileStatus s);
 
 struct IngestInterrupted : std::exception {
   const char* what() const noexcept override { return "ingest interrupted"; }

@@ -8,6 +8,7 @@
 #include "log_event.h"
 #include "named_lock.h"
 #include "reference_gaps.h"
+#include "run_status.h"
 #include "text.h"
 #include "transaction.h"
 
@@ -106,9 +107,9 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                                         std::to_string(duplicate) + " duplicate, " + std::to_string(refused) +
                                         " refused" + (interrupted ? ", interrupted by shutdown (nothing applied)" : "");
   // A deposed leader's run did nothing: skipped, and the message says why.
-  const char* status = fenced != 0 ? "skipped" : out.all_ok() ? "succeeded" : "failed";
-  db.update(ingest_sql::kFinishRun,
-            {std::string(status), details.dump(), bounded_text(message, 4096), static_cast<std::int64_t>(out.run_id)});
+  const RunStatus status = fenced != 0 ? RunStatus::Skipped : out.all_ok() ? RunStatus::Succeeded : RunStatus::Failed;
+  db.update(ingest_sql::kFinishRun, {std::string(to_string(status)), details.dump(), bounded_text(message, 4096),
+                                     static_cast<std::int64_t>(out.run_id)});
   log_event(out.all_ok() ? spdlog::level::info : spdlog::level::warn, "ingest.finished",
             {{"run_id", std::to_string(out.run_id)},
              {"loaded", std::to_string(loaded)},

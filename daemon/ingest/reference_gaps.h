@@ -7,7 +7,7 @@
 // at it. Each file's load brings it up to date in the load's own
 // transaction, so it is exactly as current as the data and is never half
 // applied; the cost is in proportion to the file and the gaps, not to the
-// tables (BENCHMARKS.md "Reference checks in proportion to the file").
+// tables (bench/reference/2026-12-06/NOTES.md "Reference checks in proportion to the file").
 //
 // Ingest never deletes a parent row (keyed files upsert; the key-less
 // geolocation is in no check), which is what lets a file's keys settle

@@ -76,6 +76,9 @@ void heartbeat_stop(DbSession& db);
 std::optional<std::chrono::sys_seconds> last_refresh_started(DbSession& db);
 
 // "ON", "OFF" or "DISABLED".
+// When the newest successful refresh (by anyone) finished, Unix seconds.
+std::optional<double> last_refresh_succeeded(DbSession& db);
+
 std::string event_scheduler_state(DbSession& db);
 
 }  // namespace segmentd

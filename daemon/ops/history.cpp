@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "db_session.h"
+#include "ops_sql.h"
 
 namespace segmentd {
 namespace {
@@ -35,13 +36,7 @@ std::string one_line(std::string s) {
 }  // namespace
 
 std::vector<RunRecord> fetch_runs(DbSession& db, const HistoryQuery& query) {
-  std::string sql =
-      "SELECT run_id, kind, `trigger`, status, DATE_FORMAT(started_at, '%Y-%m-%d %H:%i:%s.%f'), "
-      "DATE_FORMAT(finished_at, '%Y-%m-%d %H:%i:%s.%f'), duration_ms, started_by, host, pid, segmentd_version, "
-      // JSON columns as text: MySQL 8 sends JSON as its own type, which the
-      // connector's prepared-statement results cannot bind (README "MySQL").
-      "customers_segmented, CAST(segment_counts AS CHAR), CAST(step_timings AS CHAR), CAST(details AS CHAR), "
-      "message FROM pipeline_runs";
+  std::string sql = ops_sql::kHistoryColumns;
   std::vector<DbParam> params;
   if (query.run_id) {
     sql += " WHERE run_id = ?";

@@ -11,6 +11,7 @@
 #include "exit_status.h"
 #include "inbox.h"
 #include "lease.h"
+#include "ops_sql.h"
 
 namespace segmentd {
 namespace {
@@ -78,7 +79,7 @@ std::string replica_note(DbSession& db, const std::string& event_state) {
   if (event_state != "SLAVESIDE_DISABLED") return "";
   std::optional<bool> replica;
   try {
-    replica = !db.query("SHOW SLAVE STATUS").rows.empty();
+    replica = !db.query(ops_sql::kReplicaStatus).rows.empty();
   } catch (const DbError&) {
     // Without the privilege to ask (SLAVE MONITOR or SUPER), say both.
   }
@@ -90,7 +91,7 @@ std::string replica_note(DbSession& db, const std::string& event_state) {
   return " (as on a replica; if this server was promoted to primary, run segmentd migrate to enable it)";
 }
 
-// Who leads (README "Two daemons"): the lease's holder, since when, and
+// Who leads (doc/OPERATIONS.md "Two daemons"): the lease's holder, since when, and
 // whether the lease is still live.
 void print_lease(DbSession& db, std::ostream& out) {
   const auto lease = read_lease(db);
@@ -125,9 +126,7 @@ static void print_retention(const Config& config, DbSession& db, std::ostream& o
   } catch (const std::invalid_argument&) {
   }
   out << "\n";
-  const auto last = db.query(
-      "SELECT run_id, status, DATE_FORMAT(started_at, '%Y-%m-%d %H:%i:%s'), message FROM pipeline_runs "
-      "WHERE kind = 'retention' ORDER BY run_id DESC LIMIT 1");
+  const auto last = db.query(ops_sql::kLastRetentionRun);
   if (last.rows.empty()) {
     out << "last retention:  none recorded\n";
   } else {
@@ -147,7 +146,7 @@ int print_status(const Config& config, std::ostream& out) {
     code = kExitUnavailable;
   }
   if (db) {
-    const auto version = query_value(*db, "SELECT VERSION()").value_or("?");
+    const auto version = query_value(*db, ops_sql::kServerVersion).value_or("?");
     const ConnectionFacts facts = read_connection_facts(*db);
     out << "database:        reachable " << facts.endpoint << " (" << version << "), schema "
         << config.database.database << "\n";
@@ -161,9 +160,7 @@ int print_status(const Config& config, std::ostream& out) {
     out << "event_scheduler: " << scheduler;
     if (scheduler != "ON") out << "  WARNING: the fallback event cannot run; set event_scheduler=ON on the server";
     out << "\n";
-    const auto event = db->query(
-        "SELECT status, interval_value, interval_field FROM information_schema.EVENTS "
-        "WHERE event_schema = DATABASE() AND event_name = 'ev_refresh_customer_segments'");
+    const auto event = db->query(ops_sql::kFallbackEvent);
     if (event.rows.empty()) {
       out << "fallback event:  missing (run segmentd migrate, or start the daemon)\n";
     } else {
@@ -172,10 +169,7 @@ int print_status(const Config& config, std::ostream& out) {
           << event.rows[0][2].value_or("?") << replica_note(*db, state) << "\n";
     }
     try {
-      const auto hb = db->query(
-          "SELECT host, pid, DATE_FORMAT(last_seen_at, '%Y-%m-%d %H:%i:%s'), "
-          "last_seen_at >= UTC_TIMESTAMP(3) - INTERVAL healthy_for_seconds SECOND AND stopped_at IS NULL "
-          "FROM daemon_heartbeat WHERE id = 1");
+      const auto hb = db->query(ops_sql::kHeartbeat);
       if (!hb.rows.empty() && hb.rows[0][3].value_or("0") == "1") {
         out << "daemon:          running on " << hb.rows[0][0].value_or("?") << " pid " << hb.rows[0][1].value_or("?")
             << " (seen " << hb.rows[0][2].value_or("?") << " UTC)\n";
@@ -192,10 +186,7 @@ int print_status(const Config& config, std::ostream& out) {
           << (config.observability.textfile.empty() ? "" : "; textfile " + config.observability.textfile.string())
           << "\n";
       print_retention(config, *db, out);
-      const auto last = db->query(
-          "SELECT r.kind, r.`trigger`, r.run_id, r.status, DATE_FORMAT(r.started_at, '%Y-%m-%d %H:%i:%s'), r.message "
-          "FROM pipeline_runs r JOIN (SELECT kind, `trigger`, MAX(run_id) AS run_id FROM pipeline_runs "
-          "GROUP BY kind, `trigger`) m ON m.run_id = r.run_id ORDER BY r.kind, r.`trigger`");
+      const auto last = db->query(ops_sql::kLastRunOfEachTrigger);
       out << "last run of each trigger:\n";
       if (last.rows.empty()) out << "  (no runs recorded)\n";
       for (const auto& row : last.rows) {

@@ -14,6 +14,7 @@
 #include "named_lock.h"
 #include "private_file.h"
 #include "refresh.h"
+#include "refresh_sql.h"
 
 namespace segmentd {
 namespace {
@@ -27,27 +28,11 @@ struct ExportSpec {
 
 // Column names and order follow ../shared/olist-real/seed-outputs.
 constexpr ExportSpec kExports[] = {
-    {"final_customer_segments.csv",
-     "SELECT customer_unique_id, first_purchase_date, last_purchase_date, recency_days, frequency, monetary, "
-     "r_score, f_score, m_score, rfm_code, segment_name FROM customer_segments ORDER BY customer_unique_id"},
-    {"customer_rfm_scores.csv",
-     "SELECT customer_unique_id, recency_days, frequency, monetary, r_score, f_score, m_score, rfm_code "
-     "FROM customer_rfm ORDER BY customer_unique_id"},
-    {"segment_summary_analysis.csv",
-     "SELECT s.segment_name, COUNT(*) AS customer_count, ROUND(AVG(s.monetary), 2) AS avg_spend, "
-     "ROUND(AVG(s.frequency), 2) AS avg_freq, ROUND(AVG(s.recency_days)) AS avg_recency, "
-     "MAX(r.description) AS description, MAX(r.recommended_action) AS recommended_action "
-     "FROM customer_segments s LEFT JOIN (SELECT x.segment_name, x.description, x.recommended_action "
-     "FROM rfm_segment_rules x JOIN (SELECT segment_name, MIN(priority) AS priority FROM rfm_segment_rules "
-     "GROUP BY segment_name) AS first_rule ON first_rule.priority = x.priority) AS r "
-     "ON r.segment_name = s.segment_name "
-     "GROUP BY s.segment_name ORDER BY customer_count DESC, s.segment_name"},
-    {"intermediate_order_values.csv",
-     "SELECT order_id, customer_id, order_status, order_date, items_total, payments_total "
-     "FROM order_values ORDER BY order_date, order_id"},
-    {"bi_view_customer_segments.csv",
-     "SELECT customer_unique_id, segment_name, r_score, f_score, m_score, rfm_code, monetary, recency_days, "
-     "frequency FROM vw_customer_segments ORDER BY segment_name, customer_unique_id"},
+    {"final_customer_segments.csv", refresh_sql::kFinalCustomerSegments},
+    {"customer_rfm_scores.csv", refresh_sql::kCustomerRfmScores},
+    {"segment_summary_analysis.csv", refresh_sql::kSegmentSummary},
+    {"intermediate_order_values.csv", refresh_sql::kIntermediateOrderValues},
+    {"bi_view_customer_segments.csv", refresh_sql::kBiViewCustomerSegments},
 };
 
 constexpr const char* kSetPrefix = "run-";
@@ -214,10 +199,7 @@ void record_export(DbSession& db, std::uint64_t run_id, const fs::path& dir, con
   } else {
     j["error"] = error;
   }
-  db.update(
-      "UPDATE pipeline_runs SET details = JSON_SET(COALESCE(details, JSON_OBJECT()), '$.export', JSON_EXTRACT(?, '$')) "
-      "WHERE run_id = ?",
-      {j.dump(), static_cast<std::int64_t>(run_id)});
+  db.update(refresh_sql::kRecordExport, {j.dump(), static_cast<std::int64_t>(run_id)});
 }
 
 }  // namespace segmentd

@@ -2,13 +2,13 @@
 
 #include "db_session.h"
 #include "errors.h"
+#include "refresh_sql.h"
 
 namespace segmentd {
 namespace {
 
 RefreshOutcome read_run(DbSession& db, std::uint64_t run_id) {
-  DbResult r = db.query("SELECT run_id, status, customers_segmented, message FROM pipeline_runs WHERE run_id = ?",
-                        {static_cast<std::int64_t>(run_id)});
+  DbResult r = db.query(refresh_sql::kReadRun, {static_cast<std::int64_t>(run_id)});
   RefreshOutcome out;
   if (r.rows.empty()) return out;
   out.run_id = run_id;
@@ -19,7 +19,7 @@ RefreshOutcome read_run(DbSession& db, std::uint64_t run_id) {
 }
 
 std::optional<std::uint64_t> recorded_run(DbSession& db) {
-  const DbValue id = query_value(db, "SELECT @segmentd_run_id");
+  const DbValue id = query_value(db, refresh_sql::kRecordedRun);
   if (!id) return std::nullopt;
   return std::stoull(*id);
 }
@@ -27,21 +27,17 @@ std::optional<std::uint64_t> recorded_run(DbSession& db) {
 }  // namespace
 
 std::uint64_t newest_successful_refresh(DbSession& db) {
-  return query_u64(db, "SELECT MAX(run_id) FROM pipeline_runs WHERE kind = 'refresh' AND status = 'succeeded'");
+  return query_u64(db, refresh_sql::kNewestSuccessfulRefresh);
 }
 
 RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who, RefreshMode mode) {
   // Parameters travel as session variables bound through a prepared SET, so
   // nothing of them is ever part of the statement text.
-  db.update(
-      "SET @segmentd_run_id = NULL, @segmentd_p_trigger = ?, @segmentd_p_by = ?, @segmentd_p_host = ?, "
-      "@segmentd_p_pid = ?, @segmentd_p_version = ?, @segmentd_p_mode = ?",
-      {std::string(trigger), who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version,
-       std::string(mode == RefreshMode::Full ? "full" : "auto")});
+  db.update(refresh_sql::kSetRefreshParameters,
+            {std::string(trigger), who.started_by, who.host, static_cast<std::int64_t>(who.pid), who.version,
+             std::string(mode == RefreshMode::Full ? "full" : "auto")});
   try {
-    db.call(
-        "CALL segmentd_refresh_run(@segmentd_p_trigger, @segmentd_p_by, @segmentd_p_host, @segmentd_p_pid, "
-        "@segmentd_p_version, @segmentd_p_mode)");
+    db.call(refresh_sql::kCallRefresh);
   } catch (const DbError& e) {
     if (e.connection_lost()) throw;
     const auto id = recorded_run(db);
@@ -59,9 +55,7 @@ RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIde
 }
 
 std::map<std::string, std::uint64_t> segment_sizes(DbSession& db) {
-  const DbResult r = db.query(
-      "SELECT r.segment_name, (SELECT COUNT(*) FROM customer_segments c WHERE c.segment_name = r.segment_name) "
-      "FROM rfm_segment_rules r GROUP BY r.segment_name");
+  const DbResult r = db.query(refresh_sql::kSegmentSizes);
   std::map<std::string, std::uint64_t> out;
   for (const auto& row : r.rows) out[row.at(0).value_or("")] = std::stoull(row.at(1).value_or("0"));
   return out;
@@ -72,21 +66,14 @@ SegmentShift segment_shift(DbSession& db, std::uint64_t previous_run, std::uint6
   const std::vector<DbParam> runs = {static_cast<std::int64_t>(run), static_cast<std::int64_t>(previous_run)};
   // The run's own movement figures (V010) when it compared against
   // previous_run; else both runs' states from the history (V014).
-  DbResult r = db.query(
-      "SELECT COUNT(*), COALESCE(SUM(customers), 0), COALESCE(SUM(IF(from_segment <> to_segment, customers, 0)), 0) "
-      "FROM segment_run_transitions WHERE run_id = ? AND previous_run_id = ? "
-      "AND from_segment <> '(new)' AND to_segment <> '(gone)'",
-      runs);
+  DbResult r = db.query(refresh_sql::kTransitionCounts, runs);
   if (r.rows.at(0).at(0).value_or("0") != "0") {
     out.in_both = std::stoull(r.rows.at(0).at(1).value_or("0"));
     out.moved = std::stoull(r.rows.at(0).at(2).value_or("0"));
     return out;
   }
-  r = db.query(
-      "SELECT COUNT(*), COALESCE(SUM(p.segment_name <> c.segment_name), 0) FROM vw_customer_segment_at_run c "
-      "JOIN vw_customer_segment_at_run p ON p.run_id = ? AND p.customer_unique_id = c.customer_unique_id "
-      "WHERE c.run_id = ?",
-      {static_cast<std::int64_t>(previous_run), static_cast<std::int64_t>(run)});
+  r = db.query(refresh_sql::kShiftFromHistory,
+               {static_cast<std::int64_t>(previous_run), static_cast<std::int64_t>(run)});
   out.in_both = std::stoull(r.rows.at(0).at(0).value_or("0"));
   out.moved = std::stoull(r.rows.at(0).at(1).value_or("0"));
   return out;

@@ -21,7 +21,7 @@ struct RefreshOutcome {
   std::string message;
 };
 
-// Auto: incremental when the procedure can be (README "Incremental
+// Auto: incremental when the procedure can be (doc/MODEL.md "Incremental
 // refresh"), else full; Full: recompute everything.
 enum class RefreshMode { Auto, Full };
 

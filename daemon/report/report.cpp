@@ -9,6 +9,7 @@
 #include "named_lock.h"
 #include "report_data.h"
 #include "report_html.h"
+#include "report_sql.h"
 
 namespace segmentd {
 
@@ -42,10 +43,7 @@ void record_report(DbSession& db, std::uint64_t run_id, const ReportFile* writte
   } else {
     j["error"] = error;
   }
-  db.update(
-      "UPDATE pipeline_runs SET details = JSON_SET(COALESCE(details, JSON_OBJECT()), '$.report', JSON_EXTRACT(?, '$')) "
-      "WHERE run_id = ?",
-      {j.dump(), static_cast<std::int64_t>(run_id)});
+  db.update(report_sql::kRecordReport, {j.dump(), static_cast<std::int64_t>(run_id)});
 }
 
 }  // namespace segmentd

@@ -1,6 +1,7 @@
 #pragma once
 // The report's queries: each reads one report view (R040) or the tables the
-// header needs. The newest successful refresh is the run described.
+// header needs. The newest successful refresh is the run described. Last,
+// the report's own record in the run it was written after.
 
 namespace segmentd::report_sql {
 
@@ -45,5 +46,10 @@ inline constexpr const char* kRunFigures =
 inline constexpr const char* kDataQuality =
     "SELECT files, files_loaded, files_quarantined, rows_loaded, rows_rejected, reference_checks "
     "FROM vw_report_data_quality";
+
+// report.cpp: what became of the report, in the refresh run's details.
+inline constexpr const char* kRecordReport =
+    "UPDATE pipeline_runs SET details = JSON_SET(COALESCE(details, JSON_OBJECT()), '$.report', JSON_EXTRACT(?, '$')) "
+    "WHERE run_id = ?";
 
 }  // namespace segmentd::report_sql

@@ -1,5 +1,5 @@
 #pragma once
-// One retention pass (README "Retention"): old files in processed/ and
+// One retention pass (doc/OPERATIONS.md "Retention"): old files in processed/ and
 // quarantine/, the history of refreshes the policy does not keep, old
 // ledger rows and old runs, each in small batches, recorded as its own run
 // (kind 'retention') whose details say what went. A pass that runs out of

@@ -1,6 +1,6 @@
 #pragma once
 // What retention keeps, as pure functions of the facts and the time, so the
-// policy (README "Retention") is unit-tested without a database or a clock.
+// policy (doc/OPERATIONS.md "Retention") is unit-tested without a database or a clock.
 
 #include <chrono>
 #include <cstdint>

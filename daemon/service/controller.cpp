@@ -67,10 +67,12 @@ Controller::Controller(fs::path config_path, Config config, bool verbose)
       deadline_timer_(io_),
       retention_timer_(io_),
       lease_timer_(io_),
+      link_(std::chrono::seconds(config_.database.reconnect_initial_seconds),
+            std::chrono::seconds(config_.database.reconnect_max_seconds)),
+      leadership_(this_claimant(), std::chrono::seconds(config_.ha.lease_seconds)),
       rng_(std::random_device{}()),
       keep_running_(boost::asio::make_work_guard(io_)),
-      metrics_(kVersion, schedule_names(schedules_), dataset_names(),
-               std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()) {}
+      metrics_(kVersion, schedule_names(schedules_.schedules()), dataset_names(), clock_.unix_seconds()) {}
 
 int Controller::run() {
   prepare_folders(config_.inbox);
@@ -87,7 +89,7 @@ int Controller::run() {
             {{"config", config_path_.string()},
              {"inbox", config_.inbox.path.string()},
              {"database", describe_endpoint(config_.database)},
-             {"schedules", std::to_string(schedules_.size())}});
+             {"schedules", std::to_string(schedules_.schedules().size())}});
   notify_status("connecting to " + describe_endpoint(config_.database));
   start_connect();
   start_lease();
@@ -121,16 +123,16 @@ void Controller::sweep() {
 // ---- what to do next ----------------------------------------------------
 void Controller::pump() {
   PlanState state;
-  state.now = SteadyClock::now();
-  state.connected = connected_;
-  state.leading = in_office_ && office_taken_;
-  state.office_due = in_office_ && !office_taken_ && !office_retry_wait_;
+  state.now = clock_.steady_now();
+  state.connected = link_.is_connected();
+  state.leading = leadership_.leading();
+  state.office_due = leadership_.office_due();
   state.busy = busy_;
   state.stopping = stopping_;
   state.settings_due = settings_due_;
   state.heartbeat_due = heartbeat_due_;
   state.retention_due = retention_due_;
-  state.refresh = refresh_;
+  state.refresh = refresh_.waiting();
   state.settling = tracker_ ? tracker_->settling() : 0;
   state.queue = &queue_;
   const Action action = plan_next(state);
@@ -167,7 +169,7 @@ void Controller::after_job() {
   if (stopping_) {
     // A file whose load committed is still moved out before the exit.
     PlanState state;
-    state.now = SteadyClock::now();
+    state.now = clock_.steady_now();
     state.queue = &queue_;
     state.connected = false;
     const Action action = plan_next(state);
@@ -205,56 +207,52 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
     return;
   }
   const ConnectInfo& info = *r.value;
-  connected_ = true;
+  const DatabaseLink::Connected link = link_.connected(clock_.steady_now());
   metrics_.database_up(true);
-  if (ever_connected_) metrics_.reconnected();
+  if (!link.first_ever) metrics_.reconnected();
   metrics_.segments(info.segments);
   if (info.last_refresh_success) {
     const auto at =
         std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
             std::chrono::duration<double>(*info.last_refresh_success)));
     if (!last_refresh_ok_ || at > *last_refresh_ok_) last_refresh_ok_ = at;
-    metrics_.last_success("refresh", *info.last_refresh_success);
+    metrics_.last_success(RunKind::Refresh, *info.last_refresh_success);
   }
   metrics_changed();
   // A leader takes office again on each new session (pump: TakeOffice).
-  office_taken_ = false;
-  if (outage_started_) {
-    const auto seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - *outage_started_).count();
+  leadership_.session_lost();
+  if (link.outage) {
     log_event(spdlog::level::info, "db.recovered",
               {{"endpoint", info.connection.endpoint},
                {"tls", tls_text(info.connection)},
-               {"outage_seconds", std::to_string(seconds)},
-               {"attempts", std::to_string(reconnect_attempt_)}});
+               {"outage_seconds", std::to_string(link.outage->count())},
+               {"attempts", std::to_string(link.attempts)}});
   } else {
     log_event(spdlog::level::info, "db.connected",
               {{"endpoint", info.connection.endpoint},
                {"tls", tls_text(info.connection)},
                {"auth_plugin", info.connection.auth_plugin}});
   }
-  if (outage_started_) {
+  if (link.outage) {
     notifier_->raise({"recovered",
-                      outage_subject_,
+                      link_.outage_subject(),
                       "segmentd reached the database again (" + info.connection.endpoint + ")",
                       {{"endpoint", info.connection.endpoint}},
                       {}});
   }
-  outage_started_.reset();
-  reconnect_attempt_ = 0;
   if (!info.missing_privileges.empty()) {
     std::string list;
     for (const auto& p : info.missing_privileges) list += (list.empty() ? "" : ",") + p;
-    log_event(spdlog::level::warn, "privileges.missing",
-              {{"account", config_.database.user}, {"missing", list}, {"hint", "README \"Database account\""}});
+    log_event(
+        spdlog::level::warn, "privileges.missing",
+        {{"account", config_.database.user}, {"missing", list}, {"hint", "doc/CONFIGURATION.md \"Database account\""}});
   }
   if (config_.fallback_event.enabled && info.event_scheduler != "ON") {
     log_event(
         spdlog::level::warn, "event.scheduler_off",
         {{"event_scheduler", info.event_scheduler}, {"hint", "the fallback event only runs with event_scheduler=ON"}});
   }
-  if (!ever_connected_) {
-    ever_connected_ = true;
+  if (link.first_ever) {
     arm_schedules();
     // Once at start, then on its schedule.
     retention_due_ = true;
@@ -269,43 +267,35 @@ void Controller::on_connected(const JobResult<ConnectInfo>& r) {
 }
 
 void Controller::connection_lost(const JobError& error) {
-  const bool was_connected = connected_;
-  connected_ = false;
-  office_taken_ = false;
+  const DatabaseLink::Lost lost = link_.lost(clock_.steady_now(), clock_.system_now(), rng_);
+  leadership_.session_lost();
   metrics_.database_up(false);
   metrics_changed();
-  if (outage_started_) {
+  if (lost.outage_so_far) {
     notifier_->raise(
         {"database_unavailable",
-         outage_subject_,
+         link_.outage_subject(),
          "segmentd cannot reach the database (" + describe_endpoint(config_.database) + "): " + error.message,
          {{"endpoint", describe_endpoint(config_.database)}},
-         std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - *outage_started_)});
+         *lost.outage_so_far});
   }
-  if (!outage_started_) {
-    outage_started_ = SteadyClock::now();
-    outage_subject_ = "outage since " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                           std::chrono::system_clock::now().time_since_epoch())
-                                                           .count());
-    log_event(spdlog::level::err, was_connected ? "db.connection_lost" : "db.unavailable",
+  if (lost.outage_began) {
+    log_event(spdlog::level::err, lost.was_connected ? "db.connection_lost" : "db.unavailable",
               {{"endpoint", describe_endpoint(config_.database)},
                {"category", to_string(error.category)},
                {"error", error.message}});
     notify_status("database unavailable: " + error.message);
   }
   if (stopping_) return;
-  const auto delay = backoff_delay(reconnect_attempt_, std::chrono::seconds(config_.database.reconnect_initial_seconds),
-                                   std::chrono::seconds(config_.database.reconnect_max_seconds), rng_);
-  ++reconnect_attempt_;
   // After the first, each attempt's own reason (a certificate fixed or a
   // host that came back changes it).
   log_event(spdlog::level::info, "db.reconnect_scheduled",
-            {{"attempt", std::to_string(reconnect_attempt_)},
-             {"delay_ms", ms_text(delay)},
-             {"error", reconnect_attempt_ > 1 ? error.message : std::string("")}});
-  reconnect_timer_.expires_after(delay);
+            {{"attempt", std::to_string(lost.attempt)},
+             {"delay_ms", ms_text(lost.retry_in)},
+             {"error", lost.attempt > 1 ? error.message : std::string("")}});
+  reconnect_timer_.expires_after(lost.retry_in);
   reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopping_ || connected_) return;
+    if (ec || stopping_ || link_.is_connected()) return;
     if (busy_) {
       reconnect_due_ = true;  // after the running move
     } else {
@@ -421,7 +411,8 @@ void Controller::reload() {
     const bool database_changed = config_.database != next.database;
     const bool inbox_changed = config_.inbox.path != next.inbox.path;
     config_ = std::move(next);
-    schedules_ = std::move(next_schedules);
+    leadership_.set_lease_length(std::chrono::seconds(config_.ha.lease_seconds));
+    schedules_ = ScheduleBook(std::move(next_schedules));
     watch_ = std::move(next_watch);
     tracker_ = std::move(next_tracker);
     notifier_ = std::move(next_notifier);
@@ -431,18 +422,20 @@ void Controller::reload() {
     if (inbox_changed) queue_.forget_missing({});
     spdlog::set_level(verbose_ ? spdlog::level::debug : level_of(config_.logging.level));
     schedule_timer_.cancel();
-    if (ever_connected_) arm_schedules();
+    if (link_.ever_connected()) arm_schedules();
     rescan_timer_.cancel();
     arm_rescan();
     deadline_timer_.cancel();
     arm_deadlines();
     retention_timer_.cancel();
     retention_next_.reset();
-    if (ever_connected_) arm_retention();
+    if (link_.ever_connected()) arm_retention();
     log_event(spdlog::level::info, "config.reloaded",
               {{"config", config_path_.string()}, {"database_changed", database_changed ? "yes" : "no"}});
+    link_.set_backoff(std::chrono::seconds(config_.database.reconnect_initial_seconds),
+                      std::chrono::seconds(config_.database.reconnect_max_seconds));
     if (database_changed) {
-      connected_ = false;
+      link_.disconnected();
       // A running job finishes on the old session; the reconnect follows.
       if (busy_) {
         reconnect_due_ = true;
@@ -481,9 +474,9 @@ void Controller::finish_shutdown() {
   shutdown_posted_ = true;
   busy_ = true;
   listener_.reset();
-  const bool leading = in_office_;
-  const LeaseClaimant me = claimant_;
-  const std::uint64_t epoch = epoch_;
+  const bool leading = leadership_.fence().has_value();
+  const LeaseClaimant me = leadership_.claimant();
+  const std::uint64_t epoch = leadership_.epoch();
   // The worker's job has ended: only then is the lease given up, so a
   // standby takes over at once.
   worker_.disconnect(

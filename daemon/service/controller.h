@@ -25,8 +25,10 @@
 #include <string>
 #include <vector>
 
+#include "clock.h"
 #include "config.h"
 #include "daemon_metrics.h"
+#include "database_link.h"
 #include "db_worker.h"
 #include "exit_status.h"
 #include "http_listener.h"
@@ -34,11 +36,14 @@
 #include "inbox_queue.h"
 #include "inotify_watch.h"
 #include "jobs.h"
+#include "leadership.h"
 #include "lease.h"
 #include "log_event.h"
 #include "notifier.h"
 #include "planner.h"
+#include "refresh_wanted.h"
 #include "retention.h"
+#include "schedule_book.h"
 
 namespace segmentd {
 
@@ -85,7 +90,7 @@ class Controller {
   void start_lease();
   void on_lease(const JobResult<LeaseState>& r);
   void arm_lease(std::chrono::milliseconds delay);
-  void step_down(const std::string& why);
+  void stood_down(const std::string& why);
   void start_office();
   void on_office(const JobResult<OfficeInfo>& r);
   // The fence of this daemon's writes; nullopt while it does not lead.
@@ -147,10 +152,13 @@ class Controller {
   static void prepare_folders(const InboxConfig& inbox);
   static std::string ms_text(std::chrono::milliseconds d);
 
+  // Time, only through this (clock.h).
+  RealClock real_clock_;
+  const Clock& clock_ = real_clock_;
   path config_path_;
   Config config_;
   bool verbose_;
-  std::vector<NamedSchedule> schedules_;
+  ScheduleBook schedules_;
   path temp_dir_ = std::filesystem::temp_directory_path();
   RetryPolicy policy_;
   boost::asio::io_context io_;
@@ -160,26 +168,20 @@ class Controller {
   std::unique_ptr<InotifyWatch> watch_;
   std::unique_ptr<InboxTracker> tracker_;
   InboxQueue queue_;
-  std::optional<RefreshRequest> refresh_;
-  SteadyTime last_arrival_{};
-  bool busy_ = false, stopping_ = false, connected_ = false, ever_connected_ = false, heartbeat_due_ = false,
-       shutdown_posted_ = false, settings_due_ = false, reconnect_due_ = false, retention_due_ = false;
+  RefreshWanted refresh_;  // the one waiting refresh (refresh_wanted.h)
+  bool busy_ = false, stopping_ = false, heartbeat_due_ = false, shutdown_posted_ = false, settings_due_ = false,
+       reconnect_due_ = false, retention_due_ = false;
   std::optional<SysSeconds> retention_next_;  // the retention schedule's next time
-  std::optional<SteadyTime> outage_started_;
-  std::string outage_subject_;  // names the outage in its alerts
   // The newest successful refresh known (by anyone), for deadlines.
   std::optional<std::chrono::system_clock::time_point> last_refresh_ok_;
-  std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
-  std::set<std::string> overdue_;  // schedules past their deadline (logged once)
-  // Leadership. in_office_: this daemon holds the lease (epoch_);
-  // office_taken_: and has taken office on the worker's current session.
-  LeaseClaimant claimant_ = this_claimant();
-  bool in_office_ = false, office_taken_ = false, office_retry_wait_ = false, first_office_ = true,
-       lease_connected_ = false, lease_busy_ = false, lease_failing_ = false;
-  std::uint64_t epoch_ = 0;
-  std::optional<SteadyTime> last_renewed_;
-  std::string standing_for_;  // the holder last logged while standing by
-  unsigned reconnect_attempt_ = 0;
+  std::chrono::system_clock::time_point started_at_ = clock_.system_now();
+  DeadlineWatch deadlines_;
+  // The worker's session and its outages (database_link.h).
+  DatabaseLink link_;
+  // Whether this daemon leads (leadership.h); the lease worker's own
+  // session state stays here, with the timer.
+  Leadership leadership_;
+  bool lease_connected_ = false, lease_busy_ = false;
   std::chrono::microseconds watchdog_period_{0};
   std::mt19937 rng_;
   // The loop must outlive an in-flight job even when no timer or signal is

@@ -58,7 +58,7 @@ void Controller::on_inbox_event(const std::string& name, bool moved_in) {
 
 void Controller::scan_inbox() {
   if (stopping_) return;
-  const auto now = SteadyClock::now();
+  const auto now = clock_.steady_now();
   for (const auto& file : tracker_->scan(now)) {
     if (queue_.offer(file, now)) {
       log_event(spdlog::level::info, "inbox.file_ready", {{"file", escape_bytes(file.filename().string())}});
@@ -103,8 +103,8 @@ void Controller::start_load(const std::string& name) {
   options.lock_wait_seconds = 5;
   options.fence = fence();
   notify_status("loading " + escape_bytes(name));
-  job_started_ = SteadyClock::now();
-  metrics_.run_started("ingest");
+  job_started_ = clock_.steady_now();
+  metrics_.run_started(RunKind::Ingest);
   worker_.run<LoadResult>([file, options](DbSession& db) { return load_file(db, file, options); },
                           [this, name](const JobResult<LoadResult>& r) {
                             on_loaded(name, r);
@@ -113,7 +113,7 @@ void Controller::start_load(const std::string& name) {
 }
 
 void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>& r) {
-  const auto now = SteadyClock::now();
+  const auto now = clock_.steady_now();
   count_load(r, now);
   const std::string shown = escape_bytes(name);
   LoadFacts facts;
@@ -166,7 +166,7 @@ void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>&
   const LoadResult& load = *r.value;
   MovePlan plan = plan_move(load, config_.inbox);
   plan.run_id = load.run_id;
-  plan.status = to_string(load.file.status);
+  plan.status = load.file.status;
   plan.message = load.file.message;
   if (plan.quarantine) {
     const std::string dataset = load.file.dataset.empty() ? "unknown" : load.file.dataset;
@@ -186,16 +186,16 @@ void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>&
 // The metrics of one load: its run, and the file's outcome when it had one.
 void Controller::count_load(const JobResult<LoadResult>& r, SteadyTime now) {
   const double seconds = std::chrono::duration<double>(now - job_started_).count();
-  const double unix_now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  if (r.value && r.value->gone) return metrics_.run_finished_without_run("ingest");  // nothing was loaded or recorded
+  const double unix_now = clock_.unix_seconds();
+  if (r.value && r.value->gone)
+    return metrics_.run_finished_without_run(RunKind::Ingest);  // nothing was loaded or recorded
   if (!r.value) {
-    metrics_.run_finished("ingest", "file", "failed", seconds, unix_now);
+    metrics_.run_finished(RunKind::Ingest, "file", RunStatus::Failed, seconds, unix_now);
     return;
   }
   const FileOutcome& f = r.value->file;
-  metrics_.run_finished("ingest", "file", f.ok() ? "succeeded" : "failed", seconds, unix_now);
-  metrics_.file_finished(f.dataset.empty() ? "unknown" : f.dataset, to_string(f.status), f.rows_loaded,
-                         f.rows_rejected);
+  metrics_.run_finished(RunKind::Ingest, "file", f.ok() ? RunStatus::Succeeded : RunStatus::Failed, seconds, unix_now);
+  metrics_.file_finished(f.dataset.empty() ? "unknown" : f.dataset, f.status, f.rows_loaded, f.rows_rejected);
 }
 
 // A load that is tried again leaves no rejects file behind.
@@ -220,7 +220,7 @@ void Controller::give_up(const std::string& name, SteadyTime now, std::uint64_t 
   plan.quarantine = true;
   plan.target_dir = config_.inbox.quarantine;
   plan.run_id = run_id;
-  plan.status = "failed";
+  plan.status = FileStatus::Failed;
   plan.message = why;
   plan.reason = "status: failed\nrun: " + std::to_string(run_id) + "\nreason: " + why + "\n";
   queue_.load_finished(name, std::move(plan), now);
@@ -245,7 +245,7 @@ void Controller::on_moved(const std::string& name, const MovePlan& plan, const J
   if (r.error) {
     const unsigned failures = earlier_failures + 1;
     const auto delay = backoff_delay(earlier_failures, policy_.first_move_retry, policy_.max_move_retry, rng_);
-    queue_.move_failed(name, plan, SteadyClock::now() + delay);
+    queue_.move_failed(name, plan, clock_.steady_now() + delay);
     // Alert once; the retries that follow are not news.
     log_event(failures == 1 ? spdlog::level::err : spdlog::level::debug,
               failures == 1 ? "inbox.move_failed" : "inbox.move_retry",
@@ -265,7 +265,7 @@ void Controller::on_moved(const std::string& name, const MovePlan& plan, const J
   log_event(plan.quarantine ? spdlog::level::warn : spdlog::level::info,
             plan.quarantine ? "inbox.file_quarantined" : "inbox.file_processed",
             {{"file", shown},
-             {"status", plan.status},
+             {"status", to_string(plan.status)},
              {"run_id", std::to_string(plan.run_id)},
              {"message", plan.message + "; moved to " + escape_bytes(r.value->string())}});
 }

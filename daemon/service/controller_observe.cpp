@@ -35,12 +35,12 @@ bool Controller::worker_stuck() const {
 }
 
 void Controller::refresh_gauges() {
-  const auto now = SteadyClock::now();
+  const auto now = clock_.steady_now();
   const auto oldest = queue_.oldest_found();
   metrics_.inbox(queue_.size(), oldest ? seconds_of(now - *oldest) : 0);
   const auto running = worker_.running_for();
   metrics_.worker(worker_stuck(), running ? seconds_of(*running) : 0);
-  metrics_.refresh_waiting(refresh_.has_value());
+  metrics_.refresh_waiting(refresh_.waiting().has_value());
 }
 
 void Controller::metrics_changed() {
@@ -63,7 +63,8 @@ std::string Controller::readiness(bool verbose, bool& ready) const {
   };
   // Connected means the set-up passed: the schema is current (a schema that
   // needs a migrate stops the daemon) and this daemon holds its lock.
-  check("database", connected_, outage_started_ ? "unreachable or lost; reconnecting" : "not connected yet");
+  check("database", link_.is_connected(),
+        link_.in_outage() ? "unreachable or lost; reconnecting" : "not connected yet");
   check("inbox", ::access(config_.inbox.path.c_str(), W_OK) == 0, config_.inbox.path.string() + " is not writable");
   if (verbose) out << (ready ? "ready\n" : "not ready\n");
   return out.str();

@@ -10,52 +10,31 @@ namespace segmentd {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
-namespace {
-
-SysSeconds now_sys() {
-  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
-}  // namespace
-
 // ---- schedules -------------------------------------------------------
 void Controller::arm_schedules() {
-  const auto now = now_sys();
-  std::optional<SysSeconds> earliest;
-  for (auto& s : schedules_) {
-    if (!s.next) s.next = s.cron.next_after(now);
-    if (s.next && (!earliest || *s.next < *earliest)) earliest = s.next;
+  const auto now = clock_.system_seconds();
+  const auto wait = schedules_.wait(now);
+  for (const auto& s : schedules_.schedules()) {
     if (s.next) metrics_.schedule_next(s.name, static_cast<double>(s.next->time_since_epoch().count()));
   }
-  if (!earliest) return;
-  // Wake at least once a minute: the system clock can jump (NTP, suspend)
-  // and a steady timer would not notice.
-  const auto wait = std::min<std::chrono::seconds>(*earliest - now, std::chrono::seconds(60));
-  schedule_timer_.expires_after(std::max<std::chrono::seconds>(wait, std::chrono::seconds(0)));
+  if (!wait) return;
+  schedule_timer_.expires_after(*wait);
   schedule_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    const auto fired_at = now_sys();
-    for (auto& s : schedules_) {
-      if (s.next && *s.next <= fired_at) {
-        log_event(spdlog::level::info, "schedule.fired",
-                  {{"schedule", s.name}, {"due", format_local_iso(*s.next, std::chrono::seconds{0})}});
-        want_refresh({RefreshTrigger::Schedule, "segmentd schedule " + s.name, false, {}, false, s.full});
-        s.next = s.cron.next_after(std::max(*s.next, fired_at));
-      }
+    for (const auto& fired : schedules_.fire(clock_.system_seconds())) {
+      const NamedSchedule& s = *fired.schedule;
+      log_event(spdlog::level::info, "schedule.fired",
+                {{"schedule", s.name}, {"due", format_local_iso(fired.due, std::chrono::seconds{0})}});
+      want_refresh({RefreshTrigger::Schedule, "segmentd schedule " + s.name, false, {}, false, s.full});
     }
     arm_schedules();
   });
 }
 
 void Controller::arm_deadlines() {
-  unsigned shortest = 0;
-  for (const auto& s : config_.schedules) {
-    if (s.deadline_seconds > 0 && (shortest == 0 || s.deadline_seconds < shortest)) shortest = s.deadline_seconds;
-  }
-  if (shortest == 0) return;
-  // Often enough that a short deadline is noticed soon after it passes.
-  const auto period = std::chrono::seconds(std::clamp(shortest / 4, 1u, 60u));
-  deadline_timer_.expires_after(period);
+  const auto period = DeadlineWatch::period(config_.schedules);
+  if (!period) return;
+  deadline_timer_.expires_after(*period);
   deadline_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
     check_deadlines();
@@ -64,32 +43,26 @@ void Controller::arm_deadlines() {
 }
 
 void Controller::check_deadlines() {
-  const auto now = std::chrono::system_clock::now();
-  const auto since = last_refresh_ok_.value_or(started_at_);
-  const auto quiet = std::chrono::duration_cast<std::chrono::seconds>(now - since);
-  for (const auto& s : config_.schedules) {
-    if (s.deadline_seconds == 0 || quiet < std::chrono::seconds(s.deadline_seconds)) {
-      overdue_.erase(s.name);
-      continue;
-    }
-    // Logged once when it becomes overdue; the alert repeats per target.
-    if (overdue_.insert(s.name).second) {
+  const auto now = clock_.system_now();
+  for (const auto& o : deadlines_.overdue(config_.schedules, now, last_refresh_ok_.value_or(started_at_))) {
+    const std::string quiet = std::to_string(o.since_success.count());
+    if (o.newly) {
       log_event(spdlog::level::warn, "refresh.overdue",
-                {{"schedule", s.name},
-                 {"deadline_seconds", std::to_string(s.deadline_seconds)},
-                 {"seconds_since_success", std::to_string(quiet.count())}});
+                {{"schedule", o.schedule},
+                 {"deadline_seconds", std::to_string(o.deadline_seconds)},
+                 {"seconds_since_success", quiet}});
     }
     notifier_->raise({"refresh_overdue",
-                      "schedule " + s.name,
-                      "no successful refresh for " + std::to_string(quiet.count()) + " s (schedule " + s.name +
-                          " has a deadline of " + std::to_string(s.deadline_seconds) + " s)",
-                      {{"schedule", s.name}},
+                      "schedule " + o.schedule,
+                      "no successful refresh for " + quiet + " s (schedule " + o.schedule + " has a deadline of " +
+                          std::to_string(o.deadline_seconds) + " s)",
+                      {{"schedule", o.schedule}},
                       {}});
   }
 }
 
 void Controller::want_refresh(RefreshRequest request) {
-  merge_refresh(refresh_, std::move(request));
+  refresh_.want(std::move(request));
   pump();
 }
 
@@ -97,23 +70,20 @@ void Controller::want_refresh(RefreshRequest request) {
 // end of its load; the quiet time gathers a batch into one refresh, and
 // once every file that arrived is loaded, waiting longer gathers nothing.
 void Controller::want_refresh_after_data(const std::string& started_by) {
-  const auto newest = queue_.newest_found().value_or(last_arrival_);
-  last_arrival_ = std::max(last_arrival_, newest);
-  want_refresh(
-      {RefreshTrigger::File, started_by, true, last_arrival_ + std::chrono::seconds(config_.refresh.debounce_seconds)});
+  refresh_.after_data(started_by, queue_.newest_found(), std::chrono::seconds(config_.refresh.debounce_seconds));
+  pump();
 }
 
 // ---- refreshing ----------------------------------------------------------
 void Controller::start_refresh() {
-  const RefreshRequest wanted = *refresh_;
-  refresh_.reset();
+  const RefreshRequest wanted = refresh_.take();
   busy_ = true;
   const ExportsConfig exports = config_.exports;
   notify_status(std::string("refreshing (") + to_string(wanted.trigger) + ")");
   log_event(spdlog::level::info, "refresh.started",
             {{"trigger", to_string(wanted.trigger)}, {"mode", wanted.full ? "full" : "auto"}});
-  job_started_ = SteadyClock::now();
-  metrics_.run_started("refresh");
+  job_started_ = clock_.steady_now();
+  metrics_.run_started(RunKind::Refresh);
   const bool measure_shift = notifier_->wants("segment_shift");
   const auto lease = fence();
   worker_.run<RefreshResult>(
@@ -129,8 +99,8 @@ void Controller::start_refresh() {
 
 void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<RefreshResult>& r) {
   if (r.error) {
-    metrics_.run_finished("refresh", to_string(wanted.trigger), "failed",
-                          std::chrono::duration<double>(SteadyClock::now() - job_started_).count(), 0);
+    metrics_.run_finished(RunKind::Refresh, to_string(wanted.trigger), RunStatus::Failed,
+                          std::chrono::duration<double>(clock_.steady_now() - job_started_).count(), 0);
     log_event(spdlog::level::err, "refresh.not_run",
               {{"trigger", to_string(wanted.trigger)},
                {"category", to_string(r.error->category)},
@@ -138,9 +108,7 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
     // Kept: it runs once the database is back (and the reconnect also
     // finds it owed from the database).
     if (r.error->category == ErrorCategory::ConnectionLost) {
-      RefreshRequest again = wanted;
-      again.due = SteadyClock::now();
-      merge_refresh(refresh_, again);
+      refresh_.lost_with_connection(wanted, clock_.steady_now());
       connection_lost(*r.error);
     }
     return;
@@ -148,12 +116,12 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
   const RefreshResult& result = *r.value;
   const RefreshOutcome& out = result.outcome;
   if (!result.not_needed) {
-    metrics_.run_finished("refresh", to_string(wanted.trigger), to_string(out.status),
-                          std::chrono::duration<double>(SteadyClock::now() - job_started_).count(),
-                          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    metrics_.run_finished(RunKind::Refresh, to_string(wanted.trigger), out.status,
+                          std::chrono::duration<double>(clock_.steady_now() - job_started_).count(),
+                          clock_.unix_seconds());
   }
   if (!result.segments.empty()) metrics_.segments(result.segments);
-  if (out.status == RunStatus::Succeeded) last_refresh_ok_ = std::chrono::system_clock::now();
+  if (out.status == RunStatus::Succeeded) last_refresh_ok_ = clock_.system_now();
   if (result.shift) {
     const SegmentShift& shift = *result.shift;
     const std::string run = std::to_string(shift.run);
@@ -187,14 +155,8 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
                {"customers", std::to_string(out.customers)},
                {"message", out.message}});
   }
-  if (out.status == RunStatus::Skipped && wanted.trigger == RefreshTrigger::File) {
-    // Another session's refresh held the lock; it may have started before
-    // our data was committed. Asked again later, run only if still owed.
-    RefreshRequest again = wanted;
-    again.debounced = true;
-    again.due = SteadyClock::now() + policy_.skipped_refresh_retry;
-    again.only_if_owed = true;
-    merge_refresh(refresh_, again);
+  if (out.status == RunStatus::Skipped &&
+      refresh_.skipped(wanted, clock_.steady_now(), policy_.skipped_refresh_retry)) {
     log_event(spdlog::level::info, "refresh.retry_scheduled",
               {{"trigger", to_string(wanted.trigger)}, {"retry_ms", ms_text(policy_.skipped_refresh_retry)}});
   }
@@ -203,9 +165,9 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
               {{"file", result.report->path.string()},
                {"run_id", std::to_string(result.report->run_id)},
                {"bytes", std::to_string(result.report->bytes)}});
-  } else if (!result.report_error.empty()) {
+  } else if (result.report_failure) {
     log_event(spdlog::level::err, "report.failed",
-              {{"run_id", std::to_string(out.run_id)}, {"error", result.report_error}});
+              {{"run_id", std::to_string(out.run_id)}, {"error", result.report_failure->describe()}});
   }
   if (result.exported) {
     log_event(spdlog::level::info, "export.finished",
@@ -214,11 +176,11 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
                {"set", result.exported->dir.filename().string()},
                {"files", std::to_string(result.exported->files.size())},
                {"rows", std::to_string(result.exported->rows())}});
-  } else if (!result.export_error.empty()) {
+  } else if (result.export_failure) {
     log_event(spdlog::level::err, "export.failed",
               {{"run_id", std::to_string(out.run_id)},
                {"dir", config_.exports.dir.string()},
-               {"error", result.export_error}});
+               {"error", result.export_failure->describe()}});
   }
   notify_status("watching " + config_.inbox.path.string());
 }

@@ -17,15 +17,11 @@ namespace {
 // (the planner starts the next slice when nothing else waits).
 constexpr std::chrono::seconds kRetentionSlice{10};
 
-SysSeconds now_sys() {
-  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 }  // namespace
 
 void Controller::arm_retention() {
   const CronSchedule cron(config_.retention.schedule, config_.retention.timezone);
-  const auto now = now_sys();
+  const auto now = clock_.system_seconds();
   if (!retention_next_) retention_next_ = cron.next_after(now);
   if (!retention_next_) return;
   // At least once a minute, as the refresh schedules: the clock can jump.
@@ -34,7 +30,7 @@ void Controller::arm_retention() {
   retention_timer_.expires_after(wait);
   retention_timer_.async_wait([this, cron](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    const auto fired_at = now_sys();
+    const auto fired_at = clock_.system_seconds();
     if (retention_next_ && *retention_next_ <= fired_at) {
       log_event(spdlog::level::info, "retention.due",
                 {{"schedule", config_.retention.schedule}, {"timezone", config_.retention.timezone}});
@@ -48,8 +44,8 @@ void Controller::arm_retention() {
 
 void Controller::start_retention() {
   busy_ = true;
-  job_started_ = SteadyClock::now();
-  metrics_.run_started("retention");
+  job_started_ = clock_.steady_now();
+  metrics_.run_started(RunKind::Retention);
   notify_status("retention pass");
   const RetentionConfig retention = config_.retention;
   const InboxConfig inbox = config_.inbox;
@@ -69,9 +65,9 @@ void Controller::start_retention() {
 }
 
 void Controller::on_retention(const JobResult<RetentionReport>& r) {
-  const double seconds = std::chrono::duration<double>(SteadyClock::now() - job_started_).count();
+  const double seconds = std::chrono::duration<double>(clock_.steady_now() - job_started_).count();
   if (r.error) {
-    metrics_.run_finished("retention", "schedule", "failed", seconds, 0);
+    metrics_.run_finished(RunKind::Retention, "schedule", RunStatus::Failed, seconds, 0);
     log_event(spdlog::level::err, "retention.not_run",
               {{"category", to_string(r.error->category)}, {"error", r.error->message}});
     if (r.error->category == ErrorCategory::ConnectionLost) {
@@ -82,8 +78,7 @@ void Controller::on_retention(const JobResult<RetentionReport>& r) {
     return;
   }
   const RetentionReport& report = *r.value;
-  metrics_.run_finished("retention", "schedule", to_string(report.status), seconds,
-                        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  metrics_.run_finished(RunKind::Retention, "schedule", report.status, seconds, clock_.unix_seconds());
   metrics_.retention_removed("history_rows", report.history_rows_removed);
   metrics_.retention_removed("pipeline_runs", report.runs_removed);
   metrics_.retention_removed("ingested_files", report.ledger_rows_removed);

@@ -3,15 +3,20 @@
 namespace segmentd {
 
 namespace {
-const std::vector<std::string> kKinds = {"ingest", "refresh", "retention"};
+const std::vector<std::string> kKinds = {to_string(RunKind::Ingest), to_string(RunKind::Refresh),
+                                         to_string(RunKind::Retention)};
 // The triggers of the runs this daemon starts.
 const std::vector<std::string> kRunSeries[] = {{"ingest", "file"},
                                                {"refresh", "file"},
                                                {"refresh", "schedule"},
                                                {"refresh", "catchup"},
                                                {"retention", "schedule"}};
-const std::vector<std::string> kRunStatuses = {"succeeded", "failed", "skipped"};
-const std::vector<std::string> kFileStatuses = {"loaded", "duplicate", "rejected", "failed", "quarantined"};
+const std::vector<std::string> kRunStatuses = {to_string(RunStatus::Succeeded), to_string(RunStatus::Failed),
+                                               to_string(RunStatus::Skipped)};
+// The ledger's outcomes, and quarantined (a refusal moved to quarantine/).
+const std::vector<std::string> kFileStatuses = {to_string(FileStatus::Loaded), to_string(FileStatus::Duplicate),
+                                                to_string(FileStatus::Rejected), to_string(FileStatus::Failed),
+                                                "quarantined"};
 }  // namespace
 
 DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::string>& schedules,
@@ -108,31 +113,32 @@ void DaemonMetrics::reconnected() {
   metrics_.add("segmentd_database_reconnects_total", {});
 }
 
-void DaemonMetrics::run_started(const std::string& kind) {
-  metrics_.set("segmentd_running", {kind}, 1);
+void DaemonMetrics::run_started(RunKind kind) {
+  metrics_.set("segmentd_running", {to_string(kind)}, 1);
 }
 
-void DaemonMetrics::run_finished(const std::string& kind, const std::string& trigger, const std::string& status,
-                                 double duration_seconds, double finished_at) {
-  metrics_.set("segmentd_running", {kind}, 0);
-  metrics_.add("segmentd_runs_total", {kind, trigger, status});
-  metrics_.observe("segmentd_run_duration_seconds", {kind}, duration_seconds);
-  if (status == "succeeded") metrics_.set("segmentd_last_success_timestamp_seconds", {kind}, finished_at);
+void DaemonMetrics::run_finished(RunKind kind, const std::string& trigger, RunStatus status, double duration_seconds,
+                                 double finished_at) {
+  const std::string k = to_string(kind);
+  metrics_.set("segmentd_running", {k}, 0);
+  metrics_.add("segmentd_runs_total", {k, trigger, to_string(status)});
+  metrics_.observe("segmentd_run_duration_seconds", {k}, duration_seconds);
+  if (status == RunStatus::Succeeded) metrics_.set("segmentd_last_success_timestamp_seconds", {k}, finished_at);
 }
 
-void DaemonMetrics::last_success(const std::string& kind, double at_seconds) {
-  if (at_seconds > metrics_.value("segmentd_last_success_timestamp_seconds", {kind})) {
-    metrics_.set("segmentd_last_success_timestamp_seconds", {kind}, at_seconds);
+void DaemonMetrics::last_success(RunKind kind, double at_seconds) {
+  if (at_seconds > metrics_.value("segmentd_last_success_timestamp_seconds", {to_string(kind)})) {
+    metrics_.set("segmentd_last_success_timestamp_seconds", {to_string(kind)}, at_seconds);
   }
 }
 
-void DaemonMetrics::run_finished_without_run(const std::string& kind) {
-  metrics_.set("segmentd_running", {kind}, 0);
+void DaemonMetrics::run_finished_without_run(RunKind kind) {
+  metrics_.set("segmentd_running", {to_string(kind)}, 0);
 }
 
-void DaemonMetrics::file_finished(const std::string& dataset, const std::string& status, std::uint64_t rows_loaded,
+void DaemonMetrics::file_finished(const std::string& dataset, FileStatus status, std::uint64_t rows_loaded,
                                   std::uint64_t rows_rejected) {
-  metrics_.add("segmentd_files_total", {dataset, status});
+  metrics_.add("segmentd_files_total", {dataset, to_string(status)});
   metrics_.add("segmentd_rows_loaded_total", {dataset}, static_cast<double>(rows_loaded));
   metrics_.add("segmentd_rows_rejected_total", {dataset}, static_cast<double>(rows_rejected));
 }

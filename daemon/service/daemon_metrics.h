@@ -1,6 +1,6 @@
 #pragma once
 // What `GET /metrics` (and the optional node_exporter textfile) says about
-// the daemon: every series the README's "Metrics" table lists, created at
+// the daemon: every series the doc/OPERATIONS.md "Metrics and health" table lists, created at
 // start-up with zero values so alerts work before the first run. The
 // controller updates it from events it already handles; a scrape only
 // renders it.
@@ -10,7 +10,9 @@
 #include <map>
 #include <string>
 
+#include "file_status.h"
 #include "metrics.h"
+#include "run_status.h"
 
 namespace segmentd {
 
@@ -24,15 +26,15 @@ class DaemonMetrics {
   void reconnected();
   // 1 while this daemon holds the lease (lease.h), with its epoch.
   void leader(bool leading, std::uint64_t epoch);
-  void run_started(const std::string& kind);
+  void run_started(RunKind kind);
   // `finished_at`: Unix seconds.
-  void run_finished(const std::string& kind, const std::string& trigger, const std::string& status,
-                    double duration_seconds, double finished_at);
+  void run_finished(RunKind kind, const std::string& trigger, RunStatus status, double duration_seconds,
+                    double finished_at);
   // A job that ended without a run (its file had gone): not counted.
-  void run_finished_without_run(const std::string& kind);
+  void run_finished_without_run(RunKind kind);
   // A success known from the database (another session's, or before start).
-  void last_success(const std::string& kind, double at_seconds);
-  void file_finished(const std::string& dataset, const std::string& status, std::uint64_t rows_loaded,
+  void last_success(RunKind kind, double at_seconds);
+  void file_finished(const std::string& dataset, FileStatus status, std::uint64_t rows_loaded,
                      std::uint64_t rows_rejected);
   void file_quarantined(const std::string& dataset);
   void segments(const std::map<std::string, std::uint64_t>& customers_by_segment);

@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "file_move.h"
 #include "ingest_run.h"
+#include "job_hooks.h"
 #include "log_event.h"
 #include "migrations.h"
 #include "private_file.h"
@@ -65,11 +66,7 @@ ConnectInfo set_up_session(DbSession& db) {
     throw FatalError(e.what());
   }
   info.segments = segment_sizes(db);
-  if (const auto t = query_value(db,
-                                 "SELECT UNIX_TIMESTAMP(MAX(finished_at)) FROM pipeline_runs "
-                                 "WHERE kind = 'refresh' AND status = 'succeeded'")) {
-    info.last_refresh_success = std::stod(*t);
-  }
+  info.last_refresh_success = last_refresh_succeeded(db);
   info.event_scheduler = event_scheduler_state(db);
   return info;
 }
@@ -119,16 +116,6 @@ MovePlan plan_move(const LoadResult& load, const InboxConfig& inbox) {
   return plan;
 }
 
-// Test-only: SEGMENTD_TEST_REFRESH_SLEEP=N makes each refresh first wait N
-// seconds inside the server (SELECT SLEEP), so a test can watch a stuck
-// worker (/livez, the watchdog) without a timer in the daemon's own code.
-namespace {
-void hold_for_tests(DbSession& db) {
-  static const char* seconds = std::getenv("SEGMENTD_TEST_REFRESH_SLEEP");
-  if (seconds != nullptr) db.query("SELECT SLEEP(?)", {static_cast<std::int64_t>(std::atoi(seconds))});
-}
-}  // namespace
-
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
                                  const ExportsConfig& exports, bool only_if_owed, bool measure_shift,
                                  const std::optional<LeaseFence>& fence, RefreshMode mode) {
@@ -142,7 +129,7 @@ RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::
     result.outcome.run_id = newest_successful_refresh(db);
     result.outcome.status = RunStatus::Succeeded;
   } else {
-    hold_for_tests(db);
+    if (JobHooks* hooks = installed_job_hooks()) hooks->before_refresh(db);
     const std::uint64_t previous = measure_shift ? newest_successful_refresh(db) : 0;
     result.outcome = run_refresh(db, trigger, who_for(started_by), mode);
     if (previous != 0 && result.outcome.status == RunStatus::Succeeded) {
@@ -155,22 +142,23 @@ RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::
     result.exported = write_exports(db, exports.dir, exports.keep_sets, exports.file_mode);
   } catch (const DbError& e) {
     if (e.connection_lost()) throw;
-    result.export_error = std::string("database error ") + std::to_string(e.code()) + ": " + e.what();
+    result.export_failure = PublishFailure::from(e);
   } catch (const Error& e) {
-    result.export_error = e.what();
+    result.export_failure = PublishFailure::from(e);
   }
   record_export(db, result.outcome.run_id, exports.dir, result.exported ? &*result.exported : nullptr,
-                result.export_error);
+                result.export_failure ? result.export_failure->describe() : std::string());
   // The report beside the exports; a failure is recorded, the refresh stands.
   try {
     result.report = write_report(db, exports.dir / kReportFileName, exports.file_mode);
   } catch (const DbError& e) {
     if (e.connection_lost()) throw;
-    result.report_error = std::string("database error ") + std::to_string(e.code()) + ": " + e.what();
+    result.report_failure = PublishFailure::from(e);
   } catch (const Error& e) {
-    result.report_error = e.what();
+    result.report_failure = PublishFailure::from(e);
   }
-  record_report(db, result.outcome.run_id, result.report ? &*result.report : nullptr, result.report_error);
+  record_report(db, result.outcome.run_id, result.report ? &*result.report : nullptr,
+                result.report_failure ? result.report_failure->describe() : std::string());
   return result;
 }
 

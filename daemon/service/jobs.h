@@ -21,6 +21,7 @@
 #include "inbox_queue.h"
 #include "ingest.h"
 #include "lease.h"
+#include "publish_failure.h"
 #include "refresh.h"
 #include "report.h"
 
@@ -83,9 +84,9 @@ struct RefreshResult {
   bool not_needed = false;  // asked for only if owed, and nothing was owed
   RefreshOutcome outcome;
   std::optional<ExportSet> exported;
-  std::string export_error;                       // set when the export failed (recorded in the run)
+  std::optional<PublishFailure> export_failure;   // set when the export failed (recorded in the run)
   std::optional<ReportFile> report;               // exports.dir/report.html, when written
-  std::string report_error;                       // set when writing it failed (recorded in the run)
+  std::optional<PublishFailure> report_failure;   // set when writing it failed (recorded in the run)
   std::map<std::string, std::uint64_t> segments;  // after a successful refresh
   std::optional<SegmentShift> shift;              // against the previous success, when asked
 };

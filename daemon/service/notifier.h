@@ -1,5 +1,5 @@
 #pragma once
-// Alerts to webhooks (README "Alerts"). What to send is decided by
+// Alerts to webhooks (doc/OPERATIONS.md "Alerts"). What to send is decided by
 // AlertPolicy, a pure function of the targets, the alert and the time
 // (unit-tested with a fake clock); Notifier formats and posts it on the
 // daemon's loop without waiting (webhook_client.h).

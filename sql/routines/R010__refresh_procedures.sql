@@ -1,7 +1,7 @@
 -- refresh_customer_segments() and its helpers. Re-created by every
 -- `segmentd migrate`; from the mysql client: mysql DB < this file.
 --
--- The model (README "The model"): counted orders are those whose status is
+-- The model (doc/MODEL.md "The model"): counted orders are those whose status is
 -- in segmentation_settings.counted_statuses and whose customer_id exists in
 -- customers; order value = SUM(payment_value), else SUM(price +
 -- freight_value), else 0; per customer_unique_id R, F, M; scores 1..5 with
@@ -20,7 +20,7 @@ DELIMITER $$
 --
 -- The buffer must hold every customer row (p_rows of them): when it does
 -- not, the join refills it and reads all the orders again for each fill,
--- which made the 100x order values grow faster than the data (BENCHMARKS.md
+-- which made the 100x order values grow faster than the data (bench/reference/2026-12-04/NOTES.md
 -- "The 100x refresh's fixed memory limits"). 256 bytes a row is room for
 -- the two keys and the hash table's links; MariaDB sizes the buffer from
 -- its row estimate up to this, so the room not needed is not taken.
@@ -313,8 +313,9 @@ END $$
 -- values above the lower up to the higher. A superset is harmless (those
 -- are scored again, the same). Each boundary that moved is its own range
 -- read, with the bounds as parameters, so the optimizer sees a range (a
--- join against the bounds was a full scan per boundary: BENCHMARKS.md
--- "Daily deltas"). Every customer when a boundary has no key.
+-- join against the bounds was a full scan per boundary:
+-- bench/reference/2026-12-03/NOTES.md "Daily deltas with incremental
+-- refresh"). Every customer when a boundary has no key.
 DROP PROCEDURE IF EXISTS segmentd_boundary_customers $$
 CREATE PROCEDURE segmentd_boundary_customers(IN p_method VARCHAR(16), OUT p_everyone BOOLEAN)
   MODIFIES SQL DATA
@@ -526,7 +527,7 @@ CREATE PROCEDURE segmentd_refresh_run(
   IN p_host       VARCHAR(255),
   IN p_pid        INT UNSIGNED,
   IN p_version    VARCHAR(32),
-  IN p_mode       VARCHAR(8))   -- 'auto': incremental when it can be (README "Incremental refresh"); 'full'
+  IN p_mode       VARCHAR(8))   -- 'auto': incremental when it can be (doc/MODEL.md "Incremental refresh"); 'full'
   MODIFIES SQL DATA
   COMMENT 'Brings the RFM segments up to date and records the run in pipeline_runs'
 proc: BEGIN
@@ -991,7 +992,7 @@ proc: BEGIN
     -- aggregates, then the window functions' rows, which each window
     -- updates in place). Past the limit they go to disk, where those
     -- updates are random reads and writes, and the 100x scoring grew far
-    -- faster than the data (BENCHMARKS.md "The 100x refresh's fixed memory limits"). So
+    -- faster than the data (bench/reference/2026-12-04/NOTES.md "The 100x refresh's fixed memory limits"). So
     -- the limit grows with the counted orders, which bound the customers;
     -- in-memory temporary tables grow as rows arrive, so the room not
     -- needed is not taken.
@@ -1113,7 +1114,7 @@ proc: BEGIN
     IF v_diffed THEN
       -- The history rows just written are everyone who moved, appeared or
       -- left; everyone else stayed in their segment. Two joins of every
-      -- customer fewer (BENCHMARKS.md "Full refresh").
+      -- customer fewer (bench/reference/2026-12-06/NOTES.md "The full 10x refresh, part by part, and what one connection can do").
       INSERT INTO segment_run_transitions (run_id, previous_run_id, from_segment, to_segment, customers)
       SELECT v_run_id, v_previous, moved.from_segment, moved.to_segment, SUM(moved.n)
         FROM (SELECT COALESCE(o.segment_name, '(new)') AS from_segment,

@@ -48,7 +48,7 @@ SELECT t.previous_run_id, t.run_id AS latest_run_id, t.from_segment, t.to_segmen
   FROM segment_run_transitions t
  WHERE t.run_id = (SELECT MAX(p.run_id) FROM pipeline_runs p WHERE p.kind = 'refresh' AND p.status = 'succeeded');
 
--- Segment history (V014; README "Segment history"). The kept runs: those
+-- Segment history (V014; doc/MODEL.md "Segment history"). The kept runs: those
 -- with history that pipeline_runs records as succeeded.
 CREATE OR REPLACE SQL SECURITY INVOKER VIEW vw_segment_history_runs AS
 SELECT h.run_id, p.started_at, p.finished_at, p.as_of_date, h.customers, h.changes, h.full_snapshot

@@ -1,4 +1,4 @@
--- The segment report's sections (README "Segment report"), one view each, so
+-- The segment report's sections (doc/OPERATIONS.md "The segment report"), one view each, so
 -- BI tools read the numbers the report shows. They describe the newest
 -- successful refresh (whose results customer_segments holds) by the figures
 -- each successful refresh writes while it builds them (V010:

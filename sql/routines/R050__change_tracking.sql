@@ -1,4 +1,4 @@
--- Change tracking for incremental refresh (V015; README "Incremental
+-- Change tracking for incremental refresh (V015; doc/MODEL.md "Incremental
 -- refresh"). Every insert, update and delete on the four tables a refresh
 -- reads writes the order (or the customer) it touched to
 -- segment_input_changes, in the same transaction as the change, whoever

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Defects 4 and 13: a file name that is not UTF-8 loads once and is shown
+# A file name that is not UTF-8 loads once and is shown
 # escaped; a symlink, a FIFO and a folder in the inbox are reported once each
 # and left alone; the inbox never jams.
 . "$(dirname "$0")/lib.sh"

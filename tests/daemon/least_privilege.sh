@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Everything an operator does, as an account with exactly the README's
-# grants (read from the README, so the two cannot drift): migrate, the
+# Everything an operator does, as an account with exactly doc/CONFIGURATION.md's
+# grants (read from that document, so the two cannot drift): migrate, the
 # daemon loading all nine files with a refresh and exports, CALL
 # refresh_customer_segments(), status, history and the fallback event firing.
 # Then one grant is taken away, and the error names it.
@@ -12,9 +12,9 @@ export SEGMENTD_LP_PASSWORD=$password
 . "$db_dir/connection.env"
 
 grants=$(awk '/^Least privilege for the daemon/ {found=1} found && /^```sql/ {inside=1; next}
-              inside && /^```/ {exit} inside {print}' "$src/README.md")
-[ -n "$grants" ] || fail "no grant block found in README.md"
-grep -q "ON segmentd.\* TO 'segmentd'@'localhost'" <<<"$grants" || fail "README grant block changed shape: $grants"
+              inside && /^```/ {exit} inside {print}' "$src/doc/CONFIGURATION.md")
+[ -n "$grants" ] || fail "no grant block found in doc/CONFIGURATION.md"
+grep -q "ON segmentd.\* TO 'segmentd'@'localhost'" <<<"$grants" || fail "doc/CONFIGURATION.md grant block changed shape: $grants"
 grants=${grants//\'segmentd\'@\'localhost\'/\'$user\'@\'localhost\'}
 grants=${grants//ON segmentd.\*/ON \`$database\`.*}
 grants=${grants//IDENTIFIED BY \'...\'/IDENTIFIED BY \'$password\'}
@@ -42,7 +42,7 @@ expect_eq "$(as_account "SELECT DEFINER FROM information_schema.EVENTS WHERE EVE
 
 generate_data 0.01 "$work/data"
 start_daemon
-! grep -q "privileges.missing" "$work/daemon.log" || fail "README's grants reported as missing"
+! grep -q "privileges.missing" "$work/daemon.log" || fail "the documented grants reported as missing"
 cp "$work/data"/*.csv "$work/inbox/"
 wait_for_log "refresh.finished trigger=file" 120
 wait_for_log "export.finished" 30

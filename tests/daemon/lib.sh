@@ -5,8 +5,10 @@
 # Environment (set by ctest): SEGMENTD_BINARY, SEGMENTD_DATAGEN,
 # SEGMENTD_SOURCE_DIR, SEGMENTD_TEST_DB_DIR, SEGMENTD_TEST_WORK.
 set -euo pipefail
+. "$SEGMENTD_SOURCE_DIR/scripts/lib/harness.sh"
 
 bin=$SEGMENTD_BINARY
+test_bin=$SEGMENTD_TEST_BINARY
 src=$SEGMENTD_SOURCE_DIR
 name=$(basename "$0" .sh)
 work=$SEGMENTD_TEST_WORK/$name
@@ -17,10 +19,8 @@ database="d_${name//-/_}_$$"
 daemon_pid=""
 own_server=""
 
-fail() {
-  echo "FAIL: $*" >&2
+on_fail() {
   [ -f "$work/daemon.log" ] && { echo "--- daemon log" >&2; tail -n 60 "$work/daemon.log" >&2; }
-  exit 1
 }
 
 # cleanup [STATUS]: a test's own EXIT trap passes the status it saw, since
@@ -85,26 +85,20 @@ create_database() {
   "$bin" --config "$work/segmentd.yaml" migrate >/dev/null
 }
 
-# start_daemon [extra segmentd options, e.g. -v]
+# start_daemon [extra segmentd options, e.g. -v]; $daemon_bin (default
+# $bin) is the binary: $test_bin is segmentd with the test hooks
+# (tests/hooks/), e.g. SEGMENTD_TEST_REFRESH_SLEEP=N holds each refresh N s.
 start_daemon() {
   # Ready means this start's daemon.ready, not an earlier run's in the log.
   local before
   before=$(grep -c "daemon.ready" "$work/daemon.log" 2>/dev/null || true)
-  "$bin" --config "$work/segmentd.yaml" "$@" run >>"$work/daemon.log" 2>&1 &
+  "${daemon_bin:-$bin}" --config "$work/segmentd.yaml" "$@" run >>"$work/daemon.log" 2>&1 &
   daemon_pid=$!
   wait_for_log "daemon.ready" 30 $((${before:-0} + 1))
 }
 
 # wait_for_log PATTERN SECONDS [COUNT]: until PATTERN (grep -E) appears COUNT times.
-wait_for_log() {
-  local pattern=$1 seconds=$2 count=${3:-1} i
-  for ((i = 0; i < seconds * 10; i++)); do
-    if [ "$(grep -cE "$pattern" "$work/daemon.log" 2>/dev/null || true)" -ge "$count" ]; then return 0; fi
-    if [ -n "$daemon_pid" ] && ! kill -0 "$daemon_pid" 2>/dev/null; then fail "daemon exited waiting for: $pattern"; fi
-    sleep 0.1
-  done
-  fail "timed out after ${seconds}s waiting for $count x: $pattern"
-}
+wait_for_log() { wait_log "$work/daemon.log" "$1" "$2" "${3:-1}" "$daemon_pid"; }
 
 # stop_daemon: SIGTERM, then require exit code 0 within 60 s.
 stop_daemon() {
@@ -115,10 +109,8 @@ stop_daemon() {
   [ "$rc" = 0 ] || fail "daemon exited with $rc after SIGTERM"
 }
 
-# free_port: a localhost TCP port nothing listens on.
-free_port() { "$src/scripts/free-port.sh" || fail "no free port"; }
-
-expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+# drop FILE...: into this test's inbox, atomically (harness.sh drop_files).
+drop() { drop_files "$work/inbox" "$@"; }
 
 generate_data() {  # generate_data SCALE DIR
   mkdir -p "$2"

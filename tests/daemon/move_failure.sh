@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Defect 3: the move to processed/ fails (processed/ is replaced by a plain
+# The move to processed/ fails (processed/ is replaced by a plain
 # file). The load is not repeated, the refresh follows anyway, the failure is
 # logged once and retried with backoff, and once processed/ is back the file
 # lands there exactly once.

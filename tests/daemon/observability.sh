@@ -110,7 +110,7 @@ stop_daemon
 # past stuck_after_seconds (10) /livez says so, and recovers after.
 started=$(grep -c "refresh.started" "$work/daemon.log")
 finished=$(grep -c "refresh.finished" "$work/daemon.log")
-SEGMENTD_TEST_REFRESH_SLEEP=14 start_daemon
+daemon_bin=$test_bin SEGMENTD_TEST_REFRESH_SLEEP=14 start_daemon
 { head -1 "$work/data/olist_customers_dataset.csv"
   echo '"zz_new_customer","zz_new_unique","01001","sao paulo","SP"'; } >"$work/inbox/new-customer.csv"
 wait_for_log "refresh.started" 60 $((started + 1))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Defect 1: a file is loaded, then the daemon stops inside the debounce
+# A file is loaded, then the daemon stops inside the debounce
 # window, once with SIGTERM and once with SIGKILL. With no schedules, the
 # refresh owed for that load must still run after the restart: the daemon
 # decides it from ingested_files and pipeline_runs, not from memory.

@@ -6,8 +6,8 @@
 # serves the same file.
 #
 # REPORT_SCALE (default 0.01) sets the data; REPORT_SCREENSHOT_OUT copies the
-# screenshot there (the README's is made with REPORT_SCALE=1, see README
-# "Segment report").
+# screenshot there (doc/report.png is made with REPORT_SCALE=1, see doc/OPERATIONS.md
+# "The segment report").
 . "$(dirname "$0")/lib.sh"
 chromium=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chromium" ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two daemons, one database, one inbox (README "Two daemons"): one leads,
+# Two daemons, one database, one inbox (doc/OPERATIONS.md "Two daemons"): one leads,
 # the other stands by and loads nothing.
 #  1. Nine files dropped: all loaded by the leader, once each.
 #  2. The leader is paused (SIGSTOP) in the middle of its refresh, past its
@@ -18,40 +18,20 @@ write_config "ha:
   lease_seconds: $lease"
 create_database
 a_pid="" b_pid=""
-fail() {
-  echo "FAIL: $*" >&2
+on_fail() {
   for d in a b; do
     [ -f "$work/$d.log" ] && { echo "--- daemon $d log" >&2; tail -n 40 "$work/$d.log" >&2; }
   done
-  exit 1
 }
 trap 'rc=$?; for p in $a_pid $b_pid; do kill -CONT "$p" 2>/dev/null; done; cleanup $rc' EXIT
 
-# wait_in LOG PATTERN SECONDS [COUNT]
-wait_in() {
-  local log=$work/$1.log pattern=$2 seconds=$3 count=${4:-1} i
-  for ((i = 0; i < seconds * 10; i++)); do
-    [ "$(grep -cE "$pattern" "$log" 2>/dev/null || true)" -ge "$count" ] && return 0
-    sleep 0.1
-  done
-  fail "timed out after ${seconds}s waiting in $1.log for $count x: $pattern"
-}
-wait_sql() {  # wait_sql QUERY EXPECTED SECONDS WHAT
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    [ "$(sql "$1")" = "$2" ] && return 0
-    sleep 0.1
-  done
-  fail "$4: expected '$2', got '$(sql "$1")' after $3 s"
-}
-drop() {  # drop FILE: copied beside the inbox, then renamed in
-  cp "$1" "$work/$(basename "$1").part"
-  mv "$work/$(basename "$1").part" "$work/inbox/$(basename "$1")"
-}
+# wait_in NAME PATTERN SECONDS [COUNT]: in $work/NAME.log.
+wait_in() { wait_log "$work/$1.log" "$2" "$3" "${4:-1}"; }
+wait_sql() { wait_query "$3" "$2" "$4" sql "$1"; }  # wait_sql QUERY EXPECTED SECONDS WHAT
 
-# Only A's refreshes sleep first (inside the server), so one can be caught
-# half-way.
-SEGMENTD_TEST_REFRESH_SLEEP=5 "$bin" --config "$work/segmentd.yaml" run >"$work/a.log" 2>&1 &
+# Only A's refreshes sleep first (inside the server; the test build's hook,
+# tests/hooks/), so one can be caught half-way.
+SEGMENTD_TEST_REFRESH_SLEEP=5 "$test_bin" --config "$work/segmentd.yaml" run >"$work/a.log" 2>&1 &
 a_pid=$!
 wait_in a "lease.office" 30
 "$bin" --config "$work/segmentd.yaml" run >"$work/b.log" 2>&1 &

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two daemons against two nodes of a three-node Galera cluster
-# (scripts/galera.sh), sharing one inbox (README "Two daemons"):
+# (scripts/galera.sh), sharing one inbox (doc/OPERATIONS.md "Two daemons"):
 #  1. nine files dropped: each loaded once, by the leader alone, and one
 #     refresh; the standby on the other node loads nothing;
 #  2. the leader is killed (kill -9) as it starts a load: the standby takes
@@ -13,26 +13,6 @@
 . "$(dirname "$0")/lib.sh"
 a_pid="" b_pid=""
 stop_children() { for p in $a_pid $b_pid; do kill -KILL "$p" 2>/dev/null || true; done; }
-wait_in() {  # wait_in LOG PATTERN SECONDS [COUNT]
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    [ "$(grep -cE "$2" "$work/$1.log" 2>/dev/null || true)" -ge "${4:-1}" ] && return 0
-    sleep 0.1
-  done
-  fail "timed out after $3 s waiting in $1.log for: $2"
-}
-wait_sql() {  # wait_sql NODE QUERY EXPECTED SECONDS WHAT
-  local i
-  for ((i = 0; i < $4 * 10; i++)); do
-    [ "$(sql "$1" "$2" 2>/dev/null)" = "$3" ] && return 0
-    sleep 0.1
-  done
-  fail "$5: expected '$3', got '$(sql "$1" "$2" 2>&1)' after $4 s"
-}
-drop() {
-  cp "$1" "$work/$(basename "$1").part"
-  mv "$work/$(basename "$1").part" "$work/inbox/$(basename "$1")"
-}
 
 "$galera" start "$dir"
 export SEGMENTD_GALERA_PASSWORD="galera-$RANDOM$RANDOM"

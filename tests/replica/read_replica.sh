@@ -11,6 +11,7 @@
 #     runs until `segmentd migrate`, which enables it; a refresh runs there.
 set -euo pipefail
 src=${SEGMENTD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$src/scripts/lib/harness.sh"
 bin=${SEGMENTD_BINARY:-$src/build/daemon/segmentd}
 datagen=${SEGMENTD_DATAGEN:-$src/build/tools/segmentd-datagen}
 dir=$(mktemp -d /tmp/segmentd-replica.XXXXXX)
@@ -22,25 +23,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 5 "$work"/*.log "$work/reader.err" >&2 2>/dev/null || true
-  exit 1
-}
-expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+on_fail() { tail -n 5 "$work"/*.log "$work/reader.err" >&2 2>/dev/null || true; }
 sql() { "$src/scripts/privdb.sh" client "$dir/$1" -N -B seg -e "$2"; }
 config() {  # config NAME
-  (. "$dir/$1/connection.env" && cat >"$work/$1.yaml" <<YAML
-database:
-  socket: $PRIVDB_SOCKET
-  user: root
-  database: seg
-inbox:
-  path: $work/inbox
-observability:
-  listen: ""
-YAML
-  )
+  segmentd_config "$work/$1.yaml" "$(. "$dir/$1/connection.env" && echo "$PRIVDB_SOCKET")" seg "$work/inbox"
 }
 caught_up() {  # the replica has applied everything the primary wrote
   local pos

@@ -1,5 +1,6 @@
--- The full 10x refresh's parts, timed alone (BENCHMARKS.md "The full 10x
--- refresh, part by part"), 2026-12-06 on a copy of the 10x benchmark
+-- The full 10x refresh's parts, timed alone
+-- (bench/reference/2026-12-06/NOTES.md "The full 10x refresh, part by part,
+-- and what one connection can do"), 2026-12-06 on a copy of the 10x benchmark
 -- database (seed 1, after two full refreshes). Not a test and not part of
 -- segmentd: each block was run by hand with the mariadb client, the times
 -- read from the NOW(6) lines. The work tables (cs_t, agg_t, ov_*, os*)
