@@ -1,4 +1,4 @@
-// Incremental refresh (V015, R010, R050) against full recomputation: two
+// Incremental refresh (V015, R011, R050) against full recomputation: two
 // databases get the same random changes, made with plain SQL; one is
 // refreshed incrementally, the other in full, and after every round every
 // customer, the movement figures, the report's figures and the history

@@ -44,7 +44,7 @@ void log_event_nodes(const std::vector<EventNode>& nodes);
 
 // Closes 'running' rows whose owner is gone: a run is alive only while its
 // connection holds the lock of its kind (refresh or ingest). A refresh whose
-// results are live (customer_segments' comment names the run: R010) died
+// results are live (customer_segments' comment names the run: R012) died
 // after its swap and is closed as 'succeeded'; every other one as
 // 'abandoned'.
 struct OrphanedRuns {

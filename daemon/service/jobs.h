@@ -96,7 +96,7 @@ struct RefreshResult {
 // missing.
 // `measure_shift`: also count the customers who changed segment since the
 // previous successful refresh (the segment_shift alert).
-// `fence`: the swap happens only while this daemon leads (R010).
+// `fence`: the swap happens only while this daemon leads (R013).
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
                                  const ExportsConfig& exports, bool only_if_owed, bool measure_shift,
                                  const std::optional<LeaseFence>& fence, RefreshMode mode = RefreshMode::Auto);
