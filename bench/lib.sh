@@ -56,8 +56,8 @@ machine_header() {
 # the refresh's scoring). The same model of machine has run the same
 # refresh at half the speed on another day (bench/reference/2026-12-07/NOTES.md
 # "The machine on 2026-12-07 (00:30–01:00 UTC): the same refresh at half the
-# speed"; part of that was the code's: BENCHMARKS.md "Known open question:
-# the full refresh since 2026-12-02"); these say which kind of day a run had. MariaDB's sequence
+# speed"; part of that was the code's: BENCHMARKS.md "The full refresh since
+# 2026-12-02, side by side"); these say which kind of day a run had. MariaDB's sequence
 # tables: elsewhere "not measured".
 server_speed() {
   local t hash sort
