@@ -126,6 +126,18 @@ TEST(Config, DaemonSectionErrorsNamePositionAndReason) {
             "segmentd.yaml:3:10: logging.level: must be debug, info, warn or error, got \"loud\"");
 }
 
+// A step near INT_MAX overflowed the walk over the field (found by fuzzing)
+// and surfaced as "internal error: bitset::set" with no position; a
+// duration of 49711 days wrapped to 17.5 hours without a word.
+TEST(Config, OutOfRangeStepsAndDurationsAreRefusedWithTheirKey) {
+  EXPECT_EQ(error_of("database: {}\nschedules:\n  - name: a\n    cron: \"5/2147483647 * * * *\"\n"),
+            "segmentd.yaml:4:11: schedules[0].cron: minute field \"5/2147483647\": step 2147483647 is outside 1-60");
+  EXPECT_EQ(error_of("database: {}\nschedules:\n  - name: a\n    cron: \"@daily\"\n    deadline: 49711d\n"),
+            "segmentd.yaml:5:15: schedules[0].deadline: \"49711d\" is too long: at most 4294967295 s (49710d)");
+  EXPECT_EQ(error_of("database: {}\nschedules:\n  - name: a\n    cron: \"@daily\"\n    deadline: 49710d\n"),
+            "no error");
+}
+
 }  // namespace
 }  // namespace segmentd
 

@@ -63,9 +63,19 @@ TEST(CronParse, ErrorsNameTheFieldAndReason) {
   EXPECT_EQ(message("* * * foo *"), "month field \"foo\": \"foo\" is not a number or name");
   EXPECT_EQ(message("* * * * 5-1"), "day-of-week field \"5-1\": range 5-1 runs backwards");
   EXPECT_EQ(message("*/0 * * * *"), "minute field \"*/0\": step \"0\" is not a positive number");
+  EXPECT_EQ(message("5/2147483647 * * * *"), "minute field \"5/2147483647\": step 2147483647 is outside 1-60");
+  EXPECT_EQ(message("* * */32 * *"), "day-of-month field \"*/32\": step 32 is outside 1-31");
+  EXPECT_EQ(message("5/99999999999 * * * *"),
+            "minute field \"5/99999999999\": step \"99999999999\" is not a positive number");
   EXPECT_EQ(message("* * * *"), "expected 5 fields (minute hour day-of-month month day-of-week), got 4");
   EXPECT_EQ(message("@reboot"), "unknown macro \"@reboot\" (use @hourly, @daily, @weekly, @monthly or @yearly)");
   EXPECT_THROW(CronSchedule("@daily", "Mars/Olympus"), std::invalid_argument);
+}
+
+// A step as long as the field fires once, at the start of its range.
+TEST(CronNext, AStepAsLongAsTheFieldFiresOnlyAtItsStart) {
+  EXPECT_EQ(fires("5/60 * * * *", "UTC", "2026-11-23T10:15:00Z", 2),
+            (V{"2026-11-23T11:05:00+00:00", "2026-11-23T12:05:00+00:00"}));
 }
 
 TEST(CronNext, Macros) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -53,9 +54,17 @@ unsigned read_duration(YamlSection& section, const std::string& key, unsigned fa
   if (!std::regex_match(text, m, std::regex("([0-9]{1,6})([smhd])"))) {
     section.fail(key, "expected a number with s, m, h or d (e.g. 30s, 5m, 4h, 1d), got \"" + text + "\"");
   }
-  const unsigned n = static_cast<unsigned>(std::stoul(m[1]));
+  const std::uint64_t n = std::stoull(m[1]);
   const char unit = m[2].str()[0];
-  return n * (unit == 's' ? 1u : unit == 'm' ? 60u : unit == 'h' ? 3600u : 86400u);
+  const std::uint64_t seconds = n * (unit == 's' ? 1u : unit == 'm' ? 60u : unit == 'h' ? 3600u : 86400u);
+  // Computed wide and refused when it does not fit: "49711d" used to wrap to
+  // 17.5 hours without a word.
+  constexpr std::uint64_t kMax = std::numeric_limits<unsigned>::max();
+  if (seconds > kMax) {
+    section.fail(key, "\"" + text + "\" is too long: at most " + std::to_string(kMax) + " s (" +
+                          std::to_string(kMax / 86400) + "d)");
+  }
+  return static_cast<unsigned>(seconds);
 }
 
 DatabaseEndpoint parse_endpoint(const YamlSection& section, const std::string& text, unsigned default_port) {

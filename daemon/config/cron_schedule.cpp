@@ -73,6 +73,10 @@ std::bitset<60> parse_field(const FieldSpec& f, const std::string& field) {
       if (step_text.empty() || ec != std::errc() || end != step_text.data() + step_text.size() || step < 1) {
         bad(f, field, "step \"" + step_text + "\" is not a positive number");
       }
+      // A step longer than the field's whole range would only ever fire
+      // at its first value, and one near INT_MAX would overflow the walk.
+      const int span = f.max - f.min + 1;
+      if (step > span) bad(f, field, "step " + step_text + " is outside 1-" + std::to_string(span));
     }
     int first = f.min;
     int last = f.max;
@@ -87,7 +91,10 @@ std::bitset<60> parse_field(const FieldSpec& f, const std::string& field) {
       // "5/15" means 5-max/15; a bare value without a step is just itself.
       last = item.find('/') == std::string::npos ? first : f.max;
     }
-    for (int v = first; v <= last; v += step) bits.set(static_cast<std::size_t>(v));
+    for (int v = first; v <= last; v += step) {
+      bits.set(static_cast<std::size_t>(v));
+      if (step > last - v) break;  // the next value is past the range (and v + step cannot overflow)
+    }
   }
   return bits;
 }
