@@ -58,6 +58,28 @@ TEST(CsvReader, UnbalancedQuoteIsAnErrorNamingWhereItStarted) {
   }
 }
 
+// A quoted field past the limit with its quote closed is a long field, not
+// an unbalanced quote; the message names the limit. At the end of the file,
+// a quote still open is never closed.
+TEST(CsvReader, AQuotedFieldPastTheLimitSaysSoAndNamesTheLimit) {
+  const std::string big(3 << 20, 'x');
+  try {
+    read_all("h\n\"" + big + "\",y\nnext\n", 1 << 20);
+    FAIL();
+  } catch (const CsvError& e) {
+    EXPECT_EQ(e.line(), 2u);
+    EXPECT_EQ(std::string(e.what()),
+              "line 2: a quoted field runs past the record limit of 1048576 bytes (a field "
+              "that long, or a quote closed nowhere before it)");
+  }
+  try {
+    read_all("h\n\"abcdefghijklmnopqrstuvwxyz\n", 16);
+    FAIL();
+  } catch (const CsvError& e) {
+    EXPECT_EQ(std::string(e.what()), "line 2: quoted field is never closed (unbalanced quote)");
+  }
+}
+
 TEST(CsvReader, RecordsLargerThanTheBufferAreReadWhole) {
   const std::string big(3 << 20, 'x');
   const auto rows = read_all("h\n\"" + big + "\",y\n", 8 << 20);

@@ -32,6 +32,16 @@ bool CsvReader::fill() {
   }
 }
 
+bool CsvReader::more_bytes() {
+  char probe = 0;
+  while (true) {
+    const ssize_t n = ::read(fd_, &probe, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw IoError(std::string("read failed: ") + std::strerror(errno), errno);
+    return n == 1;
+  }
+}
+
 bool CsvReader::next(CsvRecord& record) {
   record.fields.clear();
   record.raw.clear();
@@ -56,8 +66,16 @@ bool CsvReader::next(CsvRecord& record) {
   auto refill = [&]() {
     const std::size_t offset = i - pos_;
     if (offset > max_record_) {
-      throw CsvError(start_line, in_quotes ? "quoted field is never closed (unbalanced quote)"
-                                           : "record longer than " + std::to_string(max_record_) + " bytes");
+      const std::string limit = std::to_string(max_record_) + " bytes";
+      if (!in_quotes) throw CsvError(start_line, "record longer than " + limit);
+      // Inside quotes at the end of the file, the quote is never closed.
+      // Before it, all that is known is that the field runs past the limit:
+      // a field that long (a 1 GB field, quote closed, was once refused as
+      // "unbalanced"), or a quote closed nowhere. One byte read tells which;
+      // the file is refused either way, so it is not kept.
+      if (eof_ || !more_bytes()) throw CsvError(start_line, "quoted field is never closed (unbalanced quote)");
+      throw CsvError(start_line, "a quoted field runs past the record limit of " + limit +
+                                     " (a field that long, or a quote closed nowhere before it)");
     }
     const bool got = fill();
     i = pos_ + offset;

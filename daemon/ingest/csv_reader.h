@@ -41,6 +41,9 @@ class CsvReader {
 
  private:
   bool fill();
+  // Whether the file has a byte past what was read (consumed: only asked
+  // on the way to refusing the file).
+  bool more_bytes();
   int fd_;
   std::size_t max_record_;
   std::string buffer_;
