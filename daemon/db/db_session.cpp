@@ -236,6 +236,8 @@ class MysqlSession final : public DbSession {
     }
   }
 
+  void forget_prepared() override { prepared_.clear(); }
+
  private:
   // The session's prepared statement for `sql`, prepared on first use. The
   // cache is bounded; when full it starts again (statements that repeat are

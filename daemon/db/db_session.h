@@ -46,6 +46,10 @@ class DbSession {
   virtual void for_each_row(std::string_view sql,
                             const std::function<void(const std::vector<std::string>&)>& on_columns,
                             const std::function<void(const std::vector<DbValue>&)>& on_row) = 0;
+  // Drops the statements prepared so far. A statement prepared over a view
+  // keeps the plan of the tables behind it; once a full refresh has renamed
+  // them, reusing it fails (MariaDB: 1140, "Mixing of GROUP columns").
+  virtual void forget_prepared() {}
   // Warnings of the last statement, as "code: message" lines.
   virtual std::vector<std::string> warnings() = 0;
   virtual bool usable() = 0;

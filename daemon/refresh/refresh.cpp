@@ -38,8 +38,12 @@ RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIde
              std::string(mode == RefreshMode::Full ? "full" : "auto")});
   try {
     db.call(refresh_sql::kCallRefresh);
+    // A full refresh renamed the tables behind the views: statements this
+    // session prepared over them are stale (db_session.h).
+    db.forget_prepared();
   } catch (const DbError& e) {
     if (e.connection_lost()) throw;
+    db.forget_prepared();
     const auto id = recorded_run(db);
     if (!id) return RefreshOutcome{0, RunStatus::Failed, 0, e.what()};
     RefreshOutcome out = read_run(db, *id);

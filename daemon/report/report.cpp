@@ -20,6 +20,9 @@ ReportFile write_report(DbSession& db, const std::filesystem::path& file, unsign
   out.path = file;
   {
     NamedLock lock(db, "refresh", lock_wait_seconds);
+    // Any refresh since this session last read the views (its own or
+    // another session's) may have swapped the tables behind them.
+    db.forget_prepared();
     const ReportData data = read_report_data(db);
     out.run_id = data.header.run_id;
     const std::time_t now = std::time(nullptr);
