@@ -1,6 +1,5 @@
 #include "jobs.h"
 
-#include <cstdlib>
 
 #include "db_session.h"
 #include "durable_file.h"

@@ -39,7 +39,7 @@ std::vector<NamedSchedule> build_schedules(const Config& config);
 
 struct ConnectInfo {
   ConnectionFacts connection;
-  std::vector<std::string> missing_privileges;    // of README's grants
+  std::vector<std::string> missing_privileges;    // of doc/CONFIGURATION.md's grants
   std::map<std::string, std::uint64_t> segments;  // customers per segment now
   std::optional<double> last_refresh_success;     // Unix seconds, by anyone
   std::string event_scheduler;

@@ -23,23 +23,8 @@ CREATE PROCEDURE segmentd_refresh_incremental(
   MODIFIES SQL DATA
   COMMENT 'The incremental path of segmentd_refresh_run'
 BEGIN
-  DECLARE v_run_id         BIGINT UNSIGNED DEFAULT p_run_id;
-  DECLARE v_method         VARCHAR(16) DEFAULT p_method;
-  DECLARE v_statuses       VARCHAR(255) DEFAULT p_statuses;
-  DECLARE v_key            CHAR(32) DEFAULT p_key;
-  DECLARE v_live_run       BIGINT UNSIGNED DEFAULT p_live_run;
-  DECLARE v_live_customers INT UNSIGNED DEFAULT p_live_customers;
-  DECLARE v_diffed         BOOLEAN DEFAULT p_diffed;
-  DECLARE v_history_run    BIGINT UNSIGNED DEFAULT p_history_run;
-  DECLARE v_as_of          DATE DEFAULT p_as_of;
-  DECLARE v_customers      INT UNSIGNED DEFAULT 0;
-  DECLARE v_counts         TEXT DEFAULT NULL;
-  DECLARE v_changes        INT UNSIGNED DEFAULT 0;
-  DECLARE v_orders_done    INT UNSIGNED DEFAULT NULL;
-  DECLARE v_customers_done INT UNSIGNED DEFAULT NULL;
   DECLARE v_left           INT UNSIGNED DEFAULT 0;
   DECLARE v_everyone       BOOLEAN DEFAULT FALSE;
-  DECLARE t_segments       DATETIME(6);
 
   -- The transaction is already open (segmentd_refresh_run).
   DELETE FROM segment_refresh_orders;
@@ -53,7 +38,7 @@ BEGIN
   SELECT o.order_id FROM segment_refresh_seen s JOIN segment_input_changes c ON c.seq = s.seq
     JOIN orders o ON o.customer_id = c.customer_id
    WHERE c.customer_id IS NOT NULL;
-  SELECT COUNT(*) INTO v_orders_done FROM segment_refresh_orders;
+  SELECT COUNT(*) INTO p_orders_done FROM segment_refresh_orders;
   SET t_log = UTC_TIMESTAMP(6);
   -- Their customers before and after, and those orders' values again.
   INSERT IGNORE INTO segment_refresh_customers (customer_unique_id)
@@ -67,19 +52,18 @@ BEGIN
     FROM segment_refresh_orders w
     STRAIGHT_JOIN orders o ON o.order_id = w.order_id
     STRAIGHT_JOIN customers c ON c.customer_id = o.customer_id
-   WHERE FIND_IN_SET(o.order_status, v_statuses) > 0;
+   WHERE FIND_IN_SET(o.order_status, p_statuses) > 0;
   INSERT IGNORE INTO segment_refresh_customers (customer_unique_id)
   SELECT v.customer_unique_id FROM segment_refresh_orders w JOIN order_values v ON v.order_id = w.order_id;
   UPDATE segment_refresh_customers w JOIN customer_scores s ON s.customer_unique_id = w.customer_unique_id
      SET w.existed = TRUE, w.r_score = s.r_score, w.f_score = s.f_score, w.m_score = s.m_score,
          w.segment_name = s.segment_name, w.old_day = s.last_purchase_day, w.old_frequency = s.frequency,
          w.old_monetary = s.monetary;
-  SELECT COUNT(*) INTO v_customers_done FROM segment_refresh_customers;
-  IF v_as_of IS NULL THEN
-    SELECT DATE(MAX(order_date)) INTO v_as_of FROM order_values;
+  SELECT COUNT(*) INTO p_customers_done FROM segment_refresh_customers;
+  IF p_as_of IS NULL THEN
+    SELECT DATE(MAX(order_date)) INTO p_as_of FROM order_values;
   END IF;
   SET t_orders = UTC_TIMESTAMP(6);
-  SET t_segments = t_orders;
 
   -- Their figures: those without a counted order leave, the others are
   -- written (new ones unscored until below), from their keys (V017),
@@ -105,48 +89,48 @@ BEGIN
                           frequency = VALUES(frequency), monetary = VALUES(monetary);
   -- How many are scored now: the live count, less who left, plus who
   -- appeared (V016); counted only when the live count is not known.
-  IF v_live_customers IS NULL THEN
-    SELECT COUNT(*) INTO v_customers FROM customer_scores;
+  IF p_live_customers IS NULL THEN
+    SELECT COUNT(*) INTO p_customers FROM customer_scores;
   ELSE
-    SELECT v_live_customers - v_left + COUNT(*) INTO v_customers
+    SELECT p_live_customers - v_left + COUNT(*) INTO p_customers
       FROM segment_refresh_customers w JOIN segment_refresh_keys k ON k.customer_unique_id = w.customer_unique_id
      WHERE NOT w.existed;
   END IF;
   SET t_aggregates = UTC_TIMESTAMP(6);
   -- Scoring stays global: the new boundaries over every customer, then
   -- only those whose score they can change, and the changed ones.
-  CALL segmentd_score_bounds(v_method, FALSE, v_customers);
+  CALL segmentd_score_bounds(p_method, FALSE, p_customers);
   SET t_bounds = UTC_TIMESTAMP(6);
-  CALL segmentd_boundary_customers(v_method, v_everyone);
+  CALL segmentd_boundary_customers(p_method, v_everyone);
   SET t_boundary = UTC_TIMESTAMP(6);
-  CALL segmentd_rescore(v_method);
+  CALL segmentd_rescore(p_method);
   SET t_rfm = UTC_TIMESTAMP(6);
 
   -- History (V014): what changed against the live results, when those
   -- are the newest kept run's; else everyone, and who left since it.
-  IF v_diffed THEN
+  IF p_diffed THEN
     INSERT INTO customer_segment_changes
       (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
-    SELECT v_run_id, s.customer_unique_id, s.r_score, s.f_score, s.m_score, s.rfm_code, s.segment_name
+    SELECT p_run_id, s.customer_unique_id, s.r_score, s.f_score, s.m_score, s.rfm_code, s.segment_name
       FROM segment_refresh_customers w
       JOIN customer_scores s ON s.customer_unique_id = w.customer_unique_id
      WHERE NOT w.existed OR w.r_score <> s.r_score OR w.f_score <> s.f_score OR w.m_score <> s.m_score
         OR w.segment_name <> s.segment_name;
-    SET v_changes = ROW_COUNT();
+    SET p_changes = ROW_COUNT();
     INSERT INTO customer_segment_changes (run_id, customer_unique_id)
-    SELECT v_run_id, w.customer_unique_id
+    SELECT p_run_id, w.customer_unique_id
       FROM segment_refresh_customers w
      WHERE w.existed
        AND NOT EXISTS (SELECT 1 FROM customer_scores s WHERE s.customer_unique_id = w.customer_unique_id);
-    SET v_changes = v_changes + ROW_COUNT();
+    SET p_changes = p_changes + ROW_COUNT();
   ELSE
-    CALL segmentd_history_snapshot(v_run_id, v_history_run, FALSE, v_changes);
+    CALL segmentd_history_snapshot(p_run_id, p_history_run, FALSE, p_changes);
   END IF;
   INSERT INTO segment_history_runs (run_id, customers, changes, full_snapshot)
-  VALUES (v_run_id, v_customers, v_changes, NOT v_diffed);
+  VALUES (p_run_id, p_customers, p_changes, NOT p_diffed);
   SET t_history = UTC_TIMESTAMP(6);
 
-  CALL segmentd_run_figures(v_run_id, FALSE, v_as_of, v_counts);
+  CALL segmentd_run_figures(p_run_id, FALSE, p_as_of, p_counts);
   -- Movement since the live results: the touched customers as they were
   -- and are; everyone else stayed where they are.
   DELETE FROM segment_refresh_moves;
@@ -156,17 +140,14 @@ BEGIN
     LEFT JOIN customer_scores s ON s.customer_unique_id = w.customer_unique_id
    WHERE w.existed OR s.customer_unique_id IS NOT NULL
    GROUP BY 1, 2;
-  CALL segmentd_record_transitions(v_run_id, v_live_run);
+  CALL segmentd_record_transitions(p_run_id, p_live_run);
   SET t_figures = UTC_TIMESTAMP(6);
 
-  UPDATE segment_state SET run_id = v_run_id, as_of = v_as_of, settings_key = v_key, customers = v_customers
+  UPDATE segment_state SET run_id = p_run_id, as_of = p_as_of, settings_key = p_key, customers = p_customers
    WHERE id = 1;
   DELETE FROM segment_score_bounds;
   INSERT INTO segment_score_bounds SELECT * FROM segment_refresh_bounds;
   DELETE c FROM segment_input_changes c JOIN segment_refresh_seen s ON s.seq = c.seq;
-
-  SET p_as_of = v_as_of, p_customers = v_customers, p_counts = v_counts, p_changes = v_changes,
-      p_orders_done = v_orders_done, p_customers_done = v_customers_done;
 END $$
 
 DELIMITER ;

@@ -21,26 +21,10 @@ CREATE PROCEDURE segmentd_refresh_full(
   MODIFIES SQL DATA
   COMMENT 'The full path of segmentd_refresh_run'
 BEGIN
-  DECLARE v_run_id          BIGINT UNSIGNED DEFAULT p_run_id;
-  DECLARE v_method          VARCHAR(16) DEFAULT p_method;
-  DECLARE v_statuses        VARCHAR(255) DEFAULT p_statuses;
-  DECLARE v_key             CHAR(32) DEFAULT p_key;
-  DECLARE v_live_run        BIGINT UNSIGNED DEFAULT p_live_run;
-  DECLARE v_live_key        CHAR(32) DEFAULT p_live_key;
-  DECLARE v_seen            INT UNSIGNED DEFAULT p_seen;
-  DECLARE v_diffed          BOOLEAN DEFAULT p_diffed;
-  DECLARE v_history_run     BIGINT UNSIGNED DEFAULT p_history_run;
-  DECLARE v_as_of           DATE DEFAULT p_as_of;
-  DECLARE v_customers       INT UNSIGNED DEFAULT 0;
-  DECLARE v_counts          TEXT DEFAULT NULL;
-  DECLARE v_changes         INT UNSIGNED DEFAULT 0;
-  DECLARE v_live_check      VARCHAR(255) DEFAULT NULL;
-  DECLARE v_mismatches      INT UNSIGNED DEFAULT NULL;
   DECLARE v_previous        BIGINT UNSIGNED DEFAULT NULL;
   DECLARE v_someone_left    BOOLEAN DEFAULT TRUE;
   DECLARE v_customer_rows   BIGINT UNSIGNED DEFAULT NULL;
   DECLARE v_counted_orders  BIGINT UNSIGNED DEFAULT 0;
-  DECLARE t_segments        DATETIME(6);
 
   -- Full: build the new results beside the live ones and swap them in.
   DROP TABLE IF EXISTS order_values_next, customer_scores_next, segment_state_next, segment_score_bounds_next;
@@ -55,7 +39,7 @@ BEGIN
   -- procedure generated.
   SET @segmentd_swap_ddl = CONCAT('ALTER TABLE customer_scores_next DROP INDEX ix_customer_segments_segment, ',
                                   'DROP INDEX ix_customer_scores_recency, DROP INDEX ix_customer_scores_frequency, ',
-                                  'DROP INDEX ix_customer_scores_monetary, COMMENT = ''segmentd run ', v_run_id, '''');
+                                  'DROP INDEX ix_customer_scores_monetary, COMMENT = ''segmentd run ', p_run_id, '''');
   PREPARE mark_next FROM @segmentd_swap_ddl;
   EXECUTE mark_next;
   DEALLOCATE PREPARE mark_next;
@@ -86,7 +70,7 @@ BEGIN
            WHERE p.order_id = o.order_id)
     FROM customers c
     STRAIGHT_JOIN orders o ON o.customer_id = c.customer_id
-   WHERE FIND_IN_SET(o.order_status, v_statuses) > 0;
+   WHERE FIND_IN_SET(o.order_status, p_statuses) > 0;
   SET v_counted_orders = ROW_COUNT();
   CALL segmentd_hash_join_settings(FALSE, NULL);
   -- The scoring below keeps two temporary tables of every customer (the
@@ -103,11 +87,10 @@ BEGIN
   ALTER TABLE order_values_next
     ADD INDEX ix_order_values_customer (customer_unique_id, order_date, order_value),
     ADD INDEX ix_order_values_date (order_date);
-  IF v_as_of IS NULL THEN
-    SELECT DATE(MAX(order_date)) INTO v_as_of FROM order_values_next;
+  IF p_as_of IS NULL THEN
+    SELECT DATE(MAX(order_date)) INTO p_as_of FROM order_values_next;
   END IF;
   SET t_orders = UTC_TIMESTAMP(6);
-  SET t_segments = t_orders;
 
   -- One statement for both scoring methods; only the three score
   -- expressions differ, chosen from constant text. R sorts by the day of
@@ -123,7 +106,7 @@ BEGIN
             scored.last_purchase_day, scored.frequency, scored.monetary, scored.r, scored.f, scored.m,
             CONCAT(scored.r, scored.f, scored.m), mp.segment_name
        FROM (SELECT a.*, ',
-    IF(v_method = 'ntile',
+    IF(p_method = 'ntile',
        'NTILE(5) OVER (ORDER BY last_purchase_day ASC, customer_unique_id ASC) AS r,
         NTILE(5) OVER (ORDER BY frequency ASC, monetary ASC, customer_unique_id ASC) AS f,
         NTILE(5) OVER (ORDER BY monetary ASC, customer_unique_id ASC) AS m',
@@ -143,7 +126,7 @@ BEGIN
       ORDER BY scored.customer_unique_id');
   PREPARE score_customers FROM @segmentd_scoring;
   EXECUTE score_customers;
-  SET v_customers = ROW_COUNT();
+  SET p_customers = ROW_COUNT();
   DEALLOCATE PREPARE score_customers;
   SET @segmentd_scoring = NULL, @segmentd_swap_ddl = NULL;
   ALTER TABLE customer_scores_next
@@ -152,68 +135,68 @@ BEGIN
     ADD INDEX ix_customer_scores_frequency (frequency, monetary, customer_unique_id),
     ADD INDEX ix_customer_scores_monetary (monetary, customer_unique_id);
   -- The boundaries these scores follow, for the next incremental refresh.
-  CALL segmentd_score_bounds(v_method, TRUE, v_customers);
+  CALL segmentd_score_bounds(p_method, TRUE, p_customers);
   INSERT INTO segment_score_bounds_next SELECT * FROM segment_refresh_bounds;
   INSERT INTO segment_state_next (id, run_id, as_of, settings_key, customers)
-  VALUES (1, v_run_id, v_as_of, v_key, v_customers);
+  VALUES (1, p_run_id, p_as_of, p_key, p_customers);
   SET t_rfm = UTC_TIMESTAMP(6);
 
   -- History (V014): what changed against the live results when they are
   -- the newest kept run's, else everyone, and who left since that run.
-  IF v_diffed THEN
+  IF p_diffed THEN
     INSERT INTO customer_segment_changes
       (run_id, customer_unique_id, r_score, f_score, m_score, rfm_code, segment_name)
-    SELECT v_run_id, n.customer_unique_id, n.r_score, n.f_score, n.m_score, n.rfm_code, n.segment_name
+    SELECT p_run_id, n.customer_unique_id, n.r_score, n.f_score, n.m_score, n.rfm_code, n.segment_name
       FROM customer_scores_next n
       LEFT JOIN customer_scores o ON o.customer_unique_id = n.customer_unique_id
      WHERE o.customer_unique_id IS NULL OR o.r_score <> n.r_score OR o.f_score <> n.f_score
         OR o.m_score <> n.m_score OR o.segment_name <> n.segment_name;
-    SET v_changes = ROW_COUNT();
+    SET p_changes = ROW_COUNT();
     -- Who left: only looked for when the counts say someone did (the
     -- live customers outnumber those still here), which saves a pass
     -- over every live customer in the usual refresh, where nobody left.
     SELECT (SELECT COUNT(*) FROM customer_scores)
            + (SELECT COUNT(*) FROM customer_segment_changes c
-               WHERE c.run_id = v_run_id
+               WHERE c.run_id = p_run_id
                  AND NOT EXISTS (SELECT 1 FROM customer_scores o WHERE o.customer_unique_id = c.customer_unique_id))
-           > v_customers
+           > p_customers
       INTO v_someone_left;
     IF v_someone_left THEN
       INSERT INTO customer_segment_changes (run_id, customer_unique_id)
-      SELECT v_run_id, o.customer_unique_id
+      SELECT p_run_id, o.customer_unique_id
         FROM customer_scores o
        WHERE NOT EXISTS (SELECT 1 FROM customer_scores_next n WHERE n.customer_unique_id = o.customer_unique_id);
-      SET v_changes = v_changes + ROW_COUNT();
+      SET p_changes = p_changes + ROW_COUNT();
     END IF;
     -- Over data nothing changed since the live results were made, with the
     -- same settings, a full refresh must agree with them: the check of the
     -- incremental state.
-    IF v_seen = 0 AND v_live_key = v_key THEN
-      SET v_mismatches = v_changes;
-      SET v_live_check = IF(v_changes = 0, 'matched the live results',
-                            CONCAT(v_changes, ' customers differed from the live results'));
+    IF p_seen = 0 AND p_live_key = p_key THEN
+      SET p_mismatches = p_changes;
+      SET p_live_check = IF(p_changes = 0, 'matched the live results',
+                            CONCAT(p_changes, ' customers differed from the live results'));
     END IF;
   ELSE
-    CALL segmentd_history_snapshot(v_run_id, v_history_run, TRUE, v_changes);
+    CALL segmentd_history_snapshot(p_run_id, p_history_run, TRUE, p_changes);
   END IF;
-  IF v_live_check IS NULL THEN
-    SET v_live_check = CASE
-      WHEN v_live_run IS NULL THEN 'not checked: no live results'
-      WHEN v_live_key <=> v_key THEN CONCAT('not checked: ', v_seen, ' changes since the live results')
+  IF p_live_check IS NULL THEN
+    SET p_live_check = CASE
+      WHEN p_live_run IS NULL THEN 'not checked: no live results'
+      WHEN p_live_key <=> p_key THEN CONCAT('not checked: ', p_seen, ' changes since the live results')
       ELSE 'not checked: the settings or rules changed' END;
   END IF;
   INSERT INTO segment_history_runs (run_id, customers, changes, full_snapshot)
-  VALUES (v_run_id, v_customers, v_changes, NOT v_diffed);
+  VALUES (p_run_id, p_customers, p_changes, NOT p_diffed);
   SET t_history = UTC_TIMESTAMP(6);
 
-  CALL segmentd_run_figures(v_run_id, TRUE, v_as_of, v_counts);
+  CALL segmentd_run_figures(p_run_id, TRUE, p_as_of, p_counts);
   -- Movement since the results this run replaces: customer_scores holds
   -- the previous successful refresh's (they change only under this
   -- lock).
   SELECT MAX(run_id) INTO v_previous FROM pipeline_runs
-   WHERE kind = 'refresh' AND status = 'succeeded' AND run_id < v_run_id;
+   WHERE kind = 'refresh' AND status = 'succeeded' AND run_id < p_run_id;
   DELETE FROM segment_refresh_moves;
-  IF v_diffed THEN
+  IF p_diffed THEN
     -- The history rows just written are everyone who moved, appeared or
     -- left; everyone else stayed in their segment. Two joins of every
     -- customer fewer (bench/reference/2026-12-06/NOTES.md "The full 10x
@@ -222,7 +205,7 @@ BEGIN
     SELECT COALESCE(o.segment_name, '(new)'), COALESCE(c.segment_name, '(gone)'), COUNT(*)
       FROM customer_segment_changes c
       LEFT JOIN customer_scores o ON o.customer_unique_id = c.customer_unique_id
-     WHERE c.run_id = v_run_id
+     WHERE c.run_id = p_run_id
      GROUP BY 1, 2;
   ELSE
     -- Everyone: the new results against the old, then who left (what the
@@ -240,11 +223,8 @@ BEGIN
              ON matched.from_segment = held.segment_name
      WHERE held.n > COALESCE(matched.n, 0);
   END IF;
-  CALL segmentd_record_transitions(v_run_id, v_previous);
+  CALL segmentd_record_transitions(p_run_id, v_previous);
   SET t_figures = UTC_TIMESTAMP(6);
-
-  SET p_as_of = v_as_of, p_customers = v_customers, p_counts = v_counts, p_changes = v_changes,
-      p_live_check = v_live_check, p_mismatches = v_mismatches;
 END $$
 
 DELIMITER ;
