@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev googletest libgtest-dev libgmock-dev
   mariadb-server mariadb-client
   gnuplot-nox openssl docker-compose prometheus curl chromium galera-4 rsync
+  clang libclang-rt-14-dev
 )
 
 missing=()

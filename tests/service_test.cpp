@@ -29,6 +29,15 @@ TEST(ErrorCategory, ServerCodesDecideRetries) {
   EXPECT_EQ(DbError::categorize(1064), ErrorCategory::Permanent);  // syntax
 }
 
+// A server that will not write now is unavailable, not a file's fault
+// (issue 39 item 3: a read-only server once quarantined good files).
+TEST(ErrorCategory, AServerThatRefusesWritesIsUnavailable) {
+  for (const int code : {server_error::kReadOnlyOption, server_error::kReadOnlyTransaction, server_error::kReadOnlyMode,
+                         server_error::kNodeNotReady}) {
+    EXPECT_EQ(DbError::categorize(code), ErrorCategory::ConnectionLost) << code;
+  }
+}
+
 JobError classify(auto&& thrower, bool usable = true) {
   try {
     thrower();
@@ -171,6 +180,48 @@ TEST(FakeRefresh, AConnectionLostDuringTheCallEscapes) {
   FakeDbSession db;
   db.fail("CALL segmentd_refresh_run", DbError("gone", server_error::kServerGone, "HY000"));
   EXPECT_THROW(run_refresh(db, "cli", RunIdentity{}), DbError);
+}
+
+// Issue 39 item 4: the server refused the refresh's writes half-way and its
+// clean-up too. The lock is released, the run comes back failed with the
+// real cause, unrecorded, and the database unavailable.
+TEST(FakeRefresh, AFailureTheServerRefusesToRecordComesBackUnrecorded) {
+  FakeDbSession db;
+  const DbError read_only("The MariaDB server is running with the --read-only option", server_error::kReadOnlyOption,
+                          "HY000");
+  db.fail("CALL segmentd_refresh_run", read_only);
+  db.fail("CALL segmentd_refresh_undo", read_only);
+  db.answer("SELECT @segmentd_run_id", FakeDbSession::one("7"));
+  DbResult run;
+  run.columns = {"run_id", "status", "customers_segmented", "message"};
+  run.rows = {{"7", "running", std::nullopt, std::nullopt}};
+  db.answer("FROM pipeline_runs WHERE run_id", run);
+  const RefreshOutcome out = run_refresh(db, "file", RunIdentity{});
+  EXPECT_EQ(out.run_id, 7u);
+  EXPECT_EQ(out.status, RunStatus::Failed);
+  EXPECT_NE(out.message.find("read-only"), std::string::npos) << out.message;
+  EXPECT_FALSE(out.recorded);
+  EXPECT_TRUE(out.unavailable);
+  EXPECT_EQ(db.count("RELEASE_LOCK"), 1u);
+}
+
+// The handler could not record the run, but the undo can (the failure was
+// not the server's refusal): recorded, the lock released.
+TEST(FakeRefresh, AFailureTheHandlerLeftRunningIsUndoneByTheDaemon) {
+  FakeDbSession db;
+  db.fail("CALL segmentd_refresh_run",
+          DbError("Query execution was interrupted", server_error::kQueryInterrupted, "70100"));
+  db.answer("SELECT @segmentd_run_id", FakeDbSession::one("8"));
+  DbResult run;
+  run.columns = {"run_id", "status", "customers_segmented", "message"};
+  run.rows = {{"8", "running", std::nullopt, std::nullopt}};
+  db.answer("FROM pipeline_runs WHERE run_id", run);
+  const RefreshOutcome out = run_refresh(db, "file", RunIdentity{});
+  EXPECT_EQ(out.status, RunStatus::Failed);
+  EXPECT_TRUE(out.recorded);
+  EXPECT_FALSE(out.unavailable);
+  EXPECT_EQ(db.count("CALL segmentd_refresh_undo"), 1u);
+  EXPECT_EQ(db.count("RELEASE_LOCK"), 1u);
 }
 
 TEST(FakeRefresh, AFailureAfterTheSwapKeepsTheRecordedSuccess) {

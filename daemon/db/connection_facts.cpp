@@ -54,4 +54,30 @@ bool galera_node(DbSession& db) {
   return !r.rows.empty() && r.rows[0].at(1).value_or("") == "ON";
 }
 
+void require_writable(DbSession& db) {
+  const auto ignore_columns = [](const std::vector<std::string>&) {};
+  std::string read_only_on;
+  bool wsrep_on = false;
+  // super_read_only exists on MySQL only; read_only holds for accounts
+  // without SUPER (segmentd's should have none: least privilege).
+  db.for_each_row("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('read_only', 'super_read_only', 'wsrep_on')",
+                  ignore_columns, [&](const std::vector<DbValue>& row) {
+                    const std::string name = row.at(0).value_or("");
+                    const std::string value = row.at(1).value_or("");
+                    const bool on = value != "OFF" && value != "0" && !value.empty();
+                    if (name == "wsrep_on") wsrep_on = on;
+                    if (name != "wsrep_on" && on && read_only_on.empty()) read_only_on = name;
+                  });
+  if (!read_only_on.empty()) {
+    throw DbError("the server refuses writes (" + read_only_on + "=ON)", server_error::kReadOnlyOption, "HY000");
+  }
+  if (!wsrep_on) return;
+  std::string ready;
+  db.for_each_row("SHOW GLOBAL STATUS WHERE Variable_name = 'wsrep_ready'", ignore_columns,
+                  [&](const std::vector<DbValue>& row) { ready = row.at(1).value_or(""); });
+  if (ready != "ON") {
+    throw DbError("the Galera node is not ready (wsrep_ready=" + ready + ")", server_error::kNodeNotReady, "08S01");
+  }
+}
+
 }  // namespace segmentd

@@ -23,6 +23,12 @@ ConnectionFacts read_connection_facts(DbSession& db);
 // and a plain MariaDB answer no.
 bool galera_node(DbSession& db);
 
+// Throws a DbError (category ConnectionLost: "database unavailable") when
+// the server will not take writes now: read_only or super_read_only on, or
+// a Galera node that is not ready. segmentd then waits with backoff instead
+// of failing loads one by one (doc/OPERATIONS.md "Database unavailable").
+void require_writable(DbSession& db);
+
 // "TLSv1.3/TLS_AES_256_GCM_SHA384", or "none", for log fields.
 std::string tls_text(const ConnectionFacts& facts);
 

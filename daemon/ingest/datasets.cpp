@@ -146,10 +146,12 @@ HeaderMatch recognise_header(const std::vector<std::string>& header) {
         missing.emplace_back(c.header);
       }
     }
-    for (const auto& [name, index] : position) {
+    for (const auto& entry : position) {
+      // Not a structured binding: clang (the fuzz build) cannot capture one.
+      const auto& name = entry.first;
       const bool known =
           std::any_of(d.columns.begin(), d.columns.end(), [&](const auto& c) { return c.header == name; });
-      if (!known) extra.push_back(header[index]);
+      if (!known) extra.push_back(header[entry.second]);
     }
     if (missing.empty() && extra.empty()) {
       HeaderMatch m;

@@ -24,7 +24,46 @@ std::optional<std::uint64_t> recorded_run(DbSession& db) {
   return std::stoull(*id);
 }
 
+// The CALL failed with the session still open. The procedure's handler has
+// recorded the run unless the server refused that too (read-only); then it
+// is undone here, or left for record_failed_refresh() when it cannot be.
+RefreshOutcome after_failed_call(DbSession& db, const DbError& e) {
+  const auto id = recorded_run(db);
+  RefreshOutcome out = id ? read_run(db, *id) : RefreshOutcome{};
+  if (!id || out.run_id == 0) {
+    out = RefreshOutcome{0, RunStatus::Failed, 0, e.what()};
+  } else if (out.status == RunStatus::Running) {
+    out.status = RunStatus::Failed;
+    out.message = e.what();
+    try {
+      db.update(refresh_sql::kUndoRefresh, {static_cast<std::int64_t>(out.run_id), out.message});
+    } catch (const DbError& undo) {
+      if ((undo.connection_lost() && !undo.refuses_writes()) || !db.usable()) throw;
+      out.recorded = false;
+    }
+  } else if (out.status != RunStatus::Succeeded) {
+    // The procedure records what is true (a run whose swap was done has
+    // succeeded whatever failed after it); it re-raises only for failures.
+    out.status = RunStatus::Failed;
+    if (out.message.empty()) out.message = e.what();
+  }
+  // Held by this session only when the procedure's own release was not
+  // reached; releasing a lock one does not hold does nothing.
+  db.update(refresh_sql::kReleaseRefreshLock);
+  out.unavailable = e.connection_lost();
+  return out;
+}
+
 }  // namespace
+
+void record_failed_refresh(DbSession& db, std::uint64_t run_id, const std::string& message) {
+  // With the lock, the undo also drops the half-built tables; without it
+  // (a refresh runs now) those are that refresh's, and only the run's own
+  // rows are undone.
+  query_value(db, refresh_sql::kTakeRefreshLock);
+  db.update(refresh_sql::kUndoRefresh, {static_cast<std::int64_t>(run_id), message});
+  db.update(refresh_sql::kReleaseRefreshLock);
+}
 
 std::uint64_t newest_successful_refresh(DbSession& db) {
   return query_u64(db, refresh_sql::kNewestSuccessfulRefresh);
@@ -42,16 +81,11 @@ RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIde
     // session prepared over them are stale (db_session.h).
     db.forget_prepared();
   } catch (const DbError& e) {
-    if (e.connection_lost()) throw;
+    // The session is gone: the orphan sweep closes its run, and the server
+    // released its lock with it.
+    if ((e.connection_lost() && !e.refuses_writes()) || !db.usable()) throw;
     db.forget_prepared();
-    const auto id = recorded_run(db);
-    if (!id) return RefreshOutcome{0, RunStatus::Failed, 0, e.what()};
-    RefreshOutcome out = read_run(db, *id);
-    // The procedure records what is true (a run whose swap was done has
-    // succeeded whatever failed after it); it re-raises only for failures.
-    if (out.status != RunStatus::Succeeded) out.status = RunStatus::Failed;
-    if (out.message.empty()) out.message = e.what();
-    return out;
+    return after_failed_call(db, e);
   }
   const auto id = recorded_run(db);
   if (!id) throw UserError("refresh finished without recording its run");

@@ -19,6 +19,13 @@ struct RefreshOutcome {
   RunStatus status = RunStatus::Failed;  // Succeeded, Skipped or Failed
   std::uint64_t customers = 0;
   std::string message;
+  // False when the run failed and the server refused even to record it (a
+  // read-only server): the caller records it with record_failed_refresh()
+  // once the database takes writes again.
+  bool recorded = true;
+  // The server refused the refresh's writes (read-only, a Galera node not
+  // ready): the database is unavailable, not the refresh wrong.
+  bool unavailable = false;
 };
 
 // Auto: incremental when the procedure can be (doc/MODEL.md "Incremental
@@ -26,10 +33,16 @@ struct RefreshOutcome {
 enum class RefreshMode { Auto, Full };
 
 // Never throws for a refresh that failed inside the database: that is a
-// Failed outcome with the recorded message. Throws DbError when the
-// connection itself is lost.
+// Failed outcome with the recorded message, and the refresh lock is released
+// whatever the procedure managed. Throws DbError when the session is gone.
 RefreshOutcome run_refresh(DbSession& db, std::string_view trigger, const RunIdentity& who,
                            RefreshMode mode = RefreshMode::Auto);
+
+// Records a refresh that failed as `message`, undoing what it left (its
+// half-built tables, its per-run rows and its claim): for a run whose
+// outcome came back unrecorded. A run closed meanwhile as abandoned gets
+// its real cause.
+void record_failed_refresh(DbSession& db, std::uint64_t run_id, const std::string& message);
 
 // Customers in each segment of the current results, every segment of
 // rfm_segment_rules included (0 when empty).

@@ -24,6 +24,12 @@ inline constexpr const char* kCallRefresh =
     "CALL segmentd_refresh_run(@segmentd_p_trigger, @segmentd_p_by, @segmentd_p_host, @segmentd_p_pid, "
     "@segmentd_p_version, @segmentd_p_mode)";
 
+// After a CALL that failed: the lock the procedure may not have reached its
+// own release of (read-only servers refuse its clean-up, not this).
+inline constexpr const char* kReleaseRefreshLock = "DO RELEASE_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64))";
+inline constexpr const char* kTakeRefreshLock = "SELECT GET_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64), 0)";
+inline constexpr const char* kUndoRefresh = "CALL segmentd_refresh_undo(?, ?)";
+
 inline constexpr const char* kSegmentSizes =
     "SELECT r.segment_name, (SELECT COUNT(*) FROM customer_segments c WHERE c.segment_name = r.segment_name) "
     "FROM rfm_segment_rules r GROUP BY r.segment_name";

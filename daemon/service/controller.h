@@ -169,6 +169,8 @@ class Controller {
   std::unique_ptr<InboxTracker> tracker_;
   InboxQueue queue_;
   RefreshWanted refresh_;  // the one waiting refresh (refresh_wanted.h)
+  // Failed refreshes the server refused to record; the next office does.
+  std::vector<UnrecordedRun> unrecorded_runs_;
   bool busy_ = false, stopping_ = false, heartbeat_due_ = false, shutdown_posted_ = false, settings_due_ = false,
        reconnect_due_ = false, retention_due_ = false;
   std::optional<SysSeconds> retention_next_;  // the retention schedule's next time

@@ -54,6 +54,12 @@ void Controller::on_lease(const JobResult<LeaseState>& r) {
     }
     if (v.stepped_down) stood_down(*v.stepped_down);
     arm_lease(v.next);
+    // The lease session is the one that talks to the server when the daemon
+    // is idle: its loss is the database's, for /readyz, the metric and
+    // status too, and the worker reconnects (its session went with it).
+    if (r.error->category == ErrorCategory::ConnectionLost && link_.is_connected()) {
+      return connection_lost(*r.error);
+    }
     pump();
     return;
   }
@@ -99,12 +105,13 @@ void Controller::start_office() {
   const auto schedules = schedules_.schedules();
   const LeaseFence lease{leadership_.claimant().holder, leadership_.epoch()};
   const bool first = leadership_.first_office();
-  worker_.run<OfficeInfo>(
-      [config, schedules, lease, first](DbSession& db) { return take_office(db, config, schedules, lease, first); },
-      [this](const JobResult<OfficeInfo>& r) {
-        on_office(r);
-        after_job();
-      });
+  const std::vector<UnrecordedRun> unrecorded = unrecorded_runs_;
+  worker_.run<OfficeInfo>([config, schedules, lease, first, unrecorded](
+                              DbSession& db) { return take_office(db, config, schedules, lease, first, unrecorded); },
+                          [this](const JobResult<OfficeInfo>& r) {
+                            on_office(r);
+                            after_job();
+                          });
 }
 
 void Controller::on_office(const JobResult<OfficeInfo>& r) {
@@ -117,6 +124,14 @@ void Controller::on_office(const JobResult<OfficeInfo>& r) {
   if (!leadership_.leading()) return;  // deposed meanwhile
   settings_due_ = false;               // the office applied them
   const OfficeInfo& info = *r.value;
+  if (info.failures_recorded > 0) {
+    // Recorded now; none is added while the office runs (it is the job).
+    for (const UnrecordedRun& run : unrecorded_runs_) {
+      log_event(spdlog::level::info, "refresh.failure_recorded",
+                {{"run_id", std::to_string(run.run_id)}, {"message", run.message}});
+    }
+    unrecorded_runs_.clear();
+  }
   log_event(spdlog::level::info, "lease.office",
             {{"epoch", std::to_string(leadership_.epoch())},
              {"earlier_runs_closed", std::to_string(info.earlier_runs)},

@@ -182,6 +182,17 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
                {"dir", config_.exports.dir.string()},
                {"error", result.export_failure->describe()}});
   }
+  if (out.unavailable || !out.recorded) {
+    if (!out.recorded) {
+      unrecorded_runs_.push_back({out.run_id, out.message});
+      log_event(spdlog::level::warn, "refresh.unrecorded",
+                {{"run_id", std::to_string(out.run_id)}, {"why", "the server refused to record the failure"}});
+    }
+    // The server refuses writes: the database is unavailable until it takes
+    // them again; the refresh runs then (it is also owed by the database).
+    refresh_.lost_with_connection(wanted, clock_.steady_now());
+    return connection_lost({ErrorCategory::ConnectionLost, out.message});
+  }
   notify_status("watching " + config_.inbox.path.string());
 }
 

@@ -1,6 +1,5 @@
 #include "jobs.h"
 
-
 #include "db_session.h"
 #include "durable_file.h"
 #include "errors.h"
@@ -58,6 +57,7 @@ std::vector<NamedSchedule> build_schedules(const Config& config) {
 ConnectInfo set_up_session(DbSession& db) {
   ConnectInfo info;
   info.connection = read_connection_facts(db);
+  require_writable(db);
   info.missing_privileges = missing_privileges(db);
   try {
     require_current_schema(db);
@@ -71,9 +71,11 @@ ConnectInfo set_up_session(DbSession& db) {
 }
 
 OfficeInfo take_office(DbSession& db, const Config& config, const std::vector<NamedSchedule>& schedules,
-                       const LeaseFence& fence, bool first) {
+                       const LeaseFence& fence, bool first, const std::vector<UnrecordedRun>& unrecorded) {
   OfficeInfo info;
   set_session_fence(db, fence);
+  for (const UnrecordedRun& run : unrecorded) record_failed_refresh(db, run.run_id, run.message);
+  info.failures_recorded = unrecorded.size();
   info.earlier_runs = close_runs_of_earlier_leaders(db, fence.epoch);
   info.orphans = close_orphaned_runs(db);
   apply_segmentation_settings(db, config);

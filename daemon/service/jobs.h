@@ -52,20 +52,30 @@ ConnectInfo set_up_session(DbSession& db);
 
 // What a leader finds when it takes office (after winning the lease, and
 // after each reconnect while it leads).
+// A refresh that failed where the server refused even to record it (read-
+// only): recorded by the next office, once the server takes writes.
+struct UnrecordedRun {
+  std::uint64_t run_id = 0;
+  std::string message;
+};
+
 struct OfficeInfo {
   std::uint64_t earlier_runs = 0;  // 'running' runs of earlier leaders and sessions, closed
   OrphanedRuns orphans;
   std::optional<std::string> catchup;  // a schedule was missed while down
   std::optional<std::string> owed;     // data loaded after the last successful refresh
   bool exports_stale = false;          // the newest successful refresh has no published set
+  std::size_t failures_recorded = 0;   // unrecorded runs now recorded failed
 };
 
 // The leader's set-up, on its worker session: runs of deposed leaders and
 // of dead sessions are closed, the config's settings and event applied,
 // the heartbeat started. `first`: the daemon's first office (a schedule
-// missed while it was down is caught up).
+// missed while it was down is caught up). `unrecorded`: failed refreshes
+// to record first, with their real cause (before the sweep calls them
+// abandoned).
 OfficeInfo take_office(DbSession& db, const Config& config, const std::vector<NamedSchedule>& schedules,
-                       const LeaseFence& fence, bool first);
+                       const LeaseFence& fence, bool first, const std::vector<UnrecordedRun>& unrecorded);
 
 struct LoadResult {
   bool gone = false;  // the file was no longer there

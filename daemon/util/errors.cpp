@@ -14,6 +14,11 @@ const char* to_string(ErrorCategory c) {
   return "permanent";
 }
 
+bool DbError::refuses_writes() const {
+  using namespace server_error;
+  return code_ == kReadOnlyOption || code_ == kReadOnlyTransaction || code_ == kReadOnlyMode || code_ == kNodeNotReady;
+}
+
 ErrorCategory DbError::categorize(int code) {
   using namespace server_error;
   switch (code) {
@@ -25,6 +30,10 @@ ErrorCategory DbError::categorize(int code) {
     case kServerLostExtended:
     case kConnectionKilled:
     case kClientInteractionTimeout:
+    case kReadOnlyOption:
+    case kReadOnlyTransaction:
+    case kReadOnlyMode:
+    case kNodeNotReady:
       return ErrorCategory::ConnectionLost;
     case kLockWaitTimeout:
     case kDeadlock:

@@ -11,9 +11,12 @@ namespace segmentd {
 
 // What a failure means for whoever might try again.
 enum class ErrorCategory {
-  Transient,       // try the same thing again later (deadlock, lock wait, busy)
-  Permanent,       // trying again gives the same answer (bad SQL, bad data, a warning)
-  ConnectionLost,  // the session is gone: reconnect, then try again
+  Transient,  // try the same thing again later (deadlock, lock wait, busy)
+  Permanent,  // trying again gives the same answer (bad SQL, bad data, a warning)
+  // The session is gone, or the server will not do its work now (read-only,
+  // a Galera node not ready): drop it, reconnect with backoff, try again.
+  // The daemon reports "database unavailable" either way.
+  ConnectionLost,
 };
 
 const char* to_string(ErrorCategory c);
@@ -62,6 +65,14 @@ inline constexpr int kUnknownHost = 2005;
 inline constexpr int kServerGone = 2006;
 inline constexpr int kServerLost = 2013;
 inline constexpr int kServerLostExtended = 2055;
+// A server that refuses writes: read_only / super_read_only (1290 "running
+// with the --read-only option"), MySQL's transaction_read_only (1792) and
+// MariaDB's read-only mode (1836), a Galera node that is not ready (1047
+// "WSREP has not yet prepared node for application use").
+inline constexpr int kReadOnlyOption = 1290;
+inline constexpr int kReadOnlyTransaction = 1792;
+inline constexpr int kReadOnlyMode = 1836;
+inline constexpr int kNodeNotReady = 1047;
 inline constexpr int kAccessDenied = 1045;               // login refused
 inline constexpr int kSecureTransportRequired = 3159;    // MySQL: plaintext refused
 inline constexpr int kTlsConnectionError = 2026;         // CR_SSL_CONNECTION_ERROR
@@ -77,6 +88,9 @@ class DbError : public Error {
   const std::string& sql_state() const { return sql_state_; }
   ErrorCategory category() const { return categorize(code_); }
   bool connection_lost() const { return category() == ErrorCategory::ConnectionLost; }
+  // The server is there but will not write now (read-only, Galera node not
+  // ready): the session still answers reads.
+  bool refuses_writes() const;
 
   static ErrorCategory categorize(int code);
 

@@ -9,6 +9,36 @@
 
 DELIMITER $$
 
+-- Undoes a refresh that failed before its swap: its half-built tables (while
+-- this session holds the refresh lock, so never another refresh's), its
+-- per-run rows, its claim, and records it failed with p_message. A run
+-- already closed is left as it is. The caller releases the lock.
+DROP PROCEDURE IF EXISTS segmentd_refresh_undo $$
+CREATE PROCEDURE segmentd_refresh_undo(IN p_run_id BIGINT UNSIGNED, IN p_message TEXT)
+  MODIFIES SQL DATA
+  COMMENT 'Undoes a refresh that failed before its swap and records it failed'
+BEGIN
+  IF IS_USED_LOCK(LEFT(CONCAT('segmentd.refresh.', DATABASE()), 64)) = CONNECTION_ID() THEN
+    DROP TABLE IF EXISTS order_values_next, customer_scores_next, segment_state_next, segment_score_bounds_next;
+  END IF;
+  IF p_run_id IS NOT NULL THEN
+    DELETE FROM customer_segment_changes WHERE run_id = p_run_id;
+    DELETE FROM segment_history_runs WHERE run_id = p_run_id;
+    DELETE FROM segment_run_stats WHERE run_id = p_run_id;
+    DELETE FROM segment_run_cells WHERE run_id = p_run_id;
+    DELETE FROM segment_run_transitions WHERE run_id = p_run_id;
+    -- 'abandoned': closed meanwhile by a sweep that could not know why.
+    UPDATE pipeline_runs
+       SET status = 'failed',
+           finished_at = UTC_TIMESTAMP(3),
+           duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000,
+           message = LEFT(p_message, 2000)
+     WHERE run_id = p_run_id AND kind = 'refresh' AND status IN ('running', 'abandoned');
+    UPDATE refresh_claim SET run_id = NULL, node = NULL, connection_id = NULL, claimed_at = NULL
+     WHERE id = 1 AND run_id = p_run_id;
+  END IF;
+END $$
+
 DROP PROCEDURE IF EXISTS segmentd_refresh_run $$
 CREATE PROCEDURE segmentd_refresh_run(
   IN p_trigger    VARCHAR(16),
@@ -75,6 +105,8 @@ proc: BEGIN
                 max_heap_table_size = v_heap_table, group_concat_max_len = v_concat_len;
     CALL segmentd_hash_join_settings(FALSE, NULL);
     IF v_swapped THEN
+     BEGIN
+      DECLARE CONTINUE HANDLER FOR SQLEXCEPTION BEGIN END;  -- the lock is released whatever fails
       UPDATE pipeline_runs
          SET status = 'succeeded',
              finished_at = COALESCE(finished_at, UTC_TIMESTAMP(3)),
@@ -87,24 +119,16 @@ proc: BEGIN
       DROP TABLE IF EXISTS order_values_old, customer_scores_old, segment_state_old, segment_score_bounds_old;
       UPDATE refresh_claim SET run_id = NULL, node = NULL, connection_id = NULL, claimed_at = NULL
        WHERE id = 1 AND run_id = v_run_id;
+     END;
       DO RELEASE_LOCK(v_lock);
     ELSE
-      DROP TABLE IF EXISTS order_values_next, customer_scores_next, segment_state_next, segment_score_bounds_next;
-      IF v_run_id IS NOT NULL THEN
-        DELETE FROM customer_segment_changes WHERE run_id = v_run_id;
-        DELETE FROM segment_history_runs WHERE run_id = v_run_id;
-        DELETE FROM segment_run_stats WHERE run_id = v_run_id;
-        DELETE FROM segment_run_cells WHERE run_id = v_run_id;
-        DELETE FROM segment_run_transitions WHERE run_id = v_run_id;
-        UPDATE pipeline_runs
-           SET status = 'failed',
-               finished_at = UTC_TIMESTAMP(3),
-               duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, UTC_TIMESTAMP(3)) DIV 1000,
-               message = COALESCE(v_fail, CONCAT('error ', v_err_no, ': ', v_err_text))
-         WHERE run_id = v_run_id;
-      END IF;
-      UPDATE refresh_claim SET run_id = NULL, node = NULL, connection_id = NULL, claimed_at = NULL
-       WHERE id = 1 AND run_id = v_run_id;
+      -- Every step is tried and the lock released even when a step fails (a
+      -- read-only server refuses them all); what this could not record, the
+      -- daemon records once it can (doc/OPERATIONS.md "Database unavailable").
+      BEGIN
+        DECLARE CONTINUE HANDLER FOR SQLEXCEPTION BEGIN END;
+        CALL segmentd_refresh_undo(v_run_id, COALESCE(v_fail, CONCAT('error ', v_err_no, ': ', v_err_text)));
+      END;
       DO RELEASE_LOCK(v_lock);
       RESIGNAL;
     END IF;

@@ -7,19 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 user="lp_$$"
 password="lp-$RANDOM-$RANDOM"
-export SEGMENTD_LP_PASSWORD=$password
 # shellcheck disable=SC1091
 . "$db_dir/connection.env"
 
-grants=$(awk '/^Least privilege for the daemon/ {found=1} found && /^```sql/ {inside=1; next}
-              inside && /^```/ {exit} inside {print}' "$src/doc/CONFIGURATION.md")
-[ -n "$grants" ] || fail "no grant block found in doc/CONFIGURATION.md"
-grep -q "ON segmentd.\* TO 'segmentd'@'localhost'" <<<"$grants" || fail "doc/CONFIGURATION.md grant block changed shape: $grants"
-grants=${grants//\'segmentd\'@\'localhost\'/\'$user\'@\'localhost\'}
-grants=${grants//ON segmentd.\*/ON \`$database\`.*}
-grants=${grants//IDENTIFIED BY \'...\'/IDENTIFIED BY \'$password\'}
 sql_root "CREATE DATABASE \`$database\`"
-sql_root "$grants"
 # cleanup is given the exit status: nothing before it may end the trap.
 trap 'rc=$?; sql_root "DROP USER IF EXISTS '"'$user'@'localhost'"'" >/dev/null 2>&1 || true; cleanup $rc' EXIT
 
@@ -33,8 +24,7 @@ write_config "exports:
 fallback_event:
   interval: 1m
   stale_after_days: 0"
-sed -i "s/^  user: root$/  user: $user\n  password_env: SEGMENTD_LP_PASSWORD/" "$work/segmentd.yaml"
-grep -q "password_env: SEGMENTD_LP_PASSWORD" "$work/segmentd.yaml" || fail "config not rewritten"
+least_privilege_account "$user" "$password"
 
 "$bin" --config "$work/segmentd.yaml" migrate >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log"; fail "migrate"; }
 expect_eq "$(as_account "SELECT DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")" \

@@ -119,3 +119,22 @@ generate_data() {  # generate_data SCALE DIR
 generated_rows() {  # generated_rows FILE-NAME: data rows datagen wrote
   awk -F'\t' -v f="$1" '$1 ~ f {print $2}' "$work/generated-counts.tsv"
 }
+
+# least_privilege_account USER PASSWORD: creates USER with exactly
+# doc/CONFIGURATION.md's grants on this test's database (read from that
+# document, so the two cannot drift) and rewrites the config to use it.
+least_privilege_account() {
+  local user=$1 password=$2 grants
+  grants=$(awk '/^Least privilege for the daemon/ {found=1} found && /^```sql/ {inside=1; next}
+                inside && /^```/ {exit} inside {print}' "$src/doc/CONFIGURATION.md")
+  [ -n "$grants" ] || fail "no grant block found in doc/CONFIGURATION.md"
+  grep -q "ON segmentd.\* TO 'segmentd'@'localhost'" <<<"$grants" ||
+    fail "doc/CONFIGURATION.md grant block changed shape: $grants"
+  grants=${grants//\'segmentd\'@\'localhost\'/\'$user\'@\'localhost\'}
+  grants=${grants//ON segmentd.\*/ON \`$database\`.*}
+  grants=${grants//IDENTIFIED BY \'...\'/IDENTIFIED BY \'$password\'}
+  sql_root "$grants"
+  export SEGMENTD_LP_PASSWORD=$password
+  sed -i "s/^  user: root$/  user: $user\n  password_env: SEGMENTD_LP_PASSWORD/" "$work/segmentd.yaml"
+  grep -q "password_env: SEGMENTD_LP_PASSWORD" "$work/segmentd.yaml" || fail "config not rewritten"
+}
