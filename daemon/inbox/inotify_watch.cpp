@@ -13,7 +13,7 @@ namespace {
 int open_inotify(const std::filesystem::path& dir) {
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "inotify_init1");
-  if (::inotify_add_watch(fd, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR) < 0) {
+  if (::inotify_add_watch(fd, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0) {
     const int saved = errno;
     ::close(fd);
     throw std::system_error(saved, std::generic_category(), "inotify_add_watch " + dir.string());
@@ -23,8 +23,9 @@ int open_inotify(const std::filesystem::path& dir) {
 
 }  // namespace
 
-InotifyWatch::InotifyWatch(boost::asio::io_context& io, const std::filesystem::path& dir, Callback on_change)
-    : stream_(io, open_inotify(dir)), on_change_(std::move(on_change)) {
+InotifyWatch::InotifyWatch(boost::asio::io_context& io, const std::filesystem::path& dir, Callback on_change,
+                           GoneCallback on_gone)
+    : stream_(io, open_inotify(dir)), on_change_(std::move(on_change)), on_gone_(std::move(on_gone)) {
   read_more();
 }
 
@@ -46,12 +47,19 @@ void InotifyWatch::read_more() {
       std::memcpy(&event, buffer_.data() + offset, sizeof event);
       std::string name;
       if (event.len > 0) name.assign(buffer_.data() + offset + sizeof(inotify_event));
+      offset += sizeof(inotify_event) + event.len;
       if (event.mask & IN_Q_OVERFLOW) {
         on_change_("", false);
+      } else if (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+        // A moved folder is still watched, under a name that is no longer
+        // the inbox; a deleted one ends the watch (IN_IGNORED follows).
+        if (gone_) continue;
+        gone_ = true;
+        on_gone_((event.mask & IN_MOVE_SELF) ? "moved" : "deleted");
+        return;  // the owner replaces this watch; nothing more is read
       } else if (!name.empty()) {
         on_change_(name, (event.mask & IN_MOVED_TO) != 0);
       }
-      offset += sizeof(inotify_event) + event.len;
     }
     read_more();
   });

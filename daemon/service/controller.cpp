@@ -67,6 +67,7 @@ Controller::Controller(fs::path config_path, Config config, bool verbose)
       deadline_timer_(io_),
       retention_timer_(io_),
       lease_timer_(io_),
+      rewatch_timer_(io_),
       link_(std::chrono::seconds(config_.database.reconnect_initial_seconds),
             std::chrono::seconds(config_.database.reconnect_max_seconds)),
       leadership_(this_claimant(), std::chrono::seconds(config_.ha.lease_seconds)),
@@ -462,7 +463,7 @@ void Controller::begin_shutdown(const std::string& why) {
       spdlog::level::info, "daemon.stopping",
       {{"reason", why}, {"in_flight", busy_ ? "yes" : "no"}, {"waiting_files", std::to_string(queue_.waiting())}});
   for (auto* t : {&rescan_timer_, &settle_timer_, &wake_timer_, &reconnect_timer_, &heartbeat_timer_, &schedule_timer_,
-                  &deadline_timer_, &retention_timer_, &lease_timer_}) {
+                  &deadline_timer_, &retention_timer_, &lease_timer_, &rewatch_timer_}) {
     t->cancel();
   }
   watch_.reset();

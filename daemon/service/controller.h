@@ -68,6 +68,8 @@ class Controller {
   std::unique_ptr<InotifyWatch> make_watch(const path& dir);
   void start_inbox();
   void on_inbox_event(const std::string& name, bool moved_in);
+  void on_inbox_gone(const char* why);
+  void arm_rewatch();
   void scan_inbox();
   void arm_rescan();
 
@@ -164,7 +166,7 @@ class Controller {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer rescan_timer_, settle_timer_, wake_timer_, reconnect_timer_, heartbeat_timer_,
-      watchdog_timer_, schedule_timer_, deadline_timer_, retention_timer_, lease_timer_;
+      watchdog_timer_, schedule_timer_, deadline_timer_, retention_timer_, lease_timer_, rewatch_timer_;
   std::unique_ptr<InotifyWatch> watch_;
   std::unique_ptr<InboxTracker> tracker_;
   InboxQueue queue_;

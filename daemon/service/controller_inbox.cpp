@@ -34,7 +34,8 @@ std::unique_ptr<InboxTracker> Controller::make_tracker(const InboxConfig& inbox)
 std::unique_ptr<InotifyWatch> Controller::make_watch(const fs::path& dir) {
   try {
     return std::make_unique<InotifyWatch>(
-        io_, dir, [this](const std::string& name, bool moved_in) { on_inbox_event(name, moved_in); });
+        io_, dir, [this](const std::string& name, bool moved_in) { on_inbox_event(name, moved_in); },
+        [this](const char* why) { on_inbox_gone(why); });
   } catch (const std::system_error& e) {
     // Still works, only slower: the periodic rescan finds the files.
     log_event(spdlog::level::warn, "inbox.inotify_unavailable", {{"error", e.what()}});
@@ -54,6 +55,31 @@ void Controller::on_inbox_event(const std::string& name, bool moved_in) {
   // first sit unchanged for the settle time.
   if (moved_in && !is_ignored(name, config_.inbox.ignore)) tracker_->mark_complete(name);
   scan_inbox();
+}
+
+// The inbox was deleted or moved away: the watch sees nothing more. Until
+// a folder is back at the path, it is looked for every second; then it is
+// watched again and scanned (a file dropped meanwhile waits no rescan).
+void Controller::on_inbox_gone(const char* why) {
+  log_event(spdlog::level::warn, "inbox.watch_lost", {{"dir", config_.inbox.path.string()}, {"why", why}});
+  // Not destroyed from inside its own handler.
+  boost::asio::post(io_, [this] {
+    watch_.reset();
+    arm_rewatch();
+  });
+}
+
+void Controller::arm_rewatch() {
+  rewatch_timer_.expires_after(std::chrono::seconds(1));
+  rewatch_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_ || watch_) return;
+    std::error_code missing;
+    if (!fs::is_directory(config_.inbox.path, missing)) return arm_rewatch();
+    watch_ = make_watch(config_.inbox.path);
+    if (!watch_) return arm_rewatch();
+    log_event(spdlog::level::info, "inbox.watch_restored", {{"dir", config_.inbox.path.string()}});
+    scan_inbox();
+  });
 }
 
 void Controller::scan_inbox() {
