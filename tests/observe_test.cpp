@@ -134,6 +134,60 @@ TEST(HttpListener, ServesTheHandlerAndRefusesWhatItShouldNot) {
   server.join();  // stop() leaves the loop nothing to do: it returns
 }
 
+// Issue 39 item 10: idle connections once held every slot for as long as
+// the attacker wanted. Now a connection that sends no request is closed
+// after the request timeout...
+TEST(HttpListener, AConnectionThatSendsNoRequestIsClosed) {
+  boost::asio::io_context loop;
+  HttpLimits limits;
+  limits.request_timeout = std::chrono::milliseconds(200);
+  HttpListener listener(
+      loop, parse_listen_address("127.0.0.1:0", "t"), [](const HttpRequest&) { return HttpResponse{}; }, limits);
+  std::thread server([&] { loop.run(); });
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket idle(io);
+  idle.connect(listener.local_endpoint());
+  const auto start = std::chrono::steady_clock::now();
+  char byte;
+  boost::system::error_code ec;
+  idle.read_some(boost::asio::buffer(&byte, 1), ec);  // blocks until the server closes it
+  EXPECT_EQ(ec, boost::asio::error::eof);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  boost::asio::post(loop, [&] { listener.stop(); });
+  server.join();
+}
+
+// ... and at the limit a new connection evicts the oldest idle one instead
+// of being refused, so a request still gets its answer.
+TEST(HttpListener, IdleConnectionsAtTheLimitDoNotStarveARequest) {
+  boost::asio::io_context loop;
+  HttpLimits limits;
+  limits.max_connections = 4;
+  limits.request_timeout = std::chrono::seconds(60);  // only eviction can free a slot
+  HttpListener listener(
+      loop, parse_listen_address("127.0.0.1:0", "t"),
+      [](const HttpRequest& r) {
+        return HttpResponse{200, "text/plain", r.path};
+      },
+      limits);
+  std::thread server([&] { loop.run(); });
+  boost::asio::io_context io;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> idle;
+  for (int i = 0; i < 8; ++i) {
+    idle.push_back(std::make_unique<boost::asio::ip::tcp::socket>(io));
+    idle.back()->connect(listener.local_endpoint());
+  }
+  const std::string ok =
+      fetch(listener.local_endpoint().port(), "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(ok.find("HTTP/1.1 200 OK"), std::string::npos) << ok;
+  char byte;
+  boost::system::error_code ec;
+  idle.front()->read_some(boost::asio::buffer(&byte, 1), ec);  // the oldest was evicted
+  EXPECT_EQ(ec, boost::asio::error::eof);
+  boost::asio::post(loop, [&] { listener.stop(); });
+  server.join();
+}
+
 TEST(HttpListener, AddressesAndABusyPort) {
   EXPECT_EQ(parse_listen_address(":9464", "k").port(), 9464);
   EXPECT_TRUE(parse_listen_address("[::1]:80", "k").address().is_v6());

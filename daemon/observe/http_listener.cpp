@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <list>
 #include <regex>
 #include <sstream>
 #include <vector>
@@ -17,14 +18,6 @@ namespace segmentd {
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
-
-namespace {
-
-constexpr std::size_t kMaxRequestBytes = 8 * 1024;
-constexpr auto kRequestTimeout = std::chrono::seconds(10);
-constexpr int kMaxConnections = 32;
-
-}  // namespace
 
 tcp::endpoint parse_listen_address(const std::string& text, const std::string& key) {
   static const std::regex form(R"(^(\[([0-9a-fA-F:.]+)\]|([0-9.]*)):([0-9]{1,5})$)");
@@ -41,38 +34,56 @@ tcp::endpoint parse_listen_address(const std::string& text, const std::string& k
 }
 
 struct HttpListener::State : std::enable_shared_from_this<HttpListener::State> {
-  State(boost::asio::io_context& loop, HttpHandler h) : acceptor(loop), handler(std::move(h)) {}
+  State(boost::asio::io_context& loop, HttpHandler h, HttpLimits l)
+      : acceptor(loop), handler(std::move(h)), limits(l) {}
   tcp::acceptor acceptor;
   HttpHandler handler;
+  HttpLimits limits;
   int connections = 0;
   bool stopped = false;
-  // Open connections, closed by stop() so a kept-alive scraper does not
-  // hold the loop (and the daemon's exit) for its timeout.
-  std::vector<std::weak_ptr<beast::tcp_stream>> open;
+
+  struct Connection {
+    explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    std::unique_ptr<http::request_parser<http::empty_body>> parser;
+    http::response<http::string_body> response;
+    bool responding = false;  // a request arrived: never evicted while answered
+  };
+  // Open connections, oldest first: the eviction order, and closed by
+  // stop() so a kept-alive scraper does not hold the loop (and the
+  // daemon's exit) for its timeout.
+  std::list<std::weak_ptr<Connection>> open;
 
   void accept() {
     acceptor.async_accept([self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
       if (self->stopped) return;
       if (!ec) {
-        if (self->connections >= kMaxConnections) {
+        if (self->connections < self->limits.max_connections || self->evict_oldest_idle()) {
+          serve(self, std::move(socket));
+        } else {
           boost::system::error_code ignored;
           socket.close(ignored);
-        } else {
-          serve(self, std::move(socket));
         }
       }
       self->accept();
     });
   }
 
-  struct Connection {
-    explicit Connection(tcp::socket s) : stream_owner(std::make_shared<beast::tcp_stream>(std::move(s))) {}
-    std::shared_ptr<beast::tcp_stream> stream_owner;
-    beast::tcp_stream& stream = *stream_owner;
-    beast::flat_buffer buffer;
-    std::unique_ptr<http::request_parser<http::empty_body>> parser;
-    http::response<http::string_body> response;
-  };
+  // Closes the oldest connection waiting for a request; false when every
+  // one is being answered.
+  bool evict_oldest_idle() {
+    std::erase_if(open, [](const auto& w) { return w.expired(); });
+    for (const auto& w : open) {
+      const auto c = w.lock();
+      if (!c || c->responding) continue;
+      boost::system::error_code ignored;
+      c->stream.socket().close(ignored);  // its read ends; it is freed then
+      open.remove_if([&](const auto& other) { return other.lock() == c; });
+      return true;
+    }
+    return false;
+  }
 
   static void serve(const std::shared_ptr<State>& self, tcp::socket socket) {
     ++self->connections;
@@ -81,17 +92,19 @@ struct HttpListener::State : std::enable_shared_from_this<HttpListener::State> {
       delete p;
     });
     std::erase_if(self->open, [](const auto& w) { return w.expired(); });
-    self->open.push_back(c->stream_owner);
+    self->open.push_back(c);
     read(self, c);
   }
 
   static void read(const std::shared_ptr<State>& self, const std::shared_ptr<Connection>& c) {
+    c->responding = false;
     c->parser = std::make_unique<http::request_parser<http::empty_body>>();
-    c->parser->header_limit(kMaxRequestBytes);
+    c->parser->header_limit(static_cast<std::uint32_t>(self->limits.max_request_bytes));
     c->parser->body_limit(0);
-    c->stream.expires_after(kRequestTimeout);
+    c->stream.expires_after(self->limits.request_timeout);
     http::async_read(c->stream, c->buffer, *c->parser, [self, c](const beast::error_code& ec, std::size_t) {
-      if (ec || self->stopped) return;  // closed, timed out or too large: drop it
+      if (ec || self->stopped) return;  // closed, timed out, evicted or too large: drop it
+      c->responding = true;
       respond(self, c);
     });
   }
@@ -122,7 +135,7 @@ struct HttpListener::State : std::enable_shared_from_this<HttpListener::State> {
     if (req.method() != http::verb::head) c->response.body() = std::move(answer.body);
     c->response.prepare_payload();
     if (req.method() == http::verb::head) c->response.content_length(answer.body.size());
-    c->stream.expires_after(kRequestTimeout);
+    c->stream.expires_after(self->limits.write_timeout);
     http::async_write(c->stream, c->response, [self, c](const beast::error_code& ec, std::size_t) {
       if (ec || self->stopped) return;
       if (!c->response.keep_alive()) {
@@ -135,8 +148,9 @@ struct HttpListener::State : std::enable_shared_from_this<HttpListener::State> {
   }
 };
 
-HttpListener::HttpListener(boost::asio::io_context& loop, const tcp::endpoint& where, HttpHandler handler)
-    : state_(std::make_shared<State>(loop, std::move(handler))) {
+HttpListener::HttpListener(boost::asio::io_context& loop, const tcp::endpoint& where, HttpHandler handler,
+                           HttpLimits limits)
+    : state_(std::make_shared<State>(loop, std::move(handler), limits)) {
   boost::system::error_code ec;
   const auto fail = [&](const char* what) {
     std::ostringstream addr;
@@ -149,7 +163,7 @@ HttpListener::HttpListener(boost::asio::io_context& loop, const tcp::endpoint& w
   if (where.address().is_v6()) state_->acceptor.set_option(boost::asio::ip::v6_only(false), ec);
   state_->acceptor.bind(where, ec);
   if (ec) fail("bind");
-  state_->acceptor.listen(kMaxConnections, ec);
+  state_->acceptor.listen(limits.max_connections, ec);
   if (ec) fail("listen");
   state_->accept();
 }
@@ -164,7 +178,7 @@ void HttpListener::stop() {
   boost::system::error_code ignored;
   state_->acceptor.close(ignored);
   for (const auto& w : state_->open) {
-    if (auto stream = w.lock()) stream->socket().close(ignored);
+    if (auto c = w.lock()) c->stream.socket().close(ignored);
   }
   state_->open.clear();
 }
