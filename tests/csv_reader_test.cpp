@@ -8,11 +8,12 @@
 namespace segmentd {
 namespace {
 
-std::vector<CsvRecord> read_all(const std::string& text, std::size_t max_record = 1 << 20) {
+std::vector<CsvRecord> read_all(const std::string& text, std::size_t max_record = 1 << 20,
+                                std::size_t buffer = 1 << 20) {
   std::FILE* f = std::tmpfile();
   std::fwrite(text.data(), 1, text.size(), f);
   std::rewind(f);
-  CsvReader reader(fileno(f), max_record);
+  CsvReader reader(fileno(f), max_record, buffer);
   std::vector<CsvRecord> out;
   CsvRecord r;
   try {
@@ -40,6 +41,27 @@ TEST(CsvReader, BomMissingFinalNewlineAndEmptyFields) {
   EXPECT_EQ(rows[0].fields[0], "h1");
   EXPECT_EQ(rows[1].fields, (std::vector<std::string>{"", "", ""}));
   EXPECT_EQ(rows[2].fields, (std::vector<std::string>{"last", "row", "x"}));
+}
+
+// Found by the csv fuzz target: a CRLF whose CR ended one read gave the
+// record's raw text (what a rejects file shows) from stale buffer bytes.
+// Every split of the input across reads gives the same records.
+TEST(CsvReader, ACrLfAcrossTwoReadsKeepsTheRawRecord) {
+  for (std::size_t prefix = 0; prefix < 12; ++prefix) {
+    const std::string text = std::string(prefix, 'p') + "\r\nab,c\r\n\"q\r\n\",d\r\nlast";
+    const auto whole = read_all(text);
+    ASSERT_EQ(whole.size(), 4u);
+    for (std::size_t buffer = 4; buffer < 20; ++buffer) {
+      const auto rows = read_all(text, 1 << 20, buffer);
+      ASSERT_EQ(rows.size(), whole.size()) << prefix << "/" << buffer;
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(rows[i].raw, whole[i].raw) << "prefix " << prefix << ", buffer " << buffer << ", record " << i;
+        EXPECT_EQ(rows[i].fields, whole[i].fields) << "prefix " << prefix << ", buffer " << buffer;
+        EXPECT_EQ(rows[i].line, whole[i].line);
+      }
+    }
+  }
+  EXPECT_EQ(read_all("p\r\nab,c\r\n").at(1).raw, "ab,c");
 }
 
 TEST(CsvReader, LineNumbersCountLinesInsideQuotes) {

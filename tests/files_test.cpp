@@ -164,10 +164,39 @@ TEST_F(FilesTest, CarryOutIsResumable) {
   ASSERT_TRUE(plan.moved_to);
   EXPECT_EQ(*plan.moved_to, dir_ / "quarantine" / "bad.csv");
   fs::remove(dir_ / "quarantine" / "bad.csv.reason.txt");
-  const fs::path moved = carry_out(dir_ / "bad.csv", plan);  // the file is not moved twice
+  const fs::path moved = carry_out(dir_ / "bad.csv", plan).value();  // the file is not moved twice
   EXPECT_EQ(moved, dir_ / "quarantine" / "bad.csv");
   EXPECT_TRUE(fs::exists(dir_ / "quarantine" / "bad.csv.rejects.csv"));
   EXPECT_NE(read(dir_ / "quarantine" / "bad.csv.reason.txt").find("reason: line 2: bad"), std::string::npos);
+}
+
+// Issue 39 items 1 and 2: a file renamed over the loaded one, or the loaded
+// one appended to, is not moved as if it were what was loaded: it stays in
+// the inbox, a new drop.
+TEST_F(FilesTest, CarryOutMovesOnlyTheFileThatWasLoaded) {
+  write(dir_ / "orders.csv", "loaded content\n");
+  MovePlan plan;
+  plan.target_dir = dir_ / "processed";
+  plan.loaded = FileIdentity::of_path(dir_ / "orders.csv");
+  write(dir_ / ".e.part", "another file\n");
+  fs::rename(dir_ / ".e.part", dir_ / "orders.csv");
+  EXPECT_EQ(carry_out(dir_ / "orders.csv", plan), std::nullopt);
+  EXPECT_EQ(read(dir_ / "orders.csv"), "another file\n");
+  EXPECT_FALSE(fs::exists(dir_ / "processed" / "orders.csv"));
+  EXPECT_FALSE(plan.moved_to);
+
+  plan.loaded = FileIdentity::of_path(dir_ / "orders.csv");
+  {
+    std::ofstream append(dir_ / "orders.csv", std::ios::app);
+    append << "one more row\n";
+  }
+  EXPECT_EQ(plan.loaded->change_to(FileIdentity::of_path(dir_ / "orders.csv")), "size 13 -> 26 bytes");
+  EXPECT_EQ(carry_out(dir_ / "orders.csv", plan), std::nullopt);
+  EXPECT_TRUE(fs::exists(dir_ / "orders.csv"));
+
+  plan.loaded = FileIdentity::of_path(dir_ / "orders.csv");
+  EXPECT_EQ(carry_out(dir_ / "orders.csv", plan), dir_ / "processed" / "orders.csv");
+  EXPECT_FALSE(fs::exists(dir_ / "orders.csv"));
 }
 
 TEST_F(FilesTest, ACsvReadErrorIsATypedError) {

@@ -130,7 +130,7 @@ TEST(Planner, WithoutTheDatabaseOnlyMovesGoOn) {
   f.queue.offer("/in/a.csv", t0);
   f.queue.offer("/in/b.csv", t0);
   f.queue.start_load("b.csv");
-  f.queue.load_finished("b.csv", MovePlan{"/in/processed", false, {}, {}, {}, 1, FileStatus::Loaded, ""}, t0);
+  f.queue.load_finished("b.csv", MovePlan{"/in/processed", false, {}, {}, {}, 1, FileStatus::Loaded, "", {}}, t0);
   f.refresh = RefreshRequest{RefreshTrigger::Schedule, "s", false, {}};
   PlanState s = f.state();
   s.connected = false;
@@ -169,7 +169,7 @@ TEST(Planner, FailedMoveIsRetriedAtItsTimeAndNeverLoadsAgain) {
   Fixture f;
   f.queue.offer("/in/a.csv", t0);
   f.queue.start_load("a.csv");
-  f.queue.load_finished("a.csv", MovePlan{"/in/processed", false, {}, {}, {}, 7, FileStatus::Loaded, ""}, t0);
+  f.queue.load_finished("a.csv", MovePlan{"/in/processed", false, {}, {}, {}, 7, FileStatus::Loaded, "", {}}, t0);
   EXPECT_EQ(f.queue.move_failed("a.csv", f.queue.find("a.csv")->move, t0 + 2s), 1u);
   // The folder scan sees the file again: nothing changes.
   EXPECT_FALSE(f.queue.offer("/in/a.csv", t0 + 1s));

@@ -78,7 +78,7 @@ static bool already_moved(const fs::path& file, const fs::path& target) {
          a.st_ino == b.st_ino;
 }
 
-fs::path move_into(const fs::path& file, const fs::path& dir) {
+fs::path move_into(const fs::path& file, const fs::path& dir, const std::optional<FileIdentity>& expected) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) fail("cannot create folder", dir, ec.value());
@@ -89,6 +89,12 @@ fs::path move_into(const fs::path& file, const fs::path& dir) {
   int error_number = 0;
   fs::path target = link_to_free_name(file, file, dir, error_number);
   if (!target.empty()) {
+    // Renamed over between the caller's look and the link: the link took
+    // the new file. It is taken back; the inbox keeps it under its name.
+    if (expected && FileIdentity::of_path(target) != expected) {
+      ::unlink(target.c_str());
+      return {};
+    }
     // No fsync here: both names are in one file system's journal, and a
     // move lost to a power cut only brings the file back to the inbox,
     // where its content is recognised as already loaded. (A folder fsync
@@ -103,10 +109,12 @@ fs::path move_into(const fs::path& file, const fs::path& dir) {
   if (error_number != EXDEV && error_number != EPERM && error_number != ENOTSUP) {
     fail("cannot move into " + dir.string() + ":", file, error_number);
   }
-  // Another file system: a whole copy under a temporary name first.
+  // Another file system: a whole copy under a temporary name first, kept
+  // only if the name still is the expected file once copied.
   {
     PrivateFile temp(dir / scratch_name(kMoveTempPrefix, ""));
     copy_contents(file, temp);
+    if (expected && FileIdentity::of_path(file) != expected) return {};  // the destructor removes the copy
     temp.sync();
     temp.close();
     target = link_to_free_name(temp.path(), file, dir, error_number);
@@ -118,8 +126,13 @@ fs::path move_into(const fs::path& file, const fs::path& dir) {
   return target;
 }
 
-fs::path carry_out(const fs::path& file, MovePlan& plan) {
-  if (!plan.moved_to) plan.moved_to = move_into(file, plan.target_dir);
+std::optional<fs::path> carry_out(const fs::path& file, MovePlan& plan) {
+  if (!plan.moved_to) {
+    if (plan.loaded && FileIdentity::of_path(file) != plan.loaded) return std::nullopt;
+    fs::path moved = move_into(file, plan.target_dir, plan.loaded);
+    if (moved.empty()) return std::nullopt;
+    plan.moved_to = std::move(moved);
+  }
   const fs::path& moved = *plan.moved_to;
   const fs::path rejects_beside = moved.string() + ".rejects.csv";
   if (!plan.rejects_file.empty() && plan.rejects_file != rejects_beside) {

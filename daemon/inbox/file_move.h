@@ -5,6 +5,7 @@
 // the final name.
 
 #include <filesystem>
+#include <optional>
 
 #include "inbox_queue.h"
 
@@ -19,14 +20,18 @@ inline constexpr const char* kMoveTempPrefix = ".segmentd-move-";
 // the source. Across file systems: copy to a temporary name in `dir`, fsync,
 // link it to the final name, unlink the temporary name, fsync `dir`, then
 // unlink the source. Throws IoError; on failure the source is untouched and
-// nothing is left in `dir`.
-std::filesystem::path move_into(const std::filesystem::path& file, const std::filesystem::path& dir);
+// nothing is left in `dir`. With `expected`: moves only that file, unchanged
+// (FileIdentity), checked once it is linked or copied; returns an empty path,
+// nothing moved, when the name held another file or it changed.
+std::filesystem::path move_into(const std::filesystem::path& file, const std::filesystem::path& dir,
+                                const std::optional<FileIdentity>& expected = std::nullopt);
 
 // Carries out `plan` for `file`: moves the file (move_into), then the load's
 // rejects file beside it as NAME.rejects.csv, then, for a quarantined file,
 // writes NAME.reason.txt (0600). Resumable: `plan` records what is done, so
-// a retry after a failure does only the rest. Returns where the file went.
-// Throws IoError.
-std::filesystem::path carry_out(const std::filesystem::path& file, MovePlan& plan);
+// a retry after a failure does only the rest. Returns where the file went,
+// or nullopt, moving nothing, when the name no longer is plan.loaded (a file
+// renamed over it, or the file appended to since its load). Throws IoError.
+std::optional<std::filesystem::path> carry_out(const std::filesystem::path& file, MovePlan& plan);
 
 }  // namespace segmentd

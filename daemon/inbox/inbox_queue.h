@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "file_identity.h"
 #include "file_status.h"
 
 namespace segmentd {
@@ -34,6 +35,9 @@ struct MovePlan {
   std::uint64_t run_id = 0;
   FileStatus status = FileStatus::Failed;
   std::string message;
+  // The file the load read (inode, size, modification time): the name is
+  // moved only while it still is that file, unchanged. Unset: not checked.
+  std::optional<FileIdentity> loaded;
 };
 
 enum class FileStage { Waiting, Loading, Moving };

@@ -2,13 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace segmentd {
 
-CsvReader::CsvReader(int fd, std::size_t max_record_bytes) : fd_(fd), max_record_(max_record_bytes) {
-  buffer_.resize(1 << 20);
+CsvReader::CsvReader(int fd, std::size_t max_record_bytes, std::size_t buffer_bytes)
+    : fd_(fd), max_record_(max_record_bytes) {
+  buffer_.resize(std::max<std::size_t>(buffer_bytes, 4));
 }
 
 bool CsvReader::fill() {
@@ -116,7 +118,8 @@ bool CsvReader::next(CsvRecord& record) {
       continue;
     }
     if (c == '\n' || c == '\r') {
-      std::size_t raw_end = i;
+      // As a length: a refill below moves the bytes (pos_ becomes 0).
+      const std::size_t raw_length = i - pos_;
       if (c == '\r') {
         if (i + 1 == end_) refill();
         if (i + 1 < end_ && buffer_[i + 1] == '\n') {
@@ -131,7 +134,7 @@ bool CsvReader::next(CsvRecord& record) {
       ++i;
       ++line_;
       record.fields.push_back(std::move(field));
-      record.raw.assign(buffer_.data() + pos_, raw_end - pos_);
+      record.raw.assign(buffer_.data() + pos_, raw_length);
       pos_ = i;
       return true;
     }

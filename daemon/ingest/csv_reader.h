@@ -34,7 +34,9 @@ struct CsvRecord {
 class CsvReader {
  public:
   // Takes ownership of nothing: `fd` must stay open while reading.
-  explicit CsvReader(int fd, std::size_t max_record_bytes = 16 << 20);
+  // `buffer_bytes`: the first read size; the buffer grows to hold a long
+  // record (the fuzz target starts small to cross its edges often).
+  explicit CsvReader(int fd, std::size_t max_record_bytes = 16 << 20, std::size_t buffer_bytes = 1 << 20);
   // Next record; false at end of file. Throws CsvError on an unterminated
   // quote or an over-long record, IoError when the file cannot be read.
   bool next(CsvRecord& record);

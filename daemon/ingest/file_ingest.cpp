@@ -96,6 +96,13 @@ FileOutcome FileIngest::run_fenced() {
     out_.rows_loaded = 0;
     out_.message = "interrupted by shutdown before commit; nothing applied";
     return out_;
+  } catch (const FileChangedWhileRead& e) {
+    drop_stage();
+    out_.status = FileStatus::Changed;
+    out_.rows_loaded = 0;
+    out_.bulk = false;
+    out_.message = std::string(e.what()) + "; nothing applied, it is taken again once it settles";
+    return out_;
   }
 }
 
@@ -129,7 +136,25 @@ bool FileIngest::open_regular_file() {
     return false;
   }
   out_.size = static_cast<std::uint64_t>(fst.st_size);
+  out_.identity = FileIdentity::of(fst);
+  ensure_not_being_written();
   return true;
+}
+
+void FileIngest::ensure_not_being_written() const {
+  // A read lease is refused (EAGAIN) while any process has the file open
+  // for writing; taken, it is given back at once.
+  if (::fcntl(fd_->get(), F_SETLEASE, F_RDLCK) == 0) {
+    ::fcntl(fd_->get(), F_SETLEASE, F_UNLCK);
+    return;
+  }
+  if (errno == EAGAIN) throw FileChangedWhileRead("still open for writing by another process");
+}
+
+void FileIngest::ensure_unchanged(const char* when) const {
+  const auto now = FileIdentity::of_fd(fd_->get());
+  if (now && out_.identity && *now == *out_.identity) return;
+  throw FileChangedWhileRead(std::string("changed ") + when + " (" + out_.identity->change_to(now) + ")");
 }
 
 bool FileIngest::hash_file() {
@@ -149,6 +174,13 @@ bool FileIngest::hash_file() {
   }
   out_.sha256 = sha.hex_digest();
   out_.size = total;
+  // What was hashed must be the whole file as opened: an append while
+  // hashing (or a truncation) would give the ledger another file's hash.
+  if (total != out_.identity->size) {
+    throw FileChangedWhileRead("changed while it was hashed (size " + std::to_string(out_.identity->size) + " -> " +
+                               std::to_string(total) + " bytes read)");
+  }
+  ensure_unchanged("while it was hashed");
   return true;
 }
 

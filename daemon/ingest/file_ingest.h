@@ -47,6 +47,16 @@ constexpr std::size_t kInsertBatchRows = 1000;
 struct Reject;
 class RejectsWriter;
 
+// The file changed while it was read (or is still open for writing): what
+// was read is not what the ledger would describe, so nothing is applied.
+struct FileChangedWhileRead : std::exception {
+  explicit FileChangedWhileRead(std::string why) : why_(std::move(why)) {}
+  const char* what() const noexcept override { return why_.c_str(); }
+
+ private:
+  std::string why_;
+};
+
 class FileIngest {
  public:
   FileIngest(DbSession& db, const std::filesystem::path& path, const IngestOptions& options,
@@ -61,6 +71,13 @@ class FileIngest {
   FileOutcome run_fenced();
   bool open_regular_file();
   bool hash_file();
+  // Throws FileChangedWhileRead when the open file is no longer what was
+  // opened (size, modification time): after hashing and before the commit.
+  void ensure_unchanged(const char* when) const;
+  // Throws FileChangedWhileRead when another process has the file open for
+  // writing (a producer still at it, perhaps pausing); unknown (not the
+  // file's owner, a file system without leases) counts as not.
+  void ensure_not_being_written() const;
   bool find_duplicate();
   std::filesystem::path rejects_path() const;
   void throw_if_cancelled() const;

@@ -409,6 +409,10 @@ void FileIngest::merge(const Dataset& d, const std::filesystem::path& direct_tsv
     out_.message = std::to_string(out_.rows_loaded) + " row(s) loaded into " + std::string(d.table) +
                    (out_.rows_rejected ? ", " + std::to_string(out_.rows_rejected) + " rejected" : "");
     insert_ledger();
+    if (options_.before_commit) options_.before_commit(path_);
+    // After the last read: the ledger describes the file only if it is
+    // still the one hashed (an append during the load is rolled back).
+    ensure_unchanged("while it was loaded");
     transaction.commit();
   } catch (...) {
     out_.status = FileStatus::Failed;

@@ -7,12 +7,14 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "config.h"
 #include "errors.h"
+#include "file_identity.h"
 #include "file_status.h"
 #include "lease.h"
 
@@ -48,6 +50,9 @@ struct IngestOptions {
   // transaction that first checks it, so a deposed leader commits nothing
   // (the file's outcome is Interrupted, with the reason).
   std::optional<LeaseFence> fence;
+  // A seam for the whole-binary tests (job_hooks.h): called when the file
+  // has been read and the load is about to commit. Empty in production.
+  std::function<void(const std::filesystem::path&)> before_commit;
 };
 
 // Prefix of the scratch files ingest writes (private_file.h), for sweeps.
@@ -75,6 +80,9 @@ struct FileOutcome {
   std::string message;
   std::filesystem::path rejects_file;  // empty when no row was rejected
   std::uint64_t ledger_id = 0;
+  // The file as it was read (set once opened): the move checks the name
+  // still is this file, unchanged.
+  std::optional<FileIdentity> identity;
   bool ok() const { return status == FileStatus::Loaded || status == FileStatus::Duplicate; }
 };
 

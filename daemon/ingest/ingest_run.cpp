@@ -42,13 +42,14 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
   log_event(spdlog::level::info, "ingest.started",
             {{"run_id", std::to_string(out.run_id)}, {"files", std::to_string(files.size())}});
 
-  std::size_t loaded = 0, duplicate = 0, refused = 0, interrupted = 0, fenced = 0;
+  std::size_t loaded = 0, duplicate = 0, refused = 0, interrupted = 0, fenced = 0, changed = 0;
   nlohmann::json file_list = nlohmann::json::array();
   for (const auto& path : files) {
     FileOutcome f = ingest_file_locked(db, path, options, out.run_id);
     (f.status == FileStatus::Loaded        ? loaded
      : f.status == FileStatus::Duplicate   ? duplicate
      : f.status == FileStatus::Interrupted ? interrupted
+     : f.status == FileStatus::Changed     ? changed
                                            : refused)++;
     log_event(f.ok() ? spdlog::level::info : spdlog::level::warn, "ingest.file",
               {{"run_id", std::to_string(out.run_id)},
@@ -105,9 +106,14 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                                         to_string(out.files[0].status) + ": " + out.files[0].message
                                   : std::to_string(files.size()) + " file(s): " + std::to_string(loaded) + " loaded, " +
                                         std::to_string(duplicate) + " duplicate, " + std::to_string(refused) +
-                                        " refused" + (interrupted ? ", interrupted by shutdown (nothing applied)" : "");
-  // A deposed leader's run did nothing: skipped, and the message says why.
-  const RunStatus status = fenced != 0 ? RunStatus::Skipped : out.all_ok() ? RunStatus::Succeeded : RunStatus::Failed;
+                                        " refused" + (changed ? ", " + std::to_string(changed) + " changing" : "") +
+                                        (interrupted ? ", interrupted by shutdown (nothing applied)" : "");
+  // A deposed leader's run did nothing: skipped, and the message says why;
+  // so is one whose files were all still changing (taken again later).
+  const bool only_changing = changed != 0 && loaded + duplicate + refused + interrupted == 0;
+  const RunStatus status = fenced != 0 || only_changing ? RunStatus::Skipped
+                           : out.all_ok()               ? RunStatus::Succeeded
+                                                        : RunStatus::Failed;
   db.update(ingest_sql::kFinishRun, {std::string(to_string(status)), details.dump(), bounded_text(message, 4096),
                                      static_cast<std::int64_t>(out.run_id)});
   log_event(out.all_ok() ? spdlog::level::info : spdlog::level::warn, "ingest.finished",

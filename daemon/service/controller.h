@@ -122,7 +122,7 @@ class Controller {
 
   // ---- moving a file out --------------------------------------------------
   void start_move(const std::string& name);
-  void on_moved(const std::string& name, const MovePlan& plan, const JobResult<path>& r);
+  void on_moved(const std::string& name, const MovePlan& plan, const JobResult<std::optional<path>>& r);
 
   // ---- refreshing ----------------------------------------------------------
   void start_refresh();

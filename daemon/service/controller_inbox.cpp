@@ -180,7 +180,12 @@ void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>&
                      "gave up after " + std::to_string(failures + 1) + " attempts: " + why);
     case LoadVerdict::LetGo:
       queue_.drop(name);
-      tracker_->forget(name);
+      tracker_->forget(name);  // found again, it must settle first
+      if (r.value && r.value->file.status == FileStatus::Changed) {
+        remove_rejects(r);
+        log_event(spdlog::level::info, "inbox.file_changing", {{"file", shown}, {"message", why}});
+        return;
+      }
       log_event(spdlog::level::warn, "inbox.file_left",
                 {{"file", shown},
                  {"status", r.value->gone ? "gone" : to_string(r.value->file.status)},
@@ -191,6 +196,7 @@ void Controller::on_loaded(const std::string& name, const JobResult<LoadResult>&
   }
   const LoadResult& load = *r.value;
   MovePlan plan = plan_move(load, config_.inbox);
+  plan.loaded = load.file.identity;
   plan.run_id = load.run_id;
   plan.status = load.file.status;
   plan.message = load.file.message;
@@ -258,14 +264,14 @@ void Controller::start_move(const std::string& name) {
   const fs::path file = entry->path;
   auto plan = std::make_shared<MovePlan>(entry->move);
   busy_ = true;
-  worker_.run_local<fs::path>([file, plan] { return carry_out(file, *plan); },
-                              [this, name, plan](const JobResult<fs::path>& r) {
-                                on_moved(name, *plan, r);
-                                after_job();
-                              });
+  worker_.run_local<std::optional<fs::path>>([file, plan] { return carry_out(file, *plan); },
+                                             [this, name, plan](const JobResult<std::optional<fs::path>>& r) {
+                                               on_moved(name, *plan, r);
+                                               after_job();
+                                             });
 }
 
-void Controller::on_moved(const std::string& name, const MovePlan& plan, const JobResult<fs::path>& r) {
+void Controller::on_moved(const std::string& name, const MovePlan& plan, const JobResult<std::optional<fs::path>>& r) {
   const std::string shown = escape_bytes(name);
   const unsigned earlier_failures = queue_.find(name)->move_failures;
   if (r.error) {
@@ -282,6 +288,19 @@ void Controller::on_moved(const std::string& name, const MovePlan& plan, const J
                {"error", r.error->message}});
     return;
   }
+  if (!*r.value) {
+    // The name no longer is the file that was loaded (renamed over, or
+    // appended to since): what it holds now is a new drop, and settles.
+    const auto now_there = FileIdentity::of_path(queue_.find(name)->path);
+    queue_.drop(name);
+    tracker_->forget(name);
+    log_event(spdlog::level::warn, "inbox.file_changed_after_load",
+              {{"file", shown},
+               {"run_id", std::to_string(plan.run_id)},
+               {"change", plan.loaded ? plan.loaded->change_to(now_there) : "?"},
+               {"why", "not moved: the file in the inbox is not the one loaded; it is taken as a new drop"}});
+    return;
+  }
   queue_.move_finished(name);
   tracker_->forget(name);
   if (earlier_failures > 0) {
@@ -293,7 +312,7 @@ void Controller::on_moved(const std::string& name, const MovePlan& plan, const J
             {{"file", shown},
              {"status", to_string(plan.status)},
              {"run_id", std::to_string(plan.run_id)},
-             {"message", plan.message + "; moved to " + escape_bytes(r.value->string())}});
+             {"message", plan.message + "; moved to " + escape_bytes((*r.value)->string())}});
 }
 
 }  // namespace segmentd

@@ -98,7 +98,11 @@ LoadResult load_file(DbSession& db, const fs::path& file, const IngestOptions& o
   set_session_fence(db, options.fence);
   RunIdentity who = this_process();
   who.started_by = "segmentd inbox";
-  const IngestRunOutcome run = run_ingest(db, {file}, options, "file", who);
+  IngestOptions with_hooks = options;
+  if (JobHooks* hooks = installed_job_hooks()) {
+    with_hooks.before_commit = [hooks](const fs::path& f) { hooks->before_load_commit(f); };
+  }
+  const IngestRunOutcome run = run_ingest(db, {file}, with_hooks, "file", who);
   result.run_id = run.run_id;
   result.file = run.files.at(0);
   return result;

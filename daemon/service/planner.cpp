@@ -141,7 +141,9 @@ LoadDecision judge_load(const LoadFacts& facts, unsigned failures_so_far, const 
         return counted();  // not the file's outcome: tried again, a few times
     }
   }
-  if (facts.gone || facts.status == FileStatus::Interrupted) return {LoadVerdict::LetGo, {}, false};
+  if (facts.gone || facts.status == FileStatus::Interrupted || facts.status == FileStatus::Changed) {
+    return {LoadVerdict::LetGo, {}, false};
+  }
   if (facts.status == FileStatus::Failed && facts.failure == ErrorCategory::Transient) return counted();
   return {LoadVerdict::Move, {}, facts.status == FileStatus::Loaded && facts.after_ingest};
 }

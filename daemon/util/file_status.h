@@ -1,11 +1,13 @@
 #pragma once
 // What happened to one file given to ingest. The first four are the
 // ledger's statuses (ingested_files.status); Interrupted is a load stopped
-// by shutdown before its commit (nothing applied, the file stays).
+// by shutdown before its commit, Changed one whose file changed while it
+// was read or was still open for writing (nothing applied either way; the
+// file stays, and a changed one settles again).
 
 namespace segmentd {
 
-enum class FileStatus { Loaded, Duplicate, Rejected, Failed, Interrupted };
+enum class FileStatus { Loaded, Duplicate, Rejected, Failed, Interrupted, Changed };
 
 constexpr const char* to_string(FileStatus s) {
   switch (s) {
@@ -19,6 +21,8 @@ constexpr const char* to_string(FileStatus s) {
       return "failed";
     case FileStatus::Interrupted:
       return "interrupted";
+    case FileStatus::Changed:
+      return "changed";
   }
   return "failed";
 }

@@ -48,12 +48,14 @@ class MemoryFile {
   int fd_;
 };
 
-// Small enough that the fuzzer reaches the record limit with short inputs.
+// Small enough that the fuzzer reaches the record limit with short inputs;
+// a small first buffer puts records across its edges and grows it.
 constexpr std::size_t kRecordLimit = 512;
+constexpr std::size_t kBuffer = 64;
 
 std::vector<std::vector<std::string>> read_all(std::string_view bytes, std::size_t limit) {
   MemoryFile file(bytes);
-  CsvReader reader(file.fd(), limit);
+  CsvReader reader(file.fd(), limit, kBuffer);
   std::vector<std::vector<std::string>> records;
   CsvRecord record;
   while (reader.next(record)) records.push_back(record.fields);
@@ -140,7 +142,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     MemoryFile file(bytes);
-    CsvReader reader(file.fd(), kRecordLimit);
+    CsvReader reader(file.fd(), kRecordLimit, kBuffer);
     CsvRecord record;
     std::optional<HeaderMatch> match;
     bool header_seen = false;
