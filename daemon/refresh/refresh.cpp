@@ -51,6 +51,7 @@ RefreshOutcome after_failed_call(DbSession& db, const DbError& e) {
   // reached; releasing a lock one does not hold does nothing.
   db.update(refresh_sql::kReleaseRefreshLock);
   out.unavailable = e.connection_lost();
+  out.transient = e.category() == ErrorCategory::Transient;
   return out;
 }
 

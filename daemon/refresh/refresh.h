@@ -26,6 +26,9 @@ struct RefreshOutcome {
   // The server refused the refresh's writes (read-only, a Galera node not
   // ready): the database is unavailable, not the refresh wrong.
   bool unavailable = false;
+  // Failed for a reason that passes (a lock wait: the swap waited too long
+  // for a reader, a deadlock): worth running again while data is owed.
+  bool transient = false;
 };
 
 // Auto: incremental when the procedure can be (doc/MODEL.md "Incremental

@@ -155,7 +155,9 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
                {"customers", std::to_string(out.customers)},
                {"message", out.message}});
   }
-  if (out.status == RunStatus::Skipped &&
+  // Skipped behind another session's refresh, or failed for a reason that
+  // passes (the swap waited too long for a reader): again later, if owed.
+  if ((out.status == RunStatus::Skipped || (out.status == RunStatus::Failed && out.transient)) &&
       refresh_.skipped(wanted, clock_.steady_now(), policy_.skipped_refresh_retry)) {
     log_event(spdlog::level::info, "refresh.retry_scheduled",
               {{"trigger", to_string(wanted.trigger)}, {"retry_ms", ms_text(policy_.skipped_refresh_retry)}});

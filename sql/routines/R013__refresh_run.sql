@@ -39,6 +39,25 @@ BEGIN
   END IF;
 END $$
 
+-- Who may be keeping the swap waiting: the oldest other open transactions
+-- (a reader's metadata lock lasts its whole transaction), as far as the
+-- routine's definer may see them.
+DROP PROCEDURE IF EXISTS segmentd_swap_blocker $$
+CREATE PROCEDURE segmentd_swap_blocker(OUT p_text VARCHAR(255))
+  READS SQL DATA
+  COMMENT 'Names the open transactions a swap may be waiting for'
+BEGIN
+  -- Without PROCESS the definer sees no other session: said so below.
+  DECLARE CONTINUE HANDLER FOR SQLEXCEPTION SET p_text = NULL;
+  SELECT LEFT(GROUP_CONCAT(CONCAT('connection ', trx_mysql_thread_id, ', in a transaction for ',
+                                  TIMESTAMPDIFF(SECOND, trx_started, NOW()), ' s')
+                           ORDER BY trx_started SEPARATOR '; '), 255)
+    INTO p_text
+    FROM information_schema.INNODB_TRX
+   WHERE trx_mysql_thread_id <> CONNECTION_ID();
+  SET p_text = COALESCE(p_text, 'a session this account cannot see');
+END $$
+
 DROP PROCEDURE IF EXISTS segmentd_refresh_run $$
 CREATE PROCEDURE segmentd_refresh_run(
   IN p_trigger    VARCHAR(16),
@@ -68,6 +87,13 @@ proc: BEGIN
   DECLARE v_tmp_table   BIGINT UNSIGNED DEFAULT @@SESSION.tmp_table_size;
   DECLARE v_heap_table  BIGINT UNSIGNED DEFAULT @@SESSION.max_heap_table_size;
   DECLARE v_concat_len  BIGINT UNSIGNED DEFAULT @@SESSION.group_concat_max_len;
+  DECLARE v_lock_wait   BIGINT UNSIGNED DEFAULT @@SESSION.lock_wait_timeout;
+  -- The swap's waits for readers (doc/OPERATIONS.md "A reader holding the results").
+  DECLARE v_swap_blocked BOOLEAN DEFAULT FALSE;
+  DECLARE v_swap_tries  INT UNSIGNED DEFAULT 0;
+  DECLARE v_swap_since  DATETIME(3) DEFAULT NULL;
+  DECLARE v_swap_waited VARCHAR(512) DEFAULT NULL;
+  DECLARE v_blocker     VARCHAR(255) DEFAULT NULL;
   -- Set once the new results are live. From then on the run has succeeded,
   -- whatever fails after (the results sent to a client that went away): the
   -- handler records success instead of undoing history it cannot undo.
@@ -102,7 +128,8 @@ proc: BEGIN
     -- ever open here: the full one's statements commit as they go).
     ROLLBACK;
     SET SESSION sort_buffer_size = v_sort_buffer, tmp_table_size = v_tmp_table,
-                max_heap_table_size = v_heap_table, group_concat_max_len = v_concat_len;
+                max_heap_table_size = v_heap_table, group_concat_max_len = v_concat_len,
+                lock_wait_timeout = v_lock_wait;
     CALL segmentd_hash_join_settings(FALSE, NULL);
     IF v_swapped THEN
      BEGIN
@@ -332,12 +359,48 @@ proc: BEGIN
   IF v_full_reason IS NOT NULL THEN
     -- Readers see the old results or the new ones, never a missing table:
     -- customer_segments and the other views follow the swap.
-    DROP TABLE IF EXISTS order_values_old, customer_scores_old, segment_state_old, segment_score_bounds_old;
-    RENAME TABLE order_values TO order_values_old, order_values_next TO order_values,
-                 customer_scores TO customer_scores_old, customer_scores_next TO customer_scores,
-                 segment_state TO segment_state_old, segment_state_next TO segment_state,
-                 segment_score_bounds TO segment_score_bounds_old,
-                 segment_score_bounds_next TO segment_score_bounds;
+    -- A reader's open transaction holds a metadata lock on what it read;
+    -- the RENAME waits behind it, and every later reader queues behind the
+    -- RENAME. So each attempt waits at most 2 s, and between attempts
+    -- (1 s doubling to 30 s) readers run freely; after 300 s the refresh
+    -- fails as a lock wait (1205: tried again later), the results unchanged.
+    SET SESSION lock_wait_timeout = 2;
+    swap: LOOP
+      BEGIN
+        DECLARE CONTINUE HANDLER FOR 1205 SET v_swap_blocked = TRUE;
+        SET v_swap_blocked = FALSE;
+        DROP TABLE IF EXISTS order_values_old, customer_scores_old, segment_state_old, segment_score_bounds_old;
+        IF NOT v_swap_blocked THEN
+          RENAME TABLE order_values TO order_values_old, order_values_next TO order_values,
+                       customer_scores TO customer_scores_old, customer_scores_next TO customer_scores,
+                       segment_state TO segment_state_old, segment_state_next TO segment_state,
+                       segment_score_bounds TO segment_score_bounds_old,
+                       segment_score_bounds_next TO segment_score_bounds;
+        END IF;
+      END;
+      IF NOT v_swap_blocked THEN
+        LEAVE swap;
+      END IF;
+      SET v_swap_tries = v_swap_tries + 1;
+      SET v_swap_since = COALESCE(v_swap_since, UTC_TIMESTAMP(3));
+      CALL segmentd_swap_blocker(v_blocker);
+      SET v_swap_waited = CONCAT('the swap waited ', TIMESTAMPDIFF(SECOND, v_swap_since, UTC_TIMESTAMP(3)),
+                                 ' s (', v_swap_tries, ' attempts) for a reader holding the results: ', v_blocker);
+      -- Seen by `segmentd status` while it waits.
+      UPDATE pipeline_runs SET message = v_swap_waited WHERE run_id = v_run_id;
+      IF TIMESTAMPDIFF(SECOND, v_swap_since, UTC_TIMESTAMP(3)) >= 300 THEN
+        SET v_fail = CONCAT(v_swap_waited, '; the results were not changed');
+        SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'the swap waited too long for a reader';
+      END IF;
+      DO SLEEP(LEAST(30, POW(2, LEAST(v_swap_tries, 6) - 1)));
+      CALL segmentd_still_leading(v_leading);
+      IF NOT v_leading THEN
+        SET v_fail = CONCAT('fenced while waiting to swap: this daemon no longer holds the lease (its epoch ',
+                            @segmentd_lease_epoch, '); the results were not changed');
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'fenced: this daemon no longer holds the lease';
+      END IF;
+    END LOOP;
+    SET SESSION lock_wait_timeout = v_lock_wait;
     SET v_swapped = TRUE;
     SET t_swap = UTC_TIMESTAMP(6);
     -- The changes seen before the build are in it.
@@ -383,7 +446,8 @@ proc: BEGIN
                           IF(v_full_reason IS NULL,
                              CONCAT('; incremental: ', v_orders_done, ' orders, ', v_customers_done,
                                     ' customers re-scored'),
-                             CONCAT('; full: ', v_full_reason)))
+                             CONCAT('; full: ', v_full_reason)),
+                          COALESCE(CONCAT('; ', v_swap_waited), ''))
    WHERE run_id = v_run_id;
   UPDATE refresh_claim SET run_id = NULL, node = NULL, connection_id = NULL, claimed_at = NULL
    WHERE id = 1 AND run_id = v_run_id;
