@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "config.h"
@@ -47,10 +48,47 @@ std::unique_ptr<DbSession> open_database(const Config& config) {
   return db;
 }
 
+// SIGTERM, SIGINT and SIGHUP held back while in scope: a migrate finishes
+// the migration it is in (and never stops among the routines), then stops.
+class DeferredStop {
+ public:
+  DeferredStop() {
+    sigemptyset(&set_);
+    for (const int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&set_, signal);
+    sigprocmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~DeferredStop() {
+    requested();  // one that came once all was done ends nothing
+    sigprocmask(SIG_SETMASK, &old_, nullptr);
+  }
+  DeferredStop(const DeferredStop&) = delete;
+  DeferredStop& operator=(const DeferredStop&) = delete;
+  // Takes a pending signal, if any; true from then on.
+  bool requested() {
+    const timespec now{0, 0};
+    if (!requested_ && sigtimedwait(&set_, nullptr, &now) > 0) requested_ = true;
+    return requested_;
+  }
+
+ private:
+  sigset_t set_{}, old_{};
+  bool requested_ = false;
+};
+
 int cmd_migrate(const Options& o) {
+  DeferredStop stop;
   const Config config = load_config(o.config_path);
   auto db = open_database(config);
-  const MigrateReport report = migrate(*db, o.dry_run, std::string("segmentd ") + kVersion);
+  const MigrateReport report =
+      migrate(*db, o.dry_run, std::string("segmentd ") + kVersion, [&stop] { return stop.requested(); });
+  if (!report.stopped_before.empty()) {
+    for (const auto& m : report.applied) std::cout << "applied " << m << "\n";
+    log_event(spdlog::level::warn, "migrate.stopped",
+              {{"applied", std::to_string(report.applied.size())}, {"next", report.stopped_before}});
+    std::cerr << "segmentd: migrate stopped by a signal before " << report.stopped_before
+              << "; the schema is consistent; run segmentd migrate again to finish\n";
+    return kExitFailure;
+  }
   // The routines create the event only when missing; its schedule and
   // state are the config's.
   if (!o.dry_run) {

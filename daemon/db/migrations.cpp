@@ -1,6 +1,7 @@
 #include "migrations.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <regex>
@@ -10,6 +11,7 @@
 #include "named_lock.h"
 #include "sha256.h"
 #include "sql_script.h"
+#include "transaction.h"
 
 namespace segmentd {
 namespace {
@@ -34,6 +36,67 @@ constexpr const char* kCreateLedger =
     " PRIMARY KEY (version)"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
+// A migration's progress, statement by statement, while it runs: a migrate
+// cut anywhere (SIGKILL, a lost connection) resumes where it stopped.
+constexpr const char* kCreateProgress =
+    "CREATE TABLE IF NOT EXISTS schema_migration_progress ("
+    " version INT UNSIGNED NOT NULL,"
+    " statements_done INT UNSIGNED NOT NULL,"
+    " PRIMARY KEY (version)"
+    ") ENGINE=InnoDB";
+constexpr const char* kReadProgress = "SELECT statements_done FROM schema_migration_progress WHERE version = ?";
+constexpr const char* kStartProgress = "INSERT INTO schema_migration_progress (version, statements_done) VALUES (?, 0)";
+constexpr const char* kRecordProgress = "UPDATE schema_migration_progress SET statements_done = ? WHERE version = ?";
+constexpr const char* kEndProgress = "DELETE FROM schema_migration_progress WHERE version = ?";
+constexpr const char* kRecordMigration =
+    "INSERT INTO schema_migrations (version, description, checksum, applied_at, duration_ms, applied_by) "
+    "VALUES (?, ?, ?, UTC_TIMESTAMP(3), ?, ?)";
+
+// How a statement of a migration is made safe to run again.
+enum class StatementKind {
+  Session,        // SET, PREPARE, DEALLOCATE: no lasting effect; run again on every resume
+  Transactional,  // INSERT, UPDATE, DELETE, REPLACE: committed with its progress, atomically
+  Ddl,            // the rest (CREATE, ALTER, DROP, RENAME, EXECUTE): commits on its own
+};
+
+std::string first_word(const std::string& statement) {
+  std::string word;
+  for (const char c : statement) {
+    if (std::isalpha(static_cast<unsigned char>(c))) {
+      word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    } else if (!word.empty()) {
+      break;
+    }
+  }
+  return word;
+}
+
+StatementKind kind_of(const std::string& word) {
+  if (word == "SET" || word == "PREPARE" || word == "DEALLOCATE") return StatementKind::Session;
+  if (word == "INSERT" || word == "UPDATE" || word == "DELETE" || word == "REPLACE") {
+    return StatementKind::Transactional;
+  }
+  return StatementKind::Ddl;
+}
+
+// A DDL statement cut after its commit but before its progress row is run
+// again on resume; these refusals say it had already been done.
+bool already_done(const DbError& e, const std::string& word) {
+  switch (e.code()) {
+    case 1050:  // table exists
+    case 1051:  // unknown table (DROP TABLE without IF EXISTS)
+    case 1060:  // duplicate column
+    case 1061:  // duplicate key name
+    case 1091:  // cannot drop: column or key does not exist
+    case 1826:  // duplicate foreign key
+      return true;
+    case 1146:  // RENAME of a table already renamed
+      return word == "RENAME";
+    default:
+      return false;
+  }
+}
+
 std::vector<AppliedMigration> read_applied(DbSession& db) {
   std::vector<AppliedMigration> applied;
   DbResult r = db.query("SELECT version, checksum FROM schema_migrations ORDER BY version");
@@ -56,6 +119,44 @@ void run_script(DbSession& db, const EmbeddedFile& file) {
     } catch (const DbError& e) {
       throw DbError(std::string(file.path) + ":" + std::to_string(statement.line) + ": " + e.what(), e.code(),
                     e.sql_state());
+    }
+  }
+}
+
+// Runs one migration's statements, recording each one done; resumes after
+// the last one recorded when an earlier migrate was cut in its middle.
+void run_migration(DbSession& db, const MigrationFile& m) {
+  const auto version = static_cast<std::int64_t>(m.version);
+  const DbValue recorded = query_value(db, kReadProgress, {version});
+  const bool resumed = recorded.has_value();
+  const std::size_t done = resumed ? std::stoul(*recorded) : 0;
+  if (!resumed) db.update(kStartProgress, {version});
+  const auto statements = split_sql_script(m.content, m.path);
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const SqlStatement& statement = statements[i];
+    const std::string word = first_word(statement.text);
+    const StatementKind kind = kind_of(word);
+    if (kind != StatementKind::Session && i < done) continue;
+    const std::vector<DbParam> progress = {static_cast<std::int64_t>(i + 1), version};
+    try {
+      if (kind == StatementKind::Session) {
+        db.execute(statement.text);
+      } else if (kind == StatementKind::Transactional) {
+        Transaction transaction(db);
+        db.execute(statement.text);
+        db.update(kRecordProgress, progress);
+        transaction.commit();
+      } else {
+        try {
+          db.execute(statement.text);
+        } catch (const DbError& e) {
+          // Only the one statement that may have run unrecorded.
+          if (!(resumed && i == done && already_done(e, word))) throw;
+        }
+        db.update(kRecordProgress, progress);
+      }
+    } catch (const DbError& e) {
+      throw DbError(m.path + ":" + std::to_string(statement.line) + ": " + e.what(), e.code(), e.sql_state());
     }
   }
 }
@@ -117,7 +218,8 @@ MigrationPlan plan_migrations(const std::vector<EmbeddedFile>& files, const std:
   return plan;
 }
 
-MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by) {
+MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by,
+                      const std::function<bool()>& stop_requested) {
   MigrateReport report;
   report.dry_run = dry_run;
   const auto& files = embedded_sql_files();
@@ -130,16 +232,24 @@ MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by
   }
   NamedLock lock(db, "migrate", 60);  // concurrent migrates wait their turn
   db.execute(kCreateLedger);
+  db.execute(kCreateProgress);
   const auto plan = plan_migrations(files, read_applied(db));
   for (const auto& m : plan.pending) {
+    // Between two migrations, never inside one: the schema is always at a
+    // version the next migrate starts from.
+    if (stop_requested && stop_requested()) {
+      report.stopped_before = m.path;
+      return report;
+    }
     const auto start = std::chrono::steady_clock::now();
-    run_script(db, EmbeddedFile{m.path, m.content});
+    run_migration(db, m);
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-    db.update(
-        "INSERT INTO schema_migrations (version, description, checksum, applied_at, duration_ms, applied_by) "
-        "VALUES (?, ?, ?, UTC_TIMESTAMP(3), ?, ?)",
-        {static_cast<std::int64_t>(m.version), m.description, m.checksum, static_cast<std::int64_t>(ms), applied_by});
+    Transaction done(db);
+    db.update(kRecordMigration, {static_cast<std::int64_t>(m.version), m.description, m.checksum,
+                                 static_cast<std::int64_t>(ms), applied_by});
+    db.update(kEndProgress, {static_cast<std::int64_t>(m.version)});
+    done.commit();
     report.applied.push_back(m.path);
   }
   for (const auto& r : plan.routines) {

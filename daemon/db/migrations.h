@@ -4,6 +4,7 @@
 // routines (sql/routines/*.sql: procedures, views, the event) are re-created
 // on every migrate.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,9 +48,17 @@ struct MigrateReport {
   // Why the change-tracking triggers could not be created (empty: they
   // were); refreshes are then always full.
   std::string change_tracking_error;
+  // Set when stop_requested() said so before this migration: the ones
+  // before it are applied, it and the rest are not, nor the routines.
+  std::string stopped_before;
 };
 
-MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by);
+// Each migration runs statement by statement with its progress recorded
+// (schema_migration_progress), so a migrate cut anywhere, even by SIGKILL,
+// resumes where it stopped. `stop_requested` is asked between migrations
+// (SIGTERM: the current one is finished first).
+MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by,
+                      const std::function<bool()>& stop_requested = {});
 
 // Throws UserError when migrations are pending ("run segmentd migrate").
 void require_current_schema(DbSession& db);
