@@ -47,5 +47,23 @@ TEST(SqlScript, DoubleDashWithoutSpaceIsNotAComment) {
   EXPECT_EQ(s[0].text, "SELECT 5--1");
 }
 
+TEST(SqlScript, ADropAndCreateOfOneRoutineBecomeOneReplaceWhereTheServerHasIt) {
+  const auto script = split_sql_script(
+      "DELIMITER $$\nDROP PROCEDURE IF EXISTS p $$\nCREATE PROCEDURE p()\nBEGIN SELECT 1; END $$\n"
+      "DROP TRIGGER IF EXISTS t $$\nCREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET NEW.a = 1 $$\n"
+      "DROP PROCEDURE IF EXISTS gone $$\nCREATE PROCEDURE other() BEGIN END $$\nDELIMITER ;\n",
+      "r.sql");
+  ASSERT_EQ(script.size(), 6u);
+  const auto mariadb = replace_in_place(script, true);
+  ASSERT_EQ(mariadb.size(), 4u);
+  EXPECT_EQ(mariadb[0].text.rfind("CREATE OR REPLACE PROCEDURE p()", 0), 0u) << mariadb[0].text;
+  EXPECT_EQ(mariadb[0].line, 3u);
+  EXPECT_EQ(mariadb[1].text.rfind("CREATE OR REPLACE TRIGGER t BEFORE", 0), 0u) << mariadb[1].text;
+  // Another name: the drop stays a drop.
+  EXPECT_EQ(mariadb[2].text, "DROP PROCEDURE IF EXISTS gone");
+  EXPECT_EQ(mariadb[3].text.rfind("CREATE PROCEDURE other()", 0), 0u);
+  EXPECT_EQ(replace_in_place(script, false).size(), 6u);  // MySQL 8: as written
+}
+
 }  // namespace
 }  // namespace segmentd

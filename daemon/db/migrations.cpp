@@ -112,8 +112,8 @@ bool ledger_exists(DbSession& db) {
                    {std::string("schema_migrations")}) != 0;
 }
 
-void run_script(DbSession& db, const EmbeddedFile& file) {
-  for (const auto& statement : split_sql_script(file.content, std::string(file.path))) {
+void run_script(DbSession& db, const EmbeddedFile& file, bool or_replace = false) {
+  for (const auto& statement : replace_in_place(split_sql_script(file.content, std::string(file.path)), or_replace)) {
     try {
       db.execute(statement.text);
     } catch (const DbError& e) {
@@ -252,9 +252,11 @@ MigrateReport migrate(DbSession& db, bool dry_run, const std::string& applied_by
     done.commit();
     report.applied.push_back(m.path);
   }
+  // MariaDB replaces each routine and trigger in place (sql_script.h).
+  const bool or_replace = query_value(db, "SELECT VERSION()").value_or("").find("MariaDB") != std::string::npos;
   for (const auto& r : plan.routines) {
     try {
-      run_script(db, r);
+      run_script(db, r, or_replace);
     } catch (const DbError& e) {
       // Triggers need privileges some accounts lack (doc/MODEL.md "Incremental
       // refresh"); without them every refresh is a full one, which the run

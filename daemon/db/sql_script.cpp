@@ -1,6 +1,7 @@
 #include "sql_script.h"
 
 #include <cctype>
+#include <regex>
 
 #include "errors.h"
 
@@ -132,6 +133,33 @@ std::vector<SqlStatement> split_sql_script(std::string_view script, const std::s
     ++i;
   }
   flush();
+  return out;
+}
+
+static std::string upper(const std::string& text) {
+  std::string out = text;
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<SqlStatement> replace_in_place(std::vector<SqlStatement> statements, bool or_replace) {
+  if (!or_replace) return statements;
+  static const std::regex drop(R"(^DROP\s+(PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+IF\s+EXISTS\s+`?(\w+)`?\s*$)",
+                               std::regex::icase);
+  static const std::regex create(R"(^CREATE\s+(PROCEDURE|FUNCTION|TRIGGER|EVENT)\s+`?(\w+)`?[\s(])", std::regex::icase);
+  std::vector<SqlStatement> out;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    std::smatch d, c;
+    if (i + 1 < statements.size() && std::regex_match(statements[i].text, d, drop) &&
+        std::regex_search(statements[i + 1].text, c, create) && upper(d[1]) == upper(c[1]) && d[2] == c[2]) {
+      SqlStatement replaced = statements[i + 1];
+      replaced.text = "CREATE OR REPLACE " + replaced.text.substr(std::string_view("CREATE ").size());
+      out.push_back(std::move(replaced));
+      ++i;
+      continue;
+    }
+    out.push_back(std::move(statements[i]));
+  }
   return out;
 }
 

@@ -32,6 +32,9 @@ wait_query 20 1 "the refresh waiting to swap" \
   sql "SELECT COUNT(*) FROM pipeline_runs WHERE status = 'running' AND message LIKE 'the swap waited%'"
 sql "SELECT message FROM pipeline_runs WHERE status = 'running'" | grep -q "connection $reader_id" ||
   fail "the waiting run does not name the reader: $(sql "SELECT message FROM pipeline_runs WHERE status = 'running'")"
+"$bin" --config "$work/segmentd.yaml" status >"$work/status.txt" 2>&1 || true
+grep -q "running.*the swap waited .*connection $reader_id" "$work/status.txt" ||
+  fail "segmentd status does not show the waiting swap: $(cat "$work/status.txt")"
 # Other readers are answered while the swap waits.
 for i in 1 2 3 4 5 6; do
   start=$(date +%s%N)
