@@ -15,6 +15,7 @@ RefreshOutcome read_run(DbSession& db, std::uint64_t run_id) {
   out.status = parse_run_status(r.rows[0][1].value_or("")).value_or(RunStatus::Failed);
   out.customers = std::stoull(r.rows[0][2].value_or("0"));
   out.message = r.rows[0][3].value_or("");
+  if (r.rows[0].size() > 4 && r.rows[0][4]) out.swap_wait_ms = std::stoull(*r.rows[0][4]);
   return out;
 }
 

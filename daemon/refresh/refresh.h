@@ -29,6 +29,9 @@ struct RefreshOutcome {
   // Failed for a reason that passes (a lock wait: the swap waited too long
   // for a reader, a deadlock): worth running again while data is owed.
   bool transient = false;
+  // How long the swap waited for readers holding the results (0: not at
+  // all; doc/OPERATIONS.md "A reader holding the results").
+  std::uint64_t swap_wait_ms = 0;
 };
 
 // Auto: incremental when the procedure can be (doc/MODEL.md "Incremental

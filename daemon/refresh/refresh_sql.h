@@ -9,7 +9,8 @@ namespace segmentd::refresh_sql {
 // ---- refresh.cpp
 
 inline constexpr const char* kReadRun =
-    "SELECT run_id, status, customers_segmented, message FROM pipeline_runs WHERE run_id = ?";
+    "SELECT run_id, status, customers_segmented, message, JSON_VALUE(step_timings, '$.swap_wait_ms') "
+    "FROM pipeline_runs WHERE run_id = ?";
 
 inline constexpr const char* kRecordedRun = "SELECT @segmentd_run_id";
 

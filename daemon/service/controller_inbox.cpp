@@ -226,7 +226,11 @@ void Controller::count_load(const JobResult<LoadResult>& r, SteadyTime now) {
     return;
   }
   const FileOutcome& f = r.value->file;
-  metrics_.run_finished(RunKind::Ingest, "file", f.ok() ? RunStatus::Succeeded : RunStatus::Failed, seconds, unix_now);
+  // As the run is recorded: a file still changing makes it skipped.
+  const RunStatus run = f.ok()                            ? RunStatus::Succeeded
+                        : f.status == FileStatus::Changed ? RunStatus::Skipped
+                                                          : RunStatus::Failed;
+  metrics_.run_finished(RunKind::Ingest, "file", run, seconds, unix_now);
   metrics_.file_finished(f.dataset.empty() ? "unknown" : f.dataset, f.status, f.rows_loaded, f.rows_rejected);
 }
 

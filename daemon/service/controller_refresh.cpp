@@ -121,7 +121,16 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
                           clock_.unix_seconds());
   }
   if (!result.segments.empty()) metrics_.segments(result.segments);
-  if (out.status == RunStatus::Succeeded) last_refresh_ok_ = clock_.system_now();
+  if (out.status == RunStatus::Succeeded) {
+    last_refresh_ok_ = clock_.system_now();
+    metrics_.swap_waited(static_cast<double>(out.swap_wait_ms) / 1000);
+    if (out.swap_wait_ms > 0) {
+      log_event(spdlog::level::warn, "refresh.swap_waited",
+                {{"run_id", std::to_string(out.run_id)},
+                 {"seconds", std::to_string(out.swap_wait_ms / 1000)},
+                 {"why", "a reader kept a transaction open over the results"}});
+    }
+  }
   if (result.shift) {
     const SegmentShift& shift = *result.shift;
     const std::string run = std::to_string(shift.run);

@@ -64,6 +64,9 @@ DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::
     metrics_.touch("segmentd_rows_loaded_total", {d});
     metrics_.touch("segmentd_rows_rejected_total", {d});
   }
+  metrics_.define("segmentd_refresh_swap_wait_seconds", T::Gauge,
+                  "How long the last successful refresh's swap waited for readers holding the results.");
+  metrics_.touch("segmentd_refresh_swap_wait_seconds");
   metrics_.define("segmentd_inbox_files", T::Gauge, "Files waiting in the inbox (settling, queued or loading).");
   metrics_.touch("segmentd_inbox_files");
   metrics_.define("segmentd_inbox_oldest_file_age_seconds", T::Gauge,
@@ -145,6 +148,10 @@ void DaemonMetrics::file_finished(const std::string& dataset, FileStatus status,
 
 void DaemonMetrics::file_quarantined(const std::string& dataset) {
   metrics_.add("segmentd_files_total", {dataset, "quarantined"});
+}
+
+void DaemonMetrics::swap_waited(double seconds) {
+  metrics_.set("segmentd_refresh_swap_wait_seconds", {}, seconds);
 }
 
 void DaemonMetrics::segments(const std::map<std::string, std::uint64_t>& customers_by_segment) {

@@ -38,6 +38,8 @@ class DaemonMetrics {
                      std::uint64_t rows_rejected);
   void file_quarantined(const std::string& dataset);
   void segments(const std::map<std::string, std::uint64_t>& customers_by_segment);
+  // A successful refresh's swap waited this long for readers (0: not).
+  void swap_waited(double seconds);
   void schedule_next(const std::string& schedule, double at_seconds);
   // Updated just before each render.
   void inbox(std::size_t files, double oldest_age_seconds);

@@ -435,6 +435,7 @@ proc: BEGIN
            'history_ms', TIMESTAMPDIFF(MICROSECOND, t_rfm, t_history) DIV 1000,
            'report_figures_ms', TIMESTAMPDIFF(MICROSECOND, t_history, t_figures) DIV 1000,
            'swap_ms', TIMESTAMPDIFF(MICROSECOND, t_figures, t_swap) DIV 1000,
+           'swap_wait_ms', COALESCE(TIMESTAMPDIFF(MICROSECOND, v_swap_since, t_swap) DIV 1000, 0),
            'change_log_ms', TIMESTAMPDIFF(MICROSECOND, t_settings, t_log) DIV 1000,
            'aggregates_ms', TIMESTAMPDIFF(MICROSECOND, t_segments, t_aggregates) DIV 1000,
            'score_bounds_ms', TIMESTAMPDIFF(MICROSECOND, t_aggregates, t_bounds) DIV 1000,

@@ -7,7 +7,9 @@
 # names the reader's connection, and the refresh finishes once the reader
 # is done, saying how long it waited.
 . "$(dirname "$0")/lib.sh"
-write_config
+port=$(free_port)
+write_config "observability:
+  listen: 127.0.0.1:$port"
 create_database
 generate_data 0.01 "$work/data"
 start_daemon
@@ -15,11 +17,11 @@ drop "$work/data/olist_customers_dataset.csv" "$work/data/olist_orders_dataset.c
   "$work/data/olist_order_payments_dataset.csv"
 wait_for_log "refresh.finished trigger=file.*status=succeeded" 60
 
-# The reader: its transaction read the results and stays open for 14 s.
+# The reader: its transaction read the results and stays open for 25 s.
 . "$db_dir/connection.env"
 client=(mariadb --no-defaults --socket="$PRIVDB_SOCKET" -uroot --unbuffered -N -B "$database")
 "${client[@]}" -e "SELECT CONNECTION_ID(); START TRANSACTION; SELECT COUNT(*) FROM customer_segments;
-                   SELECT SLEEP(14); COMMIT;" >"$work/reader.out" 2>&1 &
+                   SELECT SLEEP(25); COMMIT;" >"$work/reader.out" 2>&1 &
 reader=$!
 trap 'rc=$?; kill $reader 2>/dev/null || true; cleanup $rc' EXIT
 wait_until 5 test -s "$work/reader.out" || fail "the reader did not start"
@@ -45,6 +47,9 @@ for i in 1 2 3 4 5 6; do
 done
 wait "$reader" || fail "the BI reader failed: $(cat "$work/reader.out")"
 wait_for_log "refresh.finished trigger=file.*status=succeeded.*the swap waited" 60
+wait_for_log "refresh.swap_waited" 5
+waited=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '$1 == "segmentd_refresh_swap_wait_seconds" {print $2}')
+awk -v w="$waited" 'BEGIN {exit !(w >= 2)}' || fail "segmentd_refresh_swap_wait_seconds is '$waited', not the wait"
 expect_eq "$(sql "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '%\\_next'")" \
   0 "half-built tables left"
 stop_daemon
