@@ -56,6 +56,29 @@ TEST(RefreshWanted, OnlyARefreshAfterDataIsRetriedWhenSkipped) {
   EXPECT_EQ(w.waiting()->due, t0 + 10s);
 }
 
+// A refresh whose swap keeps waiting its limit for a reader is tried again,
+// later each time, and only while data is owed; a success starts over.
+TEST(RefreshWanted, ATransientFailureIsRetriedBackingOff) {
+  RefreshWanted r;
+  const RefreshRequest after_data{RefreshTrigger::File, "segmentd after ingest", true, t0};
+  std::vector<long> waits;
+  for (int i = 0; i < 8; ++i) {
+    const auto wait = r.failed_transiently(after_data, t0, std::chrono::seconds(10));
+    ASSERT_TRUE(wait);
+    waits.push_back(static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(*wait).count()));
+    ASSERT_TRUE(r.waiting());
+    EXPECT_TRUE(r.waiting()->only_if_owed);
+    EXPECT_EQ(r.waiting()->due, t0 + *wait);
+    r.take();
+  }
+  EXPECT_EQ(waits, (std::vector<long>{10, 20, 40, 80, 160, 320, 320, 320}));
+  r.succeeded();
+  EXPECT_EQ(r.failed_transiently(after_data, t0, std::chrono::seconds(10)), std::chrono::seconds(10));
+  r.take();
+  const RefreshRequest scheduled{RefreshTrigger::Schedule, "segmentd schedule daily", false, t0};
+  EXPECT_FALSE(r.failed_transiently(scheduled, t0, std::chrono::seconds(10)));
+}
+
 TEST(RefreshWanted, NewDataClearsOnlyIfOwed) {
   RefreshWanted w;
   w.skipped({RefreshTrigger::File, "segmentd after ingest", true, t0}, t0, 10s);

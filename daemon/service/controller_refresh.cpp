@@ -164,12 +164,20 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
                {"customers", std::to_string(out.customers)},
                {"message", out.message}});
   }
-  // Skipped behind another session's refresh, or failed for a reason that
-  // passes (the swap waited too long for a reader): again later, if owed.
-  if ((out.status == RunStatus::Skipped || (out.status == RunStatus::Failed && out.transient)) &&
+  // Skipped behind another session's refresh: again later, if owed. Failed
+  // for a reason that passes (the swap waited its limit for a reader): the
+  // same, backing off while it keeps failing; files load meanwhile.
+  std::optional<std::chrono::milliseconds> retry;
+  if (out.status == RunStatus::Skipped &&
       refresh_.skipped(wanted, clock_.steady_now(), policy_.skipped_refresh_retry)) {
+    retry = policy_.skipped_refresh_retry;
+  } else if (out.status == RunStatus::Failed && out.transient) {
+    retry = refresh_.failed_transiently(wanted, clock_.steady_now(), policy_.skipped_refresh_retry);
+  }
+  if (out.status == RunStatus::Succeeded) refresh_.succeeded();
+  if (retry) {
     log_event(spdlog::level::info, "refresh.retry_scheduled",
-              {{"trigger", to_string(wanted.trigger)}, {"retry_ms", ms_text(policy_.skipped_refresh_retry)}});
+              {{"trigger", to_string(wanted.trigger)}, {"retry_ms", ms_text(*retry)}});
   }
   if (result.report) {
     log_event(spdlog::level::info, "report.written",

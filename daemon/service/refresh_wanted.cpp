@@ -26,6 +26,14 @@ bool RefreshWanted::skipped(const RefreshRequest& wanted, SteadyTime now, std::c
   return true;
 }
 
+std::optional<std::chrono::milliseconds> RefreshWanted::failed_transiently(const RefreshRequest& wanted, SteadyTime now,
+                                                                           std::chrono::milliseconds base) {
+  const auto wait = base * (1u << std::min(transient_failures_, 5u));
+  if (!skipped(wanted, now, wait)) return std::nullopt;
+  ++transient_failures_;
+  return wait;
+}
+
 RefreshRequest RefreshWanted::take() {
   RefreshRequest out = *wanted_;
   wanted_.reset();

@@ -362,8 +362,9 @@ proc: BEGIN
     -- A reader's open transaction holds a metadata lock on what it read;
     -- the RENAME waits behind it, and every later reader queues behind the
     -- RENAME. So each attempt waits at most 2 s, and between attempts
-    -- (1 s doubling to 30 s) readers run freely; after 300 s the refresh
-    -- fails as a lock wait (1205: tried again later), the results unchanged.
+    -- (1 s doubling to 8 s) readers run freely; after 30 s the refresh
+    -- fails as a lock wait (1205), the results unchanged: the daemon loads
+    -- the files that wait and tries again later, backing off.
     SET SESSION lock_wait_timeout = 2;
     swap: LOOP
       BEGIN
@@ -388,11 +389,11 @@ proc: BEGIN
                                  ' s (', v_swap_tries, ' attempts) for a reader holding the results: ', v_blocker);
       -- Seen by `segmentd status` while it waits.
       UPDATE pipeline_runs SET message = v_swap_waited WHERE run_id = v_run_id;
-      IF TIMESTAMPDIFF(SECOND, v_swap_since, UTC_TIMESTAMP(3)) >= 300 THEN
+      IF TIMESTAMPDIFF(SECOND, v_swap_since, UTC_TIMESTAMP(3)) >= 30 THEN
         SET v_fail = CONCAT(v_swap_waited, '; the results were not changed');
         SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'the swap waited too long for a reader';
       END IF;
-      DO SLEEP(LEAST(30, POW(2, LEAST(v_swap_tries, 6) - 1)));
+      DO SLEEP(LEAST(8, POW(2, LEAST(v_swap_tries, 4) - 1)));
       CALL segmentd_still_leading(v_leading);
       IF NOT v_leading THEN
         SET v_fail = CONCAT('fenced while waiting to swap: this daemon no longer holds the lease (its epoch ',

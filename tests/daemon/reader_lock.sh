@@ -4,8 +4,10 @@
 # day behind the reader's metadata lock, and every later reader queued
 # behind the RENAME). Now the swap waits at most 2 s per attempt and backs
 # off: other readers keep getting answers within seconds, the running run
-# names the reader's connection, and the refresh finishes once the reader
-# is done, saying how long it waited.
+# names the reader's connection; after 30 s the refresh gives up, the file
+# that arrived meanwhile is loaded while the reader still holds on, and the
+# refresh tried again finishes once the reader is done, saying how long it
+# waited.
 . "$(dirname "$0")/lib.sh"
 port=$(free_port)
 write_config "observability:
@@ -17,11 +19,11 @@ drop "$work/data/olist_customers_dataset.csv" "$work/data/olist_orders_dataset.c
   "$work/data/olist_order_payments_dataset.csv"
 wait_for_log "refresh.finished trigger=file.*status=succeeded" 60
 
-# The reader: its transaction read the results and stays open for 25 s.
+# The reader: its transaction read the results and stays open for 70 s.
 . "$db_dir/connection.env"
 client=(mariadb --no-defaults --socket="$PRIVDB_SOCKET" -uroot --unbuffered -N -B "$database")
 "${client[@]}" -e "SELECT CONNECTION_ID(); START TRANSACTION; SELECT COUNT(*) FROM customer_segments;
-                   SELECT SLEEP(25); COMMIT;" >"$work/reader.out" 2>&1 &
+                   SELECT SLEEP(70); COMMIT;" >"$work/reader.out" 2>&1 &
 reader=$!
 trap 'rc=$?; kill $reader 2>/dev/null || true; cleanup $rc' EXIT
 wait_until 5 test -s "$work/reader.out" || fail "the reader did not start"
@@ -45,8 +47,15 @@ for i in 1 2 3 4 5 6; do
   echo "reader $i answered in $((($(date +%s%N) - start) / 1000000)) ms"
   sleep 0.5
 done
+# A file arriving while the swap waits is loaded once the refresh gives up,
+# before the reader is done.
+drop "$work/data/olist_products_dataset.csv"
+wait_for_log "refresh.finished trigger=file.*status=failed.*the swap waited .*the results were not changed" 60
+wait_for_log "inbox.file_processed file=olist_products_dataset.csv" 30
+kill -0 "$reader" 2>/dev/null || fail "the reader ended before the file was loaded: the test proves nothing"
+grep -q "refresh.retry_scheduled trigger=file" "$work/daemon.log" || fail "the refresh is not tried again"
 wait "$reader" || fail "the BI reader failed: $(cat "$work/reader.out")"
-wait_for_log "refresh.finished trigger=file.*status=succeeded.*the swap waited" 60
+wait_for_log "refresh.finished trigger=file.*status=succeeded" 120 2
 wait_for_log "refresh.swap_waited" 5
 waited=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '$1 == "segmentd_refresh_swap_wait_seconds" {print $2}')
 awk -v w="$waited" 'BEGIN {exit !(w >= 2)}' || fail "segmentd_refresh_swap_wait_seconds is '$waited', not the wait"
