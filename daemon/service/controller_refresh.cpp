@@ -165,19 +165,24 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
                {"message", out.message}});
   }
   // Skipped behind another session's refresh: again later, if owed. Failed
-  // for a reason that passes (the swap waited its limit for a reader): the
-  // same, backing off while it keeps failing; files load meanwhile.
+  // while data is owed (its swap waited its limit for a reader, a routine
+  // missing while a migrate replaced it, rules fixed meanwhile): the same,
+  // backing off while it keeps failing; files load meanwhile.
   std::optional<std::chrono::milliseconds> retry;
   if (out.status == RunStatus::Skipped &&
       refresh_.skipped(wanted, clock_.steady_now(), policy_.skipped_refresh_retry)) {
     retry = policy_.skipped_refresh_retry;
-  } else if (out.status == RunStatus::Failed && out.transient) {
+  } else if (out.status == RunStatus::Failed) {
     retry = refresh_.failed_transiently(wanted, clock_.steady_now(), policy_.skipped_refresh_retry);
   }
   if (out.status == RunStatus::Succeeded) refresh_.succeeded();
   if (retry) {
     log_event(spdlog::level::info, "refresh.retry_scheduled",
-              {{"trigger", to_string(wanted.trigger)}, {"retry_ms", ms_text(*retry)}});
+              {{"trigger", to_string(wanted.trigger)},
+               {"retry_ms", ms_text(*retry)},
+               {"after", out.status == RunStatus::Skipped ? "skipped"
+                         : out.transient                  ? "a failure that passes"
+                                                          : "a failure"}});
   }
   if (result.report) {
     log_event(spdlog::level::info, "report.written",

@@ -32,15 +32,16 @@ class RefreshWanted {
   // `retry`, and run only if data is still owed. Only a refresh after data
   // is retried; returns whether one was.
   bool skipped(const RefreshRequest& wanted, SteadyTime now, std::chrono::milliseconds retry);
-  // `wanted` failed for a reason that passes (its swap waited its limit for
-  // a reader holding the results): as skipped(), but the wait doubles with
-  // each such failure in a row (base, 2x, ... 32x), so a reader holding the
-  // results for an hour does not have them rebuilt every minute; the files
-  // that arrive load in between. Returns the wait, or nullopt when not
-  // retried.
+  // `wanted` failed (its swap waited its limit for a reader holding the
+  // results, a routine was being replaced, ...): as skipped(), but the wait
+  // doubles with each failure in a row (base, 2x, ... 32x), so a reader
+  // holding the results for an hour does not have them rebuilt every
+  // minute, and a refresh that keeps failing is not run in a loop; the
+  // files that arrive load in between. Returns the wait, or nullopt when
+  // not retried.
   std::optional<std::chrono::milliseconds> failed_transiently(const RefreshRequest& wanted, SteadyTime now,
                                                               std::chrono::milliseconds base);
-  // A refresh succeeded: the next transient failure waits `base` again.
+  // A refresh succeeded: the next failure waits `base` again.
   void succeeded() { transient_failures_ = 0; }
 
   // The waiting request, taken to run now.
