@@ -182,6 +182,18 @@ TEST(FakeRefresh, AConnectionLostDuringTheCallEscapes) {
   EXPECT_THROW(run_refresh(db, "cli", RunIdentity{}), DbError);
 }
 
+// The CALL failed with `error`; the session's run is `run_id`, recorded as
+// `status` (what the procedure's handler managed to write).
+void call_failed_leaving(FakeDbSession& db, const DbError& error, const std::string& run_id,
+                         const std::string& status) {
+  db.fail("CALL segmentd_refresh_run", error);
+  db.answer("SELECT @segmentd_run_id", FakeDbSession::one(run_id));
+  DbResult run;
+  run.columns = {"run_id", "status", "customers_segmented", "message"};
+  run.rows = {{run_id, status, std::nullopt, std::nullopt}};
+  db.answer("FROM pipeline_runs WHERE run_id", run);
+}
+
 // Issue 39 item 4: the server refused the refresh's writes half-way and its
 // clean-up too. The lock is released, the run comes back failed with the
 // real cause, unrecorded, and the database unavailable.
@@ -189,13 +201,8 @@ TEST(FakeRefresh, AFailureTheServerRefusesToRecordComesBackUnrecorded) {
   FakeDbSession db;
   const DbError read_only("The MariaDB server is running with the --read-only option", server_error::kReadOnlyOption,
                           "HY000");
-  db.fail("CALL segmentd_refresh_run", read_only);
   db.fail("CALL segmentd_refresh_undo", read_only);
-  db.answer("SELECT @segmentd_run_id", FakeDbSession::one("7"));
-  DbResult run;
-  run.columns = {"run_id", "status", "customers_segmented", "message"};
-  run.rows = {{"7", "running", std::nullopt, std::nullopt}};
-  db.answer("FROM pipeline_runs WHERE run_id", run);
+  call_failed_leaving(db, read_only, "7", "running");
   const RefreshOutcome out = run_refresh(db, "file", RunIdentity{});
   EXPECT_EQ(out.run_id, 7u);
   EXPECT_EQ(out.status, RunStatus::Failed);
@@ -209,13 +216,8 @@ TEST(FakeRefresh, AFailureTheServerRefusesToRecordComesBackUnrecorded) {
 // not the server's refusal): recorded, the lock released.
 TEST(FakeRefresh, AFailureTheHandlerLeftRunningIsUndoneByTheDaemon) {
   FakeDbSession db;
-  db.fail("CALL segmentd_refresh_run",
-          DbError("Query execution was interrupted", server_error::kQueryInterrupted, "70100"));
-  db.answer("SELECT @segmentd_run_id", FakeDbSession::one("8"));
-  DbResult run;
-  run.columns = {"run_id", "status", "customers_segmented", "message"};
-  run.rows = {{"8", "running", std::nullopt, std::nullopt}};
-  db.answer("FROM pipeline_runs WHERE run_id", run);
+  call_failed_leaving(db, DbError("Query execution was interrupted", server_error::kQueryInterrupted, "70100"), "8",
+                      "running");
   const RefreshOutcome out = run_refresh(db, "file", RunIdentity{});
   EXPECT_EQ(out.status, RunStatus::Failed);
   EXPECT_TRUE(out.recorded);

@@ -14,13 +14,22 @@ const char* to_string(ErrorCategory c) {
   return "permanent";
 }
 
-bool DbError::refuses_writes() const {
+namespace {
+
+bool refuses_writes_code(int code) {
   using namespace server_error;
-  return code_ == kReadOnlyOption || code_ == kReadOnlyTransaction || code_ == kReadOnlyMode || code_ == kNodeNotReady;
+  return code == kReadOnlyOption || code == kReadOnlyTransaction || code == kReadOnlyMode || code == kNodeNotReady;
+}
+
+}  // namespace
+
+bool DbError::refuses_writes() const {
+  return refuses_writes_code(code_);
 }
 
 ErrorCategory DbError::categorize(int code) {
   using namespace server_error;
+  if (refuses_writes_code(code)) return ErrorCategory::ConnectionLost;
   switch (code) {
     case kCannotConnectSocket:
     case kCannotConnectTcp:
@@ -30,10 +39,6 @@ ErrorCategory DbError::categorize(int code) {
     case kServerLostExtended:
     case kConnectionKilled:
     case kClientInteractionTimeout:
-    case kReadOnlyOption:
-    case kReadOnlyTransaction:
-    case kReadOnlyMode:
-    case kNodeNotReady:
       return ErrorCategory::ConnectionLost;
     case kLockWaitTimeout:
     case kDeadlock:

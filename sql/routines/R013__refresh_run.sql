@@ -58,6 +58,20 @@ BEGIN
   SET p_text = COALESCE(p_text, 'a session this account cannot see');
 END $$
 
+-- NULL while the daemon that started this session's refresh still leads
+-- (V013; always for callers without a lease); else why the refresh stops.
+DROP PROCEDURE IF EXISTS segmentd_fence_failure $$
+CREATE PROCEDURE segmentd_fence_failure(OUT p_fail VARCHAR(512))
+  READS SQL DATA
+  COMMENT 'Says why a deposed leader''s refresh must not change the results'
+BEGIN
+  DECLARE v_leading BOOLEAN DEFAULT TRUE;
+  CALL segmentd_still_leading(v_leading);
+  SET p_fail = IF(v_leading, NULL,
+                  CONCAT('fenced: the daemon that started this refresh no longer holds the lease (its epoch ',
+                         @segmentd_lease_epoch, '); the results were not changed'));
+END $$
+
 DROP PROCEDURE IF EXISTS segmentd_refresh_run $$
 CREATE PROCEDURE segmentd_refresh_run(
   IN p_trigger    VARCHAR(16),
@@ -108,7 +122,6 @@ proc: BEGIN
   -- The history is the change since the live results (they are the newest
   -- kept run's), not everyone.
   DECLARE v_diffed      BOOLEAN DEFAULT FALSE;
-  DECLARE v_leading     BOOLEAN DEFAULT TRUE;
   DECLARE v_changes     INT UNSIGNED DEFAULT 0;
   DECLARE v_seen        INT UNSIGNED DEFAULT 0;
   DECLARE v_full_reason VARCHAR(255) DEFAULT NULL;
@@ -350,10 +363,8 @@ proc: BEGIN
   -- full path's commits on its own just before the RENAME (DDL commits
   -- anyway), and the claim above keeps a second refresh from running in
   -- that gap.
-  CALL segmentd_still_leading(v_leading);
-  IF NOT v_leading THEN
-    SET v_fail = CONCAT('fenced: the daemon that started this refresh no longer holds the lease (its epoch ',
-                        @segmentd_lease_epoch, '); the results were not changed');
+  CALL segmentd_fence_failure(v_fail);
+  IF v_fail IS NOT NULL THEN
     SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'fenced: this daemon no longer holds the lease';
   END IF;
   IF v_full_reason IS NOT NULL THEN
@@ -394,10 +405,8 @@ proc: BEGIN
         SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'the swap waited too long for a reader';
       END IF;
       DO SLEEP(LEAST(8, POW(2, LEAST(v_swap_tries, 4) - 1)));
-      CALL segmentd_still_leading(v_leading);
-      IF NOT v_leading THEN
-        SET v_fail = CONCAT('fenced while waiting to swap: this daemon no longer holds the lease (its epoch ',
-                            @segmentd_lease_epoch, '); the results were not changed');
+      CALL segmentd_fence_failure(v_fail);  -- deposed while it waited
+      IF v_fail IS NOT NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'fenced: this daemon no longer holds the lease';
       END IF;
     END LOOP;
