@@ -169,9 +169,7 @@ int cmd_ingest(const Options& o) {
   const Config config = load_config(o.config_path);
   auto db = open_database(config);
   require_current_schema(*db);
-  IngestOptions options;
-  options.max_rejected_rows = config.ingest.max_rejected_rows;
-  options.load_path = config.ingest.load_path;
+  IngestOptions options = ingest_options(config);
   options.recount_references = o.recount_references;
   std::vector<std::filesystem::path> paths(o.files.begin(), o.files.end());
   const IngestRunOutcome out = run_ingest(*db, paths, options, "cli", this_process());

@@ -441,6 +441,8 @@ Config from_root(const YAML::Node& root, const std::string& name) {
   config.retention = read_retention(top.section("retention"));
   config.ha = read_ha(top.section("ha"));
   config.logging = read_logging(top.section("logging"));
+  config.currency = read_currency(top.section("currency"));
+  config.feeds = read_feeds(top);
   top.finish();
   return config;
 }

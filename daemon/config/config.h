@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "feeds_config.h"
+
 namespace segmentd {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/segmentd/segmentd.yaml";
@@ -200,6 +202,8 @@ struct Config {
   RetentionConfig retention;
   HaConfig ha;
   LoggingConfig logging;
+  CurrencyConfig currency;
+  std::vector<FeedSpec> feeds;  // the configured feeds, or every preset (doc/FEEDS.md)
 };
 
 // Reads and validates a config file. Throws ConfigError.

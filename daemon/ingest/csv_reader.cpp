@@ -8,8 +8,8 @@
 
 namespace segmentd {
 
-CsvReader::CsvReader(int fd, std::size_t max_record_bytes, std::size_t buffer_bytes)
-    : fd_(fd), max_record_(max_record_bytes) {
+CsvReader::CsvReader(int fd, std::size_t max_record_bytes, std::size_t buffer_bytes, char delimiter)
+    : fd_(fd), max_record_(max_record_bytes), delimiter_(delimiter) {
   buffer_.resize(std::max<std::size_t>(buffer_bytes, 4));
 }
 
@@ -110,7 +110,7 @@ bool CsvReader::next(CsvRecord& record) {
       ++i;
       continue;
     }
-    if (c == ',') {
+    if (c == delimiter_) {
       record.fields.push_back(std::move(field));
       field.clear();
       was_quoted = false;

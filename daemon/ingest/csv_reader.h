@@ -36,7 +36,9 @@ class CsvReader {
   // Takes ownership of nothing: `fd` must stay open while reading.
   // `buffer_bytes`: the first read size; the buffer grows to hold a long
   // record (the fuzz target starts small to cross its edges often).
-  explicit CsvReader(int fd, std::size_t max_record_bytes = 16 << 20, std::size_t buffer_bytes = 1 << 20);
+  // `delimiter`: a feed's (feed_spec.h); the Olist files use commas.
+  explicit CsvReader(int fd, std::size_t max_record_bytes = 16 << 20, std::size_t buffer_bytes = 1 << 20,
+                     char delimiter = ',');
   // Next record; false at end of file. Throws CsvError on an unterminated
   // quote or an over-long record, IoError when the file cannot be read.
   bool next(CsvRecord& record);
@@ -48,6 +50,7 @@ class CsvReader {
   bool more_bytes();
   int fd_;
   std::size_t max_record_;
+  char delimiter_;
   std::string buffer_;
   std::size_t pos_ = 0;
   std::size_t end_ = 0;

@@ -173,4 +173,17 @@ HeaderMatch recognise_header(const std::vector<std::string>& header) {
                   join(best_missing) + ", extra " + join(best_extra));
 }
 
+std::size_t olist_header_overlap(const std::vector<std::string>& header) {
+  std::size_t best = 0;
+  for (const auto& d : olist_datasets()) {
+    std::size_t common = 0;
+    for (const auto& h : header) {
+      const std::string name = normalise(h);
+      if (std::any_of(d.columns.begin(), d.columns.end(), [&](const auto& c) { return c.header == name; })) ++common;
+    }
+    best = std::max(best, common);
+  }
+  return best;
+}
+
 }  // namespace segmentd

@@ -41,5 +41,8 @@ struct HeaderMatch {
 // case-insensitive, surrounding spaces ignored, columns in any order. Throws
 // UserError naming the closest dataset and its missing and extra columns.
 HeaderMatch recognise_header(const std::vector<std::string>& header);
+// How many columns of the closest dataset `header` has (to tell whether a
+// refused file looks more like an Olist file or a feed's).
+std::size_t olist_header_overlap(const std::vector<std::string>& header);
 
 }  // namespace segmentd

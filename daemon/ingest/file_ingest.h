@@ -22,6 +22,7 @@
 #include "durable_file.h"
 #include "errors.h"
 #include "external_sort.h"
+#include "feed_rows.h"
 #include "field_validation.h"
 #include "ingest.h"
 #include "ingest_sql.h"
@@ -116,6 +117,21 @@ class FileIngest {
   // `file_rows`: where the file's rows can be read (prepare_file_rows).
   void merge(const Dataset& d, const std::filesystem::path& direct_tsv, const std::optional<std::string>& file_rows);
 
+  // ---- a file that is not an Olist file: a feed or currency rates (feed_ingest.cpp)
+  // `header` was read by `reader` (commas); `olist_error` says why no
+  // Olist dataset took it.
+  FileStatus load_other_layout(int fd, CsvReader& reader, const CsvRecord& header, const std::string& olist_error,
+                               bool transcoded);
+  FileStatus load_utf16_feed();
+  FileStatus load_feed(CsvReader& reader, const FeedBinding& binding, std::size_t header_fields);
+  FileStatus load_rates(CsvReader& reader, std::size_t header_fields);
+  // Rejects the later lines of each key given twice (rows of `query`:
+  // key, first line, all lines).
+  void reject_repeated(const char* query, const char* delete_line, const std::string& what, RejectsWriter& rejects);
+  bool base_currency_matches();
+  void merge_feed(const std::string& feed, bool rates);
+  void drop_feed_stage();
+
   DbSession& db_;
   std::filesystem::path path_;
   const IngestOptions& options_;
@@ -124,6 +140,8 @@ class FileIngest {
   std::unique_ptr<UniqueFd> fd_;
   bool stage_exists_ = false;
   bool file_refs_exist_ = false;
+  bool feed_stage_exists_ = false;
+  std::unique_ptr<UniqueFd> transcoded_fd_;
   std::string first_reject_;
   std::string started_at_;
 };

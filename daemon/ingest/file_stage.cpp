@@ -56,6 +56,7 @@ void FileIngest::drop_file_refs() {
 }
 
 void FileIngest::drop_stage() {
+  drop_feed_stage();
   drop_file_refs();
   if (!stage_exists_) return;
   stage_exists_ = false;
@@ -90,7 +91,7 @@ FileStatus FileIngest::stage_and_merge() {
     out_.message = "cannot rewind: " + std::string(std::strerror(errno));
     return FileStatus::Failed;
   }
-  if (!encoding_is_usable()) return FileStatus::Rejected;
+  if (!encoding_is_usable()) return load_utf16_feed();
   CsvReader reader(fd_->get());
   CsvRecord record;
   HeaderMatch match;
@@ -104,8 +105,7 @@ FileStatus FileIngest::stage_and_merge() {
     out_.message = std::string("header: ") + e.what();
     return FileStatus::Rejected;
   } catch (const UserError& e) {
-    out_.message = std::string("line 1: ") + e.what();
-    return FileStatus::Rejected;
+    return load_other_layout(fd_->get(), reader, record, e.what(), false);
   }
   const Dataset& d = *match.dataset;
   out_.dataset = std::string(d.name);

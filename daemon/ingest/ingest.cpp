@@ -6,6 +6,16 @@
 
 namespace segmentd {
 
+IngestOptions ingest_options(const Config& config) {
+  IngestOptions options;
+  options.max_rejected_rows = config.ingest.max_rejected_rows;
+  options.load_path = config.ingest.load_path;
+  options.allow_empty_replace = config.ingest.allow_empty_replace;
+  options.feeds = config.feeds;
+  options.base_currency = config.currency.base;
+  return options;
+}
+
 LoadPath resolve_load_path(DbSession& db, LoadPath requested) {
   if (requested != LoadPath::Auto) return requested;
   return query_value(db, ingest_sql::kLocalInfile).value_or("0") == "1" ? LoadPath::LoadData : LoadPath::Insert;

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "feed_spec.h"
 #include "file_identity.h"
 #include "file_status.h"
 #include "lease.h"
@@ -53,7 +54,15 @@ struct IngestOptions {
   // A seam for the whole-binary tests (job_hooks.h): called when the file
   // has been read and the load is about to commit. Empty in production.
   std::function<void(const std::filesystem::path&)> before_commit;
+  // The shop exports segmentd recognises besides the Olist files, and the
+  // currency their values are kept in (doc/FEEDS.md).
+  std::vector<FeedSpec> feeds = feed_presets();
+  std::string base_currency = "USD";
 };
+
+// The options a configuration gives (ingest:, feeds:, currency:); the
+// caller adds its own (rejects folder, cancel flag, fence).
+IngestOptions ingest_options(const Config& config);
 
 // Prefix of the scratch files ingest writes (private_file.h), for sweeps.
 inline constexpr const char* kStagePrefix = "segmentd-stage-";
@@ -80,6 +89,9 @@ struct FileOutcome {
   std::string message;
   std::filesystem::path rejects_file;  // empty when no row was rejected
   std::uint64_t ledger_id = 0;
+  // A feed file: orders that wait for a currency rate, all feeds together,
+  // as "EUR 3, GBP 1" (empty: none).
+  std::string held;
   // The file as it was read (set once opened): the move checks the name
   // still is this file, unchanged.
   std::optional<FileIdentity> identity;

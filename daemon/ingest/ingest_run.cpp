@@ -61,6 +61,10 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                {"rows_rejected", std::to_string(f.rows_rejected)},
                {"bulk", f.bulk ? "yes" : "no"},
                {"message", f.message}});
+    if (!f.held.empty()) {
+      log_event(spdlog::level::warn, "feed.orders_held",
+                {{"run_id", std::to_string(out.run_id)}, {"file", f.name}, {"held", f.held}});
+    }
     file_list.push_back({{"ledger_id", f.ledger_id},
                          {"file", f.name},
                          {"status", to_string(f.status)},
@@ -74,6 +78,7 @@ IngestRunOutcome run_ingest(DbSession& db, const std::vector<std::filesystem::pa
                          {"bulk", f.bulk},
                          {"streamed", f.streamed},
                          {"rejects_file", f.rejects_file.string()},
+                         {"held_for_rate", f.held},
                          {"message", f.message}});
     if (f.fenced) ++fenced;
     out.files.push_back(std::move(f));

@@ -119,10 +119,7 @@ void Controller::start_load(const std::string& name) {
   const fs::path file = queue_.find(name)->path;
   queue_.start_load(name);
   busy_ = true;
-  IngestOptions options;
-  options.max_rejected_rows = config_.ingest.max_rejected_rows;
-  options.load_path = config_.ingest.load_path;
-  options.allow_empty_replace = config_.ingest.allow_empty_replace;
+  IngestOptions options = ingest_options(config_);
   options.rejects_dir = config_.inbox.quarantine;
   options.temp_dir = temp_dir_;
   options.cancel = &cancel_;

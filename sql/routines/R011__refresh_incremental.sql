@@ -12,7 +12,7 @@ DELIMITER $$
 -- claim; it returns what the run records.
 DROP PROCEDURE IF EXISTS segmentd_refresh_incremental $$
 CREATE PROCEDURE segmentd_refresh_incremental(
-  IN p_run_id BIGINT UNSIGNED, IN p_method VARCHAR(16), IN p_statuses VARCHAR(255), IN p_key CHAR(32),
+  IN p_run_id BIGINT UNSIGNED, IN p_method VARCHAR(16), IN p_statuses VARCHAR(300), IN p_key CHAR(32),
   IN p_live_run BIGINT UNSIGNED, IN p_live_customers INT UNSIGNED, IN p_diffed BOOLEAN,
   IN p_history_run BIGINT UNSIGNED,
   INOUT p_as_of DATE,

@@ -11,7 +11,7 @@ DELIMITER $$
 -- run records.
 DROP PROCEDURE IF EXISTS segmentd_refresh_full $$
 CREATE PROCEDURE segmentd_refresh_full(
-  IN p_run_id BIGINT UNSIGNED, IN p_method VARCHAR(16), IN p_statuses VARCHAR(255), IN p_key CHAR(32),
+  IN p_run_id BIGINT UNSIGNED, IN p_method VARCHAR(16), IN p_statuses VARCHAR(300), IN p_key CHAR(32),
   IN p_live_run BIGINT UNSIGNED, IN p_live_key CHAR(32), IN p_seen INT UNSIGNED, IN p_diffed BOOLEAN,
   IN p_history_run BIGINT UNSIGNED,
   INOUT p_as_of DATE,

@@ -89,6 +89,9 @@ proc: BEGIN
   DECLARE v_holder_run  BIGINT UNSIGNED DEFAULT NULL;
   DECLARE v_as_of_text  VARCHAR(10);
   DECLARE v_statuses    VARCHAR(255);
+  -- The statuses that count, and 'counted': a feed order that its feed's
+  -- own rules count (doc/FEEDS.md "What counts").
+  DECLARE v_counted     VARCHAR(300);
   DECLARE v_method      VARCHAR(16);
   DECLARE v_as_of       DATE DEFAULT NULL;
   DECLARE v_uncovered   TEXT DEFAULT NULL;
@@ -243,6 +246,7 @@ proc: BEGIN
   SELECT as_of, REPLACE(counted_statuses, ' ', ''), scoring_method
     INTO v_as_of_text, v_statuses, v_method
     FROM segmentation_settings WHERE id = 1;
+  SET v_counted = CONCAT(v_statuses, ',counted');
   IF v_method IS NULL OR v_method NOT IN ('ntile', 'quantile') THEN
     SET v_fail = CONCAT('segmentation_settings.scoring_method must be ntile or quantile, not ',
                         COALESCE(v_method, 'NULL'));
@@ -346,12 +350,12 @@ proc: BEGIN
       SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     END IF;
     START TRANSACTION;
-    CALL segmentd_refresh_incremental(v_run_id, v_method, v_statuses, v_key, v_live_run, v_live_customers,
+    CALL segmentd_refresh_incremental(v_run_id, v_method, v_counted, v_key, v_live_run, v_live_customers,
                                       v_diffed, v_history_run, v_as_of, v_customers, v_counts, v_changes,
                                       v_orders_done, v_customers_done, t_log, t_orders, t_aggregates, t_bounds,
                                       t_boundary, t_rfm, t_history, t_figures);
   ELSE
-    CALL segmentd_refresh_full(v_run_id, v_method, v_statuses, v_key, v_live_run, v_live_key, v_seen, v_diffed,
+    CALL segmentd_refresh_full(v_run_id, v_method, v_counted, v_key, v_live_run, v_live_key, v_seen, v_diffed,
                                v_history_run, v_as_of, v_customers, v_counts, v_changes, v_live_check,
                                v_mismatches, t_orders, t_rfm, t_history, t_figures);
   END IF;
