@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh replay [TARGET…]  run the kept corpus and crash inputs once
 #   scripts/fuzz.sh list              the targets
 #
-# Targets are tests/fuzz/fuzz_<target>.cpp: csv, config, cron, escape. A run
+# Targets are tests/fuzz/fuzz_<target>.cpp: csv, config, cron, escape, feed. A run
 # starts from tests/fuzz/corpus/<target>/ and grows a working corpus under
 # $FUZZ_DIR (build-fuzz/ by default); a crash input is written there and
 # named on stderr. Keep it in tests/fuzz/crashes/<target>/ once fixed, so
@@ -14,15 +14,22 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_DIR:-$root/build-fuzz}
 cxx=${FUZZ_CXX:-clang++}
-targets=(csv config cron escape)
+targets=(csv config cron escape feed)
+
+feeds_sources() {
+  local d=$root/daemon
+  echo "$d/feeds/feed_spec.cpp $d/feeds/feed_values.cpp $d/feeds/text_encoding.cpp $d/feeds/feed_rows.cpp" \
+    "$d/util/sha256.cpp $d/util/text.cpp $d/util/private_file.cpp $d/util/durable_file.cpp $d/util/errors.cpp"
+}
 
 sources_of() {
   local d=$root/daemon
   case $1 in
     csv) echo "$d/ingest/csv_reader.cpp $d/ingest/datasets.cpp $d/ingest/field_validation.cpp $d/util/errors.cpp" ;;
-    config) echo "$d/config/config.cpp $d/config/yaml_section.cpp $d/config/cron_schedule.cpp $d/util/errors.cpp" ;;
+    config) echo "$d/config/config.cpp $d/config/yaml_section.cpp $d/config/cron_schedule.cpp $d/config/feeds_config.cpp $(feeds_sources)" ;;
     cron) echo "$d/config/cron_schedule.cpp" ;;
     escape) echo "$d/util/text.cpp" ;;
+    feed) feeds_sources ;;
     *) echo "scripts/fuzz.sh: unknown target '$1' (targets: ${targets[*]})" >&2; return 2 ;;
   esac
 }
@@ -43,7 +50,7 @@ build() {
   # shellcheck disable=SC2086
   "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -DUSE_OS_TZDB=1 -DONLY_C_LOCALE=1 -DHAS_STRING_VIEW=1 "${includes[@]}" \
-    "$root/tests/fuzz/fuzz_$target.cpp" $sources -lyaml-cpp -ldate-tz -o "$bin.tmp"
+    "$root/tests/fuzz/fuzz_$target.cpp" $sources -lyaml-cpp -ldate-tz -lcrypto -lspdlog -lfmt -o "$bin.tmp"
   mv "$bin.tmp" "$bin"
 }
 

@@ -5,7 +5,9 @@
 
 // date::from_stream's seconds field trips GCC 12's -Wmaybe-uninitialized
 // when inlined here (a false positive inside the library's own header).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include "date/date.h"
 #include "date/tz.h"

@@ -49,7 +49,8 @@ bool decode_to_utf8(std::string& bytes, FeedEncoding encoding) {
       break;
     }
   }
-  if (ascii) return true;
+  // Control characters (a NUL byte) are no text in any encoding.
+  if (ascii) return is_clean_utf8(bytes);
   std::string out;
   out.reserve(bytes.size() + bytes.size() / 2);
   for (char ch : bytes) {
@@ -62,7 +63,7 @@ bool decode_to_utf8(std::string& bytes, FeedEncoding encoding) {
     append_utf8(out, cp);
   }
   bytes.swap(out);
-  return true;
+  return is_clean_utf8(bytes);
 }
 
 bool starts_with_utf16_bom(const char* head, std::size_t n) {

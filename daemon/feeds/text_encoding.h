@@ -12,8 +12,9 @@
 namespace segmentd {
 
 // Decodes `bytes` from `encoding` to UTF-8 in place. False when a byte has
-// no character in that encoding (five bytes of Windows-1252), or for UTF-8
-// (and transcoded UTF-16) when the text is not valid UTF-8.
+// no character in that encoding (five bytes of Windows-1252), for UTF-8
+// (and transcoded UTF-16) when the text is not valid UTF-8, and in every
+// encoding for a control character other than tab, CR and LF (a NUL byte).
 bool decode_to_utf8(std::string& bytes, FeedEncoding encoding);
 
 // Whether a file's first bytes are a UTF-16 byte-order mark (FF FE or FE FF).

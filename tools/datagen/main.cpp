@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "generator.h"
+#include "platform_export.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"segmentd-datagen: generate Olist-shaped CSV files"};
@@ -18,9 +19,22 @@ int main(int argc, char** argv) {
   app.add_option("--delta-day", o.delta_day,
                  "Write day N's delta (new orders, status changes, restated payments) for the base of --scale and "
                  "--seed instead of the base");
+  std::string format = "olist";
+  app.add_option("--format", format,
+                 "olist (the nine files), or the same orders as one platform's export: shopify, woocommerce, magento, "
+                 "bigcommerce, stripe, paypal")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
     std::filesystem::create_directories(o.out_dir);
+    if (format != "olist") {
+      if (o.delta_day > 0) throw std::runtime_error("--delta-day writes Olist files only");
+      const auto c = datagen::generate_platform(o, format);
+      std::cout << std::filesystem::path(c.file).filename().string() << "\t" << c.rows << "\n"
+                << "# orders " << c.orders << ", partly refunded " << c.refunded << ", cancelled " << c.cancelled
+                << ", in USD " << c.foreign << "\n";
+      return 0;
+    }
     if (o.delta_day > 0) {
       datagen::DeltaCounts changes;
       const auto c = datagen::generate_delta(o, changes);
