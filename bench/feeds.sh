@@ -60,9 +60,9 @@ logf=$out/daemon.log
 daemon=$!
 wait_log "$logf" "daemon.ready" 60
 mv "$out/data/rates.csv" "$out/inbox/"
-wait_log "$logf" "ingest.file .*file=rates.csv status=loaded" 120
+wait_log "$logf" "ingest.file .*file=[^ ]*rates.csv status=loaded" 120
 mv "$out/data/shopify-orders.csv" "$out/inbox/"
-wait_log "$logf" "ingest.file .*file=shopify-orders.csv status=loaded" 7200
+wait_log "$logf" "ingest.file .*file=[^ ]*shopify-orders.csv status=loaded" 7200
 rss_mb=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$daemon/status")
 kill -TERM "$daemon"
 wait "$daemon" || true

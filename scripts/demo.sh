@@ -4,17 +4,21 @@
 # wait for the refresh that follows, show the segment summary, the exports and
 # the run history, and stop the daemon cleanly.
 #
-#   scripts/demo.sh [--scale S] [--keep]
+#   scripts/demo.sh [--scale S] [--format F] [--keep]
 #   --scale S   dataset size, 1 = about 99,441 orders (default 1)
+#   --format F  olist (the nine files, default), or the same orders as one
+#               platform's export: shopify, woocommerce, magento,
+#               bigcommerce, stripe, paypal (doc/FEEDS.md)
 #   --keep      leave the private server running afterwards
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-scale=1 keep=0
+scale=1 keep=0 format=olist
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale=$2; shift 2 ;;
+    --format) format=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 
@@ -46,10 +50,12 @@ exports:
   dir: $state/exports
 observability:
   listen: 127.0.0.1:0   # any free port; the log line observe.listening names it
+currency:
+  base: BRL             # the generated orders' currency; the exports' USD orders convert with rates.csv
 YAML
 
 echo "== generating data (scale $scale)"
-"$root/build/tools/segmentd-datagen" --scale "$scale" --out "$state/data"
+"$root/build/tools/segmentd-datagen" --scale "$scale" --format "$format" --out "$state/data"
 
 echo "== segmentd migrate"
 "$bin" --config "$state/segmentd.yaml" migrate
@@ -78,7 +84,7 @@ wait_for() {  # wait_for PATTERN SECONDS
 }
 wait_for "daemon.ready" 60
 
-echo "== dropping the nine files into the inbox (write to *.part, then rename)"
+echo "== dropping the $format files into the inbox (write to *.part, then rename)"
 for f in "$state/data"/*.csv; do
   cp "$f" "$state/inbox/$(basename "$f").part"
   mv "$state/inbox/$(basename "$f").part" "$state/inbox/$(basename "$f")"

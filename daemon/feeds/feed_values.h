@@ -46,7 +46,7 @@ std::optional<bool> parse_flag(std::string_view text);
 std::string trimmed(std::string_view text);
 std::string lower_ascii(std::string_view text);
 
-// The canonical 32-character ASCII id of a key (doc/FEEDS.md "Keys"): the
+// The canonical 32-character ASCII id of a key (doc/FEEDS.md "The rules"): the
 // key itself when it is printable ASCII without spaces, at most 32
 // characters and not starting with '~'; otherwise '~' and the first 31
 // hex digits of its SHA-256.

@@ -1,5 +1,5 @@
 #pragma once
-// The encodings a feed may be in (doc/FEEDS.md "Encodings"): fields are
+// The encodings a feed may be in (doc/FEEDS.md "The rules"): fields are
 // decoded to UTF-8 one at a time (the CSV structure is ASCII in every
 // single-byte encoding), and a UTF-16 file is first transcoded whole.
 

@@ -412,7 +412,7 @@ bool FileIngest::base_currency_matches() {
   const auto stored = query_value(db_, "SELECT base_currency FROM feed_settings WHERE id = 1");
   if (!stored || *stored == options_.base_currency) return true;
   out_.message = "the stored feed values are in " + *stored + " but currency.base is " + options_.base_currency +
-                 "; nothing loaded (doc/FEEDS.md \"Currency\")";
+                 "; nothing loaded (doc/FEEDS.md \"The rules\")";
   return false;
 }
 
@@ -425,25 +425,41 @@ void FileIngest::merge_feed(const std::string& feed, bool rates) {
     // A load too big to log row by row says "anything changed" once.
     std::optional<UntrackedLoad> untracked;
     if (!rates && out_.rows_read > kTrackedRowsLimit) untracked.emplace(db_);
-    if (rates) {
-      db_.update(feed_sql::kUpsertRates);
-      db_.update(feed_sql::kTouchRated);
-    } else {
-      db_.update(feed_sql::kUpsertOrders, {feed});
-      db_.update(feed_sql::kUpsertRefunds, {feed});
-      db_.update(feed_sql::kUpsertCustomers, {feed});
-      db_.update(feed_sql::kTouchOrders);
-      db_.update(feed_sql::kTouchRefunded);
-    }
     const std::string& base = options_.base_currency;
-    db_.update(feed_sql::kSumRefunds);
-    db_.update(feed_sql::kFindRates, {base});
-    db_.update(feed_sql::kComputeValues, {base});
-    db_.update(feed_sql::kComputeOutcomes);
-    db_.update(feed_sql::kProjectCustomers);
-    db_.update(feed_sql::kProjectOrders);
-    db_.update(feed_sql::kProjectPayments);
-    if (!check_no_warnings("merge")) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
+    // Every statement is checked: a server warning (a value that does not
+    // fit) is an error for the file.
+    const auto step = [&](const std::string& sql, const std::vector<DbParam>& params = {}) {
+      db_.update(sql, params);
+      const bool ignores = sql.rfind("INSERT IGNORE", 0) == 0;
+      if (!check_no_warnings("merge", ignores)) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
+    };
+    const auto compute = [&](const std::string& orders) {
+      step(feed_sql::compute_refunds(orders));
+      step(feed_sql::compute_rate_dates(orders), {base});
+      step(feed_sql::compute_values(orders), {base});
+      step(feed_sql::compute_outcomes(orders));
+    };
+    const auto project = [&](bool staged) {
+      step(feed_sql::project_customers(staged));
+      step(feed_sql::project_orders(staged));
+      step(feed_sql::project_payments(staged));
+    };
+    if (rates) {
+      step(feed_sql::kUpsertRates);
+      step(feed_sql::kTouchRated);
+    } else {
+      // Refunds first: the file's orders are computed with the refund rows
+      // of this file and of every earlier one, in one pass over the stage.
+      step(feed_sql::kUpsertRefunds, {feed});
+      compute(feed_sql::kStagedOrders);
+      step(feed_sql::kUpsertOrders, {feed});
+      step(feed_sql::kUpsertCustomers, {feed});
+      project(true);
+      // Charges of earlier files that this file's refund rows reduce.
+      step(feed_sql::kTouchRefunded);
+    }
+    compute(feed_sql::kTouchedOrders);
+    project(false);
     if (untracked) untracked->logged();
     untracked.reset();
     out_.held.clear();

@@ -2,6 +2,8 @@
 // Every statement a feed load runs (doc/FEEDS.md), in one place. Constant
 // text: values are bound or travel in the scratch file segmentd names.
 
+#include <string>
+
 namespace segmentd::feed_sql {
 
 // The session-private staging table of one feed file's rows: kind 'o' an
@@ -15,7 +17,9 @@ inline constexpr const char* kCreateStage =
     " email VARCHAR(320) NULL, consent BOOLEAN NULL, purchased_at DATETIME NULL, status VARCHAR(64) NOT NULL,"
     " status_counted BOOLEAN NOT NULL, cancelled BOOLEAN NOT NULL, currency CHAR(3) CHARACTER SET ascii NOT NULL,"
     " amount DECIMAL(18,4) NOT NULL, refunded DECIMAL(18,4) NOT NULL, converted_net DECIMAL(18,4) NULL,"
-    " exchange_rate DECIMAL(24,10) NULL, PRIMARY KEY (line), KEY (kind, order_id)"
+    " exchange_rate DECIMAL(24,10) NULL, refunds DECIMAL(18,4) NOT NULL DEFAULT 0, rate_date DATE NULL,"
+    " value_base DECIMAL(14,2) NULL, outcome VARCHAR(16) CHARACTER SET ascii NULL,"
+    " PRIMARY KEY (line), KEY (kind, order_id)"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 inline constexpr const char* kDropStage = "DROP TEMPORARY TABLE IF EXISTS segmentd_feed_stage";
 inline constexpr const char* kStageColumns =
@@ -36,17 +40,21 @@ inline constexpr const char* kSetBase = "INSERT INTO feed_settings (id, base_cur
 
 inline constexpr const char* kClearTouched = "DELETE FROM feed_touched";
 
-// A later file with the same order key replaces the order (a restatement).
+// A later file with the same order key replaces the order (a restatement):
+// the stage's rows, computed (compute_stage), as they are.
 inline constexpr const char* kUpsertOrders =
     "INSERT INTO feed_orders (order_id, order_key, feed, customer_id, purchased_at, status, status_counted, "
-    "cancelled, currency, amount, refunded, converted_net, exchange_rate, source_line, outcome) "
+    "cancelled, currency, amount, refunded, converted_net, exchange_rate, source_line, refunds, rate_date, "
+    "value_base, outcome) "
     "SELECT order_id, order_key, ?, customer_id, purchased_at, status, status_counted, cancelled, currency, amount, "
-    "refunded, converted_net, exchange_rate, line, 'pending' FROM segmentd_feed_stage WHERE kind = 'o' "
+    "refunded, converted_net, exchange_rate, line, refunds, rate_date, value_base, outcome "
+    "FROM segmentd_feed_stage WHERE kind = 'o' "
     "ON DUPLICATE KEY UPDATE order_key = VALUES(order_key), feed = VALUES(feed), customer_id = VALUES(customer_id), "
     "purchased_at = VALUES(purchased_at), status = VALUES(status), status_counted = VALUES(status_counted), "
     "cancelled = VALUES(cancelled), currency = VALUES(currency), amount = VALUES(amount), "
     "refunded = VALUES(refunded), converted_net = VALUES(converted_net), exchange_rate = VALUES(exchange_rate), "
-    "source_line = VALUES(source_line)";
+    "source_line = VALUES(source_line), refunds = VALUES(refunds), rate_date = VALUES(rate_date), "
+    "value_base = VALUES(value_base), outcome = VALUES(outcome)";
 inline constexpr const char* kUpsertRefunds =
     "INSERT INTO feed_refunds (refund_id, refund_key, order_id, feed, amount, source_line) "
     "SELECT order_id, order_key, customer_id, ?, amount, line FROM segmentd_feed_stage WHERE kind = 'r' "
@@ -60,8 +68,7 @@ inline constexpr const char* kUpsertCustomers =
     "ON DUPLICATE KEY UPDATE customer_key = VALUES(customer_key), "
     "email = COALESCE(VALUES(email), feed_customers.email), "
     "consent = COALESCE(VALUES(consent), feed_customers.consent), feed = VALUES(feed)";
-inline constexpr const char* kTouchOrders =
-    "INSERT IGNORE INTO feed_touched (order_id) SELECT order_id FROM segmentd_feed_stage WHERE kind = 'o'";
+// Charges of earlier files that this file's refund rows reduce.
 inline constexpr const char* kTouchRefunded =
     "INSERT IGNORE INTO feed_touched (order_id) SELECT customer_id FROM segmentd_feed_stage WHERE kind = 'r'";
 
@@ -86,49 +93,26 @@ inline constexpr const char* kTouchRated =
     "(SELECT currency, MIN(rate_date) AS since FROM segmentd_rates_stage GROUP BY currency) s "
     "JOIN feed_orders f ON f.currency = s.currency AND f.purchased_at >= s.since";
 
-// ---- computing the touched orders again -----------------------------------
-inline constexpr const char* kSumRefunds =
-    "UPDATE feed_orders f JOIN feed_touched t ON t.order_id = f.order_id "
-    "SET f.refunds = COALESCE((SELECT SUM(r.amount) FROM feed_refunds r WHERE r.order_id = f.order_id), 0)";
-// The newest rate on or before the purchase date (bound: the base currency).
-inline constexpr const char* kFindRates =
-    "UPDATE feed_orders f JOIN feed_touched t ON t.order_id = f.order_id "
-    "SET f.rate_date = (SELECT MAX(r.rate_date) FROM currency_rates r "
-    "                    WHERE r.currency = f.currency AND r.rate_date <= DATE(f.purchased_at)) "
-    "WHERE f.currency <> ?";
-// Net = amount - refunded (on the row) - refunds (refund rows), converted
-// and rounded to cents once (ROUND of a DECIMAL: half away from zero).
-// Bound: the base currency.
-inline constexpr const char* kComputeValues =
-    "UPDATE feed_orders f JOIN feed_touched t ON t.order_id = f.order_id "
-    "LEFT JOIN currency_rates r ON r.currency = f.currency AND r.rate_date = f.rate_date "
-    "SET f.value_base = CASE "
-    " WHEN f.currency = ? THEN ROUND(f.amount - f.refunded - f.refunds, 2) "
-    " WHEN f.converted_net IS NOT NULL AND f.refunds = 0 THEN ROUND(f.converted_net, 2) "
-    " WHEN f.converted_net IS NOT NULL AND f.amount - f.refunded <> 0 "
-    "  THEN ROUND(f.converted_net * (f.amount - f.refunded - f.refunds) / (f.amount - f.refunded), 2) "
-    " WHEN f.exchange_rate IS NOT NULL THEN ROUND((f.amount - f.refunded - f.refunds) / f.exchange_rate, 2) "
-    " WHEN r.rate IS NOT NULL THEN ROUND((f.amount - f.refunded - f.refunds) * r.rate, 2) "
-    " ELSE NULL END";
-inline constexpr const char* kComputeOutcomes =
-    "UPDATE feed_orders f JOIN feed_touched t ON t.order_id = f.order_id "
-    "SET f.outcome = CASE WHEN f.cancelled THEN 'cancelled' WHEN NOT f.status_counted THEN 'not_counted' "
-    "                     WHEN f.value_base IS NULL THEN 'held' ELSE 'counted' END";
-// Into the canonical tables the model reads.
-inline constexpr const char* kProjectCustomers =
-    "INSERT IGNORE INTO customers (customer_id, customer_unique_id) "
-    "SELECT DISTINCT f.customer_id, f.customer_id FROM feed_touched t JOIN feed_orders f ON f.order_id = t.order_id";
-inline constexpr const char* kProjectOrders =
-    "INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) "
-    "SELECT f.order_id, f.customer_id, f.outcome, f.purchased_at "
-    "FROM feed_touched t JOIN feed_orders f ON f.order_id = t.order_id "
-    "ON DUPLICATE KEY UPDATE customer_id = VALUES(customer_id), order_status = VALUES(order_status), "
-    "order_purchase_timestamp = VALUES(order_purchase_timestamp)";
-inline constexpr const char* kProjectPayments =
-    "INSERT INTO order_payments (order_id, payment_sequential, payment_type, payment_installments, payment_value) "
-    "SELECT f.order_id, 1, 'feed', 1, COALESCE(f.value_base, 0) "
-    "FROM feed_touched t JOIN feed_orders f ON f.order_id = t.order_id "
-    "ON DUPLICATE KEY UPDATE payment_type = VALUES(payment_type), payment_value = VALUES(payment_value)";
+// ---- computing orders -------------------------------------------------------
+// The same rules over two tables, aliased f: the staged rows of a file
+// (`segmentd_feed_stage f WHERE f.kind = 'o'`), or the stored orders a
+// later file touched (`feed_orders f JOIN feed_touched t ...`). Each takes
+// the base currency bound once. In order: the refund rows' sum, the rate
+// date (the newest on or before the purchase date, UTC), the value, the
+// outcome.
+std::string compute_refunds(const std::string& orders);
+std::string compute_rate_dates(const std::string& orders);
+std::string compute_values(const std::string& orders);
+std::string compute_outcomes(const std::string& orders);
+inline constexpr const char* kStagedOrders = "segmentd_feed_stage f";
+inline constexpr const char* kStagedOrdersWhere = " WHERE f.kind = 'o'";
+inline constexpr const char* kTouchedOrders = "feed_orders f JOIN feed_touched t ON t.order_id = f.order_id";
+
+// Into the canonical tables the model reads: the file's orders from the
+// stage, the touched ones from feed_orders.
+std::string project_customers(bool staged);
+std::string project_orders(bool staged);
+std::string project_payments(bool staged);
 
 // Orders waiting for a rate, by currency (the run's details and the log).
 inline constexpr const char* kHeldByCurrency =

@@ -110,7 +110,9 @@ class FileIngest {
   void merge_retrying(const Dataset& d, const std::filesystem::path& direct_tsv,
                       const std::optional<std::string>& file_rows);
   void insert_batch(const Dataset& d, const std::vector<DbParam>& values, std::size_t rows);
-  bool check_no_warnings(const std::string& step);
+  // `duplicates_expected`: an INSERT IGNORE's "duplicate entry" notes are
+  // not the data's problems.
+  bool check_no_warnings(const std::string& step, bool duplicates_expected = false);
   void find_duplicate_keys(const Dataset& d, RejectsWriter& rejects);
   // `direct_tsv`: load this normalised file into the table itself rather
   // than copying from the staging table (its keys are known to be distinct).

@@ -37,10 +37,13 @@ std::vector<std::string> schedule_names(const std::vector<NamedSchedule>& schedu
   return out;
 }
 
-// The nine, and "unknown" for files refused before their dataset was known.
-std::vector<std::string> dataset_names() {
+// The nine, each feed ("feed:<name>") and the currency rates, and
+// "unknown" for files refused before their dataset was known.
+std::vector<std::string> dataset_names(const std::vector<FeedSpec>& feeds) {
   std::vector<std::string> out;
   for (const auto& d : olist_datasets()) out.emplace_back(d.name);
+  for (const auto& f : feeds) out.push_back("feed:" + f.name);
+  out.emplace_back("currency_rates");
   out.emplace_back("unknown");
   return out;
 }
@@ -73,7 +76,7 @@ Controller::Controller(fs::path config_path, Config config, bool verbose)
       leadership_(this_claimant(), std::chrono::seconds(config_.ha.lease_seconds)),
       rng_(std::random_device{}()),
       keep_running_(boost::asio::make_work_guard(io_)),
-      metrics_(kVersion, schedule_names(schedules_.schedules()), dataset_names(), clock_.unix_seconds()) {}
+      metrics_(kVersion, schedule_names(schedules_.schedules()), dataset_names(config_.feeds), clock_.unix_seconds()) {}
 
 int Controller::run() {
   prepare_folders(config_.inbox);

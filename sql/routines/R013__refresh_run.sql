@@ -90,7 +90,7 @@ proc: BEGIN
   DECLARE v_as_of_text  VARCHAR(10);
   DECLARE v_statuses    VARCHAR(255);
   -- The statuses that count, and 'counted': a feed order that its feed's
-  -- own rules count (doc/FEEDS.md "What counts").
+  -- own rules count (doc/FEEDS.md "The rules").
   DECLARE v_counted     VARCHAR(300);
   DECLARE v_method      VARCHAR(16);
   DECLARE v_as_of       DATE DEFAULT NULL;

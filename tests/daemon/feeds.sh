@@ -200,4 +200,36 @@ expect_eq "$(sql "SELECT segment_name IS NOT NULL FROM customer_segments WHERE c
 grep -q "reason: line 1: header matches no feed; closest is shop, missing" "$work/inbox/quarantine/unknown.csv.reason.txt" ||
   fail "quarantine reason names the closest feed"
 stop_daemon
+
+# --- killed (SIGKILL) while a feed file and then a rates file load, each
+# just before its commit: nothing of either is applied, and after a
+# restart each loads once, the rates counting the order that waited.
+cat >"$work/orders_export_5.csv" <<'CSV'
+Name,Email,Financial Status,Accepts Marketing,Currency,Total,Created at,Cancelled at,Refunded Amount
+#1008,kim@example.com,paid,no,CHF,50.00,2024-03-22 08:00:00 +0000,,0
+CSV
+printf 'date,currency,rate\n2024-03-01,CHF,1.05\n' >"$work/rates-chf.csv"
+before=$(sql "SELECT COUNT(*) FROM feed_orders")
+export SEGMENTD_TEST_LOAD_PAUSE=30
+for f in orders_export_5.csv rates-chf.csv; do
+  loads=$(grep -c "test.load_paused file=$f" "$work/daemon.log" || true)
+  daemon_bin=$test_bin start_daemon
+  drop "$work/$f"
+  wait_for_log "test.load_paused file=$f" 30 $((loads + 1))
+  kill -KILL "$daemon_pid"
+  wait "$daemon_pid" 2>/dev/null || true
+  daemon_pid=""
+  expect_eq "$(sql "SELECT COUNT(*) FROM ingested_files WHERE original_name LIKE '%/$f'")" 0 "$f: no ledger row after SIGKILL"
+  [ -f "$work/inbox/$f" ] || fail "$f left the inbox though it was not loaded"
+  unset SEGMENTD_TEST_LOAD_PAUSE
+  start_daemon
+  wait_for_log "ingest.file .*file=[^ ]*$f status=loaded" 90
+  stop_daemon
+  export SEGMENTD_TEST_LOAD_PAUSE=30
+done
+unset SEGMENTD_TEST_LOAD_PAUSE
+expect_eq "$(sql "SELECT COUNT(*) FROM feed_orders")" "$((before + 1))" "the killed feed file's order, once"
+expect_eq "$(value '#1008')" "counted 52.50" "held until the killed rates file loaded, then counted"
+expect_eq "$(sql "SELECT COUNT(*) FROM ingested_files WHERE original_name LIKE '%/rates-chf.csv' AND status = 'loaded'")" 1 \
+  "the rates file, loaded once"
 echo "ok"

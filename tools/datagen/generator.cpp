@@ -48,6 +48,8 @@ Counts generate(const Options& o) {
   counts.order_items = items.rows() - 1;
   counts.order_payments = payments.rows() - 1;
   counts.order_reviews = reviews.rows() - 1;
+  // The files after the orders' draw nothing the orders' rows need.
+  if (o.orders_only) return counts;
 
   {
     CsvWriter products(dir + "olist_products_dataset.csv", false, false);

@@ -13,6 +13,8 @@ struct Options {
   std::uint64_t seed = 42;
   // 0: the base files. N > 0: day N's delta after that base (delta.cpp).
   unsigned delta_day = 0;
+  // Only the five files of the orders (a platform export's source).
+  bool orders_only = false;
 };
 
 struct Counts {

@@ -256,6 +256,7 @@ PlatformCounts generate_platform(const Options& options, const std::string& form
   fs::remove_all(scratch);
   Options base = options;
   base.out_dir = scratch.string();
+  base.orders_only = true;
   fs::create_directories(scratch);
   generate(base);
 
