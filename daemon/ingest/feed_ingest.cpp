@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "bulk_load.h"
 #include "change_tracking.h"
 #include "csv_reader.h"
 #include "datasets.h"
@@ -418,13 +419,19 @@ bool FileIngest::base_currency_matches() {
 
 void FileIngest::merge_feed(const std::string& feed, bool rates) {
   throw_if_cancelled();
+  // Into empty tables (a first load) nothing can be replaced: plain
+  // inserts, built in bulk where the server can (bulk_load.h), and not
+  // logged row by row for the incremental refresh (change_tracking.h).
+  const bool into_empty = !rates && db_.query(feed_sql::kAnyCanonicalRow).rows.empty();
+  const bool bulk_capable =
+      into_empty && bulk_loads_empty_tables(query_value(db_, ingest_sql::kServerVersion).value_or(""));
   Transaction transaction(db_);
   try {
     if (db_.query(feed_sql::kReadBase).rows.empty()) db_.update(feed_sql::kSetBase, {options_.base_currency});
     db_.update(feed_sql::kClearTouched);
     // A load too big to log row by row says "anything changed" once.
     std::optional<UntrackedLoad> untracked;
-    if (!rates && out_.rows_read > kTrackedRowsLimit) untracked.emplace(db_);
+    if (!rates && (into_empty || out_.rows_read > kTrackedRowsLimit)) untracked.emplace(db_);
     const std::string& base = options_.base_currency;
     // Every statement is checked: a server warning (a value that does not
     // fit) is an error for the file.
@@ -433,16 +440,10 @@ void FileIngest::merge_feed(const std::string& feed, bool rates) {
       const bool ignores = sql.rfind("INSERT IGNORE", 0) == 0;
       if (!check_no_warnings("merge", ignores)) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
     };
-    const auto compute = [&](const std::string& orders) {
-      step(feed_sql::compute_refunds(orders));
-      step(feed_sql::compute_rate_dates(orders), {base});
-      step(feed_sql::compute_values(orders), {base});
-      step(feed_sql::compute_outcomes(orders));
-    };
-    const auto project = [&](bool staged) {
-      step(feed_sql::project_customers(staged));
-      step(feed_sql::project_orders(staged));
-      step(feed_sql::project_payments(staged));
+    const auto project = [&](bool staged, bool empty) {
+      step(feed_sql::project_customers(staged, empty));
+      step(feed_sql::project_orders(staged, empty));
+      step(feed_sql::project_payments(staged, empty));
     };
     if (rates) {
       step(feed_sql::kUpsertRates);
@@ -451,15 +452,20 @@ void FileIngest::merge_feed(const std::string& feed, bool rates) {
       // Refunds first: the file's orders are computed with the refund rows
       // of this file and of every earlier one, in one pass over the stage.
       step(feed_sql::kUpsertRefunds, {feed});
-      compute(feed_sql::kStagedOrders);
-      step(feed_sql::kUpsertOrders, {feed});
+      step(feed_sql::compute_orders(true), {base, base});
+      {
+        std::optional<BulkLoadSession> bulk;
+        if (bulk_capable) bulk.emplace(db_);
+        step(feed_sql::insert_orders(into_empty), {feed});
+        project(true, into_empty);
+        out_.bulk = bulk.has_value();
+      }
       step(feed_sql::kUpsertCustomers, {feed});
-      project(true);
       // Charges of earlier files that this file's refund rows reduce.
       step(feed_sql::kTouchRefunded);
     }
-    compute(feed_sql::kTouchedOrders);
-    project(false);
+    step(feed_sql::compute_orders(false), {base, base});
+    project(false, false);
     if (untracked) untracked->logged();
     untracked.reset();
     out_.held.clear();

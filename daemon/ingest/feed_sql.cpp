@@ -4,10 +4,6 @@
 namespace segmentd::feed_sql {
 namespace {
 
-std::string where(const std::string& orders) {
-  return orders == kStagedOrders ? kStagedOrdersWhere : "";
-}
-
 // Orders of one file (the stage) or touched ones, joined as `f`.
 std::string source(bool staged) {
   return staged ? "segmentd_feed_stage f WHERE f.kind = 'o'"
@@ -16,65 +12,75 @@ std::string source(bool staged) {
 
 }  // namespace
 
-std::string compute_refunds(const std::string& orders) {
-  return "UPDATE " + orders +
-         " SET f.refunds = COALESCE((SELECT SUM(r.amount) FROM feed_refunds r WHERE r.order_id = f.order_id), 0)" +
-         where(orders);
+std::string insert_orders(bool into_empty) {
+  return std::string(
+             "INSERT INTO feed_orders (order_id, order_key, feed, customer_id, purchased_at, status, status_counted, "
+             "cancelled, currency, amount, refunded, converted_net, exchange_rate, source_line, refunds, rate_date, "
+             "value_base, outcome) "
+             "SELECT order_id, order_key, ?, customer_id, purchased_at, status, status_counted, cancelled, currency, "
+             "amount, refunded, converted_net, exchange_rate, line, refunds, rate_date, value_base, outcome "
+             "FROM segmentd_feed_stage WHERE kind = 'o'") +
+         (into_empty
+              ? ""
+              : " ON DUPLICATE KEY UPDATE order_key = VALUES(order_key), feed = VALUES(feed), "
+                "customer_id = VALUES(customer_id), purchased_at = VALUES(purchased_at), status = VALUES(status), "
+                "status_counted = VALUES(status_counted), cancelled = VALUES(cancelled), currency = VALUES(currency), "
+                "amount = VALUES(amount), refunded = VALUES(refunded), converted_net = VALUES(converted_net), "
+                "exchange_rate = VALUES(exchange_rate), source_line = VALUES(source_line), refunds = VALUES(refunds), "
+                "rate_date = VALUES(rate_date), value_base = VALUES(value_base), outcome = VALUES(outcome)");
 }
 
-// Only where no other conversion applies (bound: the base currency).
-std::string compute_rate_dates(const std::string& orders) {
-  return "UPDATE " + orders +
-         " SET f.rate_date = CASE WHEN f.currency = ? OR f.converted_net IS NOT NULL OR f.exchange_rate IS NOT NULL "
-         "THEN NULL ELSE (SELECT MAX(r.rate_date) FROM currency_rates r "
-         "WHERE r.currency = f.currency AND r.rate_date <= DATE(f.purchased_at)) END" +
-         where(orders);
-}
-
-// Net = amount - refunded (on the row) - refunds (refund rows), converted
-// and rounded to cents once (ROUND of a DECIMAL: half away from zero).
-// Bound: the base currency.
-std::string compute_values(const std::string& orders) {
-  return "UPDATE " + orders +
-         " LEFT JOIN currency_rates r ON r.currency = f.currency AND r.rate_date = f.rate_date "
-         "SET f.value_base = CASE "
+// One single-table UPDATE, whose assignments MySQL and MariaDB evaluate
+// left to right, each seeing the ones before: the refund rows' sum, the
+// rate date (the newest on or before the purchase date, UTC, only where no
+// other conversion applies), the value (net = amount - refunded on the row
+// - refunds, converted and rounded to cents once: ROUND of a DECIMAL is
+// half away from zero), the outcome. Bound: the base currency, twice.
+std::string compute_orders(bool staged) {
+  return std::string("UPDATE ") + (staged ? "segmentd_feed_stage" : "feed_orders") +
+         " f SET "
+         "f.refunds = COALESCE((SELECT SUM(r.amount) FROM feed_refunds r WHERE r.order_id = f.order_id), 0), "
+         "f.rate_date = CASE WHEN f.currency = ? OR f.converted_net IS NOT NULL OR f.exchange_rate IS NOT NULL "
+         " THEN NULL ELSE (SELECT MAX(r.rate_date) FROM currency_rates r "
+         "                  WHERE r.currency = f.currency AND r.rate_date <= DATE(f.purchased_at)) END, "
+         "f.value_base = CASE "
          " WHEN f.currency = ? THEN ROUND(f.amount - f.refunded - f.refunds, 2) "
          " WHEN f.converted_net IS NOT NULL AND f.refunds = 0 THEN ROUND(f.converted_net, 2) "
          " WHEN f.converted_net IS NOT NULL AND f.amount - f.refunded <> 0 "
          "  THEN ROUND(f.converted_net * (f.amount - f.refunded - f.refunds) / (f.amount - f.refunded), 2) "
          " WHEN f.exchange_rate IS NOT NULL THEN ROUND((f.amount - f.refunded - f.refunds) / f.exchange_rate, 2) "
-         " WHEN r.rate IS NOT NULL THEN ROUND((f.amount - f.refunded - f.refunds) * r.rate, 2) "
-         " ELSE NULL END" +
-         where(orders);
+         " WHEN f.rate_date IS NOT NULL THEN ROUND((f.amount - f.refunded - f.refunds) * "
+         "  (SELECT r.rate FROM currency_rates r WHERE r.currency = f.currency AND r.rate_date = f.rate_date), 2) "
+         " ELSE NULL END, "
+         "f.outcome = CASE WHEN f.cancelled THEN 'cancelled' WHEN NOT f.status_counted THEN 'not_counted' "
+         " WHEN f.value_base IS NULL THEN 'held' ELSE 'counted' END " +
+         (staged ? "WHERE f.kind = 'o'" : "WHERE f.order_id IN (SELECT t.order_id FROM feed_touched t)");
 }
 
-std::string compute_outcomes(const std::string& orders) {
-  return "UPDATE " + orders +
-         " SET f.outcome = CASE WHEN f.cancelled THEN 'cancelled' WHEN NOT f.status_counted THEN 'not_counted' "
-         "WHEN f.value_base IS NULL THEN 'held' ELSE 'counted' END" +
-         where(orders);
-}
-
-std::string project_customers(bool staged) {
-  return "INSERT IGNORE INTO customers (customer_id, customer_unique_id) SELECT DISTINCT f.customer_id, "
-         "f.customer_id FROM " +
+// Into empty tables (`into_empty`) nothing can be replaced: plain inserts,
+// which MariaDB can build in bulk (bulk_load.h).
+std::string project_customers(bool staged, bool into_empty) {
+  return std::string(into_empty ? "INSERT" : "INSERT IGNORE") +
+         " INTO customers (customer_id, customer_unique_id) SELECT DISTINCT f.customer_id, f.customer_id FROM " +
          source(staged);
 }
 
-std::string project_orders(bool staged) {
+std::string project_orders(bool staged, bool into_empty) {
   return "INSERT INTO orders (order_id, customer_id, order_status, order_purchase_timestamp) "
          "SELECT f.order_id, f.customer_id, f.outcome, f.purchased_at FROM " +
          source(staged) +
-         " ON DUPLICATE KEY UPDATE customer_id = VALUES(customer_id), order_status = VALUES(order_status), "
-         "order_purchase_timestamp = VALUES(order_purchase_timestamp)";
+         (into_empty ? ""
+                     : " ON DUPLICATE KEY UPDATE customer_id = VALUES(customer_id), order_status = "
+                       "VALUES(order_status), order_purchase_timestamp = VALUES(order_purchase_timestamp)");
 }
 
-std::string project_payments(bool staged) {
+std::string project_payments(bool staged, bool into_empty) {
   return "INSERT INTO order_payments (order_id, payment_sequential, payment_type, payment_installments, "
          "payment_value) SELECT f.order_id, 1, 'feed', 1, COALESCE(f.value_base, 0) FROM " +
          source(staged) +
-         " ON DUPLICATE KEY UPDATE payment_type = VALUES(payment_type), payment_value = "
-         "VALUES(payment_value)";
+         (into_empty ? ""
+                     : " ON DUPLICATE KEY UPDATE payment_type = VALUES(payment_type), payment_value = "
+                       "VALUES(payment_value)");
 }
 
 }  // namespace segmentd::feed_sql

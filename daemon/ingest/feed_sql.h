@@ -41,20 +41,8 @@ inline constexpr const char* kSetBase = "INSERT INTO feed_settings (id, base_cur
 inline constexpr const char* kClearTouched = "DELETE FROM feed_touched";
 
 // A later file with the same order key replaces the order (a restatement):
-// the stage's rows, computed (compute_stage), as they are.
-inline constexpr const char* kUpsertOrders =
-    "INSERT INTO feed_orders (order_id, order_key, feed, customer_id, purchased_at, status, status_counted, "
-    "cancelled, currency, amount, refunded, converted_net, exchange_rate, source_line, refunds, rate_date, "
-    "value_base, outcome) "
-    "SELECT order_id, order_key, ?, customer_id, purchased_at, status, status_counted, cancelled, currency, amount, "
-    "refunded, converted_net, exchange_rate, line, refunds, rate_date, value_base, outcome "
-    "FROM segmentd_feed_stage WHERE kind = 'o' "
-    "ON DUPLICATE KEY UPDATE order_key = VALUES(order_key), feed = VALUES(feed), customer_id = VALUES(customer_id), "
-    "purchased_at = VALUES(purchased_at), status = VALUES(status), status_counted = VALUES(status_counted), "
-    "cancelled = VALUES(cancelled), currency = VALUES(currency), amount = VALUES(amount), "
-    "refunded = VALUES(refunded), converted_net = VALUES(converted_net), exchange_rate = VALUES(exchange_rate), "
-    "source_line = VALUES(source_line), refunds = VALUES(refunds), rate_date = VALUES(rate_date), "
-    "value_base = VALUES(value_base), outcome = VALUES(outcome)";
+// the stage's rows, computed (compute_orders), as they are. Bound: the feed.
+std::string insert_orders(bool into_empty);
 inline constexpr const char* kUpsertRefunds =
     "INSERT INTO feed_refunds (refund_id, refund_key, order_id, feed, amount, source_line) "
     "SELECT order_id, order_key, customer_id, ?, amount, line FROM segmentd_feed_stage WHERE kind = 'r' "
@@ -94,26 +82,23 @@ inline constexpr const char* kTouchRated =
     "JOIN feed_orders f ON f.currency = s.currency AND f.purchased_at >= s.since";
 
 // ---- computing orders -------------------------------------------------------
-// The same rules over two tables, aliased f: the staged rows of a file
-// (`segmentd_feed_stage f WHERE f.kind = 'o'`), or the stored orders a
-// later file touched (`feed_orders f JOIN feed_touched t ...`). Each takes
-// the base currency bound once. In order: the refund rows' sum, the rate
-// date (the newest on or before the purchase date, UTC), the value, the
-// outcome.
-std::string compute_refunds(const std::string& orders);
-std::string compute_rate_dates(const std::string& orders);
-std::string compute_values(const std::string& orders);
-std::string compute_outcomes(const std::string& orders);
-inline constexpr const char* kStagedOrders = "segmentd_feed_stage f";
-inline constexpr const char* kStagedOrdersWhere = " WHERE f.kind = 'o'";
-inline constexpr const char* kTouchedOrders = "feed_orders f JOIN feed_touched t ON t.order_id = f.order_id";
+// The feed's rules (doc/FEEDS.md "The rules") over the staged orders of a
+// file (`staged`), or over the stored orders a later file touched
+// (feed_touched): refunds, rate date, value and outcome. Bound: the base
+// currency, twice.
+std::string compute_orders(bool staged);
 
 // Into the canonical tables the model reads: the file's orders from the
-// stage, the touched ones from feed_orders.
-std::string project_customers(bool staged);
-std::string project_orders(bool staged);
-std::string project_payments(bool staged);
+// stage, the touched ones from feed_orders; `into_empty`: plain inserts
+// into tables that have no rows.
+std::string project_customers(bool staged, bool into_empty);
+std::string project_orders(bool staged, bool into_empty);
+std::string project_payments(bool staged, bool into_empty);
 
+// Whether the canonical tables a feed writes, and feed_orders, are empty.
+inline constexpr const char* kAnyCanonicalRow =
+    "SELECT 1 FROM orders UNION ALL SELECT 1 FROM customers UNION ALL SELECT 1 FROM order_payments "
+    "UNION ALL SELECT 1 FROM feed_orders LIMIT 1";
 // Orders waiting for a rate, by currency (the run's details and the log).
 inline constexpr const char* kHeldByCurrency =
     "SELECT currency, COUNT(*) FROM feed_orders WHERE outcome = 'held' GROUP BY currency ORDER BY currency";
