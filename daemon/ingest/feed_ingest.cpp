@@ -313,7 +313,7 @@ FileStatus FileIngest::load_feed(CsvReader& reader, const FeedBinding& binding, 
                    std::to_string(options_.max_rejected_rows) + "; nothing loaded. First: " + first_reject_;
     return FileStatus::Rejected;
   }
-  merge_feed(spec.name, false);
+  retrying_merge([&] { merge_feed(spec.name, false); });
   out_.message += ignored ? " (" + std::to_string(ignored) + " row(s) were line items, memos or money out)" : "";
   return FileStatus::Loaded;
 }
@@ -375,7 +375,7 @@ FileStatus FileIngest::load_rates(CsvReader& reader, std::size_t header_fields) 
                    std::to_string(options_.max_rejected_rows) + "; nothing loaded. First: " + first_reject_;
     return FileStatus::Rejected;
   }
-  merge_feed("", true);
+  retrying_merge([&] { merge_feed("", true); });
   return FileStatus::Loaded;
 }
 
@@ -436,23 +436,26 @@ void FileIngest::merge_feed(const std::string& feed, bool rates) {
     // Every statement is checked: a server warning (a value that does not
     // fit) is an error for the file.
     const auto step = [&](const std::string& sql, const std::vector<DbParam>& params = {}) {
-      db_.update(sql, params);
+      const std::uint64_t rows = db_.update(sql, params);
       const bool ignores = sql.rfind("INSERT IGNORE", 0) == 0;
       if (!check_no_warnings("merge", ignores)) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
+      return rows;
     };
     const auto project = [&](bool staged, bool empty) {
       step(feed_sql::project_customers(staged, empty));
       step(feed_sql::project_orders(staged, empty));
       step(feed_sql::project_payments(staged, empty));
     };
+    std::uint64_t touched = 0;
     if (rates) {
       step(feed_sql::kUpsertRates);
-      step(feed_sql::kTouchRated);
+      touched = step(feed_sql::kTouchRated);
     } else {
       // Refunds first: the file's orders are computed with the refund rows
       // of this file and of every earlier one, in one pass over the stage.
       step(feed_sql::kUpsertRefunds, {feed});
       step(feed_sql::compute_orders(true), {base, base});
+      step(feed_sql::kUpsertCustomers, {feed});
       {
         std::optional<BulkLoadSession> bulk;
         if (bulk_capable) bulk.emplace(db_);
@@ -460,12 +463,15 @@ void FileIngest::merge_feed(const std::string& feed, bool rates) {
         project(true, into_empty);
         out_.bulk = bulk.has_value();
       }
-      step(feed_sql::kUpsertCustomers, {feed});
       // Charges of earlier files that this file's refund rows reduce.
-      step(feed_sql::kTouchRefunded);
+      touched = step(feed_sql::kTouchRefunded);
     }
-    step(feed_sql::compute_orders(false), {base, base});
-    project(false, false);
+    // Only when there are any: over none, the IN (...) still reads every
+    // stored order.
+    if (touched > 0) {
+      step(feed_sql::compute_orders(false), {base, base});
+      project(false, false);
+    }
     if (untracked) untracked->logged();
     untracked.reset();
     out_.held.clear();

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -109,6 +110,9 @@ class FileIngest {
   // again, a few times, before it counts as the file's failure.
   void merge_retrying(const Dataset& d, const std::filesystem::path& direct_tsv,
                       const std::optional<std::string>& file_rows);
+  // The same for any one-transaction merge (a feed's): on Galera streamed
+  // within the write-set limits (write_set.h), retried after a deadlock.
+  void retrying_merge(const std::function<void()>& merge_once);
   void insert_batch(const Dataset& d, const std::vector<DbParam>& values, std::size_t rows);
   // `duplicates_expected`: an INSERT IGNORE's "duplicate entry" notes are
   // not the data's problems.

@@ -289,13 +289,17 @@ std::optional<std::string> FileIngest::prepare_file_rows(const Dataset& d, const
 // again, a few times, before it counts as the file's failure.
 void FileIngest::merge_retrying(const Dataset& d, const std::filesystem::path& direct_tsv,
                                 const std::optional<std::string>& file_rows) {
+  retrying_merge([&] { merge(d, direct_tsv, file_rows); });
+}
+
+void FileIngest::retrying_merge(const std::function<void()>& merge_once) {
   constexpr int kAttempts = 4;
   const auto limits = read_write_set_limits(db_);
   std::optional<StreamingReplication> stream;
   if (const auto fragment = streaming_fragment(limits)) stream.emplace(db_, *fragment);
   for (int attempt = 1;; ++attempt) {
     try {
-      merge(d, direct_tsv, file_rows);
+      merge_once();
       out_.streamed = stream.has_value();
       return;
     } catch (const DbError& e) {
