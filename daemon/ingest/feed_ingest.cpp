@@ -206,7 +206,7 @@ FileStatus FileIngest::load_other_layout(int fd, CsvReader& comma_reader, const 
       }
       FeedBinding binding = *m.binding;
       binding.spec = spec;
-      return load_feed(*reader, binding, h.fields.size());
+      return load_feed(*reader, binding, h.fields.size(), fd);
     }
     if (m.error.rfind("header matches more than one feed", 0) == 0) {
       out_.message = "line 1: " + m.error;
@@ -222,7 +222,7 @@ FileStatus FileIngest::load_other_layout(int fd, CsvReader& comma_reader, const 
   return FileStatus::Rejected;
 }
 
-FileStatus FileIngest::load_feed(CsvReader& reader, const FeedBinding& binding, std::size_t header_fields) {
+FileStatus FileIngest::load_feed(CsvReader& reader, const FeedBinding& binding, std::size_t header_fields, int fd) {
   const FeedSpec& spec = *binding.spec;
   out_.dataset = "feed:" + spec.name;
   if (!base_currency_matches()) return FileStatus::Rejected;
@@ -305,7 +305,8 @@ FileStatus FileIngest::load_feed(CsvReader& reader, const FeedBinding& binding, 
       }
     }
     reject_repeated(feed_sql::kRepeatedKeys, feed_sql::kDeleteStagedLine,
-                    "order key given twice in the file (an order's rows must be contiguous)", rejects);
+                    "order key given twice in the file (an order's rows must be contiguous)", rejects, fd,
+                    spec.delimiter);
   }
   out_.rejects_file = rejects.commit();
   if (out_.rows_rejected > options_.max_rejected_rows) {
@@ -368,7 +369,8 @@ FileStatus FileIngest::load_rates(CsvReader& reader, std::size_t header_fields) 
     out_.message = e.what();
     return FileStatus::Rejected;
   }
-  reject_repeated(feed_sql::kRepeatedRates, feed_sql::kDeleteRateLine, "rate given twice in the file", rejects);
+  reject_repeated(feed_sql::kRepeatedRates, feed_sql::kDeleteRateLine, "rate given twice in the file", rejects,
+                  fd_->get(), ',');
   out_.rejects_file = rejects.commit();
   if (out_.rows_rejected > options_.max_rejected_rows) {
     out_.message = std::to_string(out_.rows_rejected) + " row(s) rejected, more than ingest.max_rejected_rows=" +
@@ -380,7 +382,7 @@ FileStatus FileIngest::load_rates(CsvReader& reader, std::size_t header_fields) 
 }
 
 void FileIngest::reject_repeated(const char* query, const char* delete_line, const std::string& what,
-                                 RejectsWriter& rejects) {
+                                 RejectsWriter& rejects, int fd, char delimiter) {
   db_.execute(ingest_sql::kLongGroupConcat);
   DbResult r = db_.query(query, {static_cast<std::int64_t>(options_.max_rejected_rows) + 2});
   if (r.rows.empty()) return;
@@ -403,7 +405,18 @@ void FileIngest::reject_repeated(const char* query, const char* delete_line, con
     ++out_.rows_rejected;
     db_.update(delete_line, {static_cast<std::int64_t>(line)});
     if (first_reject_.empty()) first_reject_ = "line " + std::to_string(line) + ": " + reason;
-    rejects.add(line, reason, "");
+  }
+  // The raw records come from a second read of the file.
+  if (::lseek(fd, 0, SEEK_SET) != 0) return;
+  CsvReader again(fd, 16 << 20, 1 << 20, delimiter);
+  CsvRecord record;
+  try {
+    while (again.next(record)) {
+      auto it = lines.find(record.line);
+      if (it != lines.end()) rejects.add(record.line, it->second, record.raw);
+    }
+  } catch (const CsvError&) {
+    // Read whole once already; a file changed since is caught before the commit.
   }
 }
 
@@ -478,16 +491,8 @@ void FileIngest::merge_feed(const std::string& feed, bool rates) {
     for (const auto& row : db_.query(feed_sql::kHeldByCurrency).rows) {
       out_.held += (out_.held.empty() ? "" : ", ") + row[0].value_or("?") + " " + row[1].value_or("0");
     }
-    out_.rows_loaded = out_.rows_read - out_.rows_rejected;
-    out_.status = FileStatus::Loaded;
-    out_.message = std::to_string(out_.rows_loaded) + " row(s) loaded as " +
-                   (rates ? std::string("currency rates") : "feed " + feed) +
-                   (out_.rows_rejected ? ", " + std::to_string(out_.rows_rejected) + " rejected" : "") +
-                   (out_.held.empty() ? "" : "; orders held for want of a rate: " + out_.held);
-    insert_ledger();
-    if (options_.before_commit) options_.before_commit(path_);
-    ensure_unchanged("while it was loaded");
-    transaction.commit();
+    commit_loaded(transaction, std::string("loaded as ") + (rates ? "currency rates" : "feed " + feed),
+                  out_.held.empty() ? "" : "; orders held for want of a rate: " + out_.held);
   } catch (...) {
     out_.status = FileStatus::Failed;
     out_.rows_loaded = 0;

@@ -113,6 +113,10 @@ class FileIngest {
   // The same for any one-transaction merge (a feed's): on Galera streamed
   // within the write-set limits (write_set.h), retried after a deadlock.
   void retrying_merge(const std::function<void()>& merge_once);
+  // The end of a successful merge: the outcome ("N row(s) <what>[, M
+  // rejected]<also>"), the ledger row, the test seam, the check that the
+  // file is still the one read, and the commit.
+  void commit_loaded(Transaction& transaction, const std::string& what, const std::string& also);
   void insert_batch(const Dataset& d, const std::vector<DbParam>& values, std::size_t rows);
   // `duplicates_expected`: an INSERT IGNORE's "duplicate entry" notes are
   // not the data's problems.
@@ -129,11 +133,13 @@ class FileIngest {
   FileStatus load_other_layout(int fd, CsvReader& reader, const CsvRecord& header, const std::string& olist_error,
                                bool transcoded);
   FileStatus load_utf16_feed();
-  FileStatus load_feed(CsvReader& reader, const FeedBinding& binding, std::size_t header_fields);
+  // `fd`: the file the reader reads (the UTF-8 copy of a UTF-16 file).
+  FileStatus load_feed(CsvReader& reader, const FeedBinding& binding, std::size_t header_fields, int fd);
   FileStatus load_rates(CsvReader& reader, std::size_t header_fields);
   // Rejects the later lines of each key given twice (rows of `query`:
-  // key, first line, all lines).
-  void reject_repeated(const char* query, const char* delete_line, const std::string& what, RejectsWriter& rejects);
+  // key, first line, all lines), their raw records read again from `fd`.
+  void reject_repeated(const char* query, const char* delete_line, const std::string& what, RejectsWriter& rejects,
+                       int fd, char delimiter);
   bool base_currency_matches();
   void merge_feed(const std::string& feed, bool rates);
   void drop_feed_stage();

@@ -313,6 +313,19 @@ void FileIngest::retrying_merge(const std::function<void()>& merge_once) {
   }
 }
 
+void FileIngest::commit_loaded(Transaction& transaction, const std::string& what, const std::string& also) {
+  out_.rows_loaded = out_.rows_read - out_.rows_rejected;
+  out_.status = FileStatus::Loaded;
+  out_.message = std::to_string(out_.rows_loaded) + " row(s) " + what +
+                 (out_.rows_rejected ? ", " + std::to_string(out_.rows_rejected) + " rejected" : "") + also;
+  insert_ledger();
+  if (options_.before_commit) options_.before_commit(path_);
+  // After the last read: the ledger describes the file only if it is
+  // still the one hashed (an append during the load is rolled back).
+  ensure_unchanged("while it was loaded");
+  transaction.commit();
+}
+
 void FileIngest::insert_batch(const Dataset& d, const std::vector<DbParam>& values, std::size_t rows) {
   db_.update(ingest_sql::insert_stage_rows(d, rows), values);
   if (!check_no_warnings("staging insert")) throw DbError(out_.message, server_error::kWarningAsError, "HY000");
@@ -411,16 +424,7 @@ void FileIngest::merge(const Dataset& d, const std::filesystem::path& direct_tsv
     out_.bulk = bulk.has_value();
     bulk.reset();
     untracked.reset();
-    out_.rows_loaded = out_.rows_read - out_.rows_rejected;
-    out_.status = FileStatus::Loaded;
-    out_.message = std::to_string(out_.rows_loaded) + " row(s) loaded into " + std::string(d.table) +
-                   (out_.rows_rejected ? ", " + std::to_string(out_.rows_rejected) + " rejected" : "");
-    insert_ledger();
-    if (options_.before_commit) options_.before_commit(path_);
-    // After the last read: the ledger describes the file only if it is
-    // still the one hashed (an append during the load is rolled back).
-    ensure_unchanged("while it was loaded");
-    transaction.commit();
+    commit_loaded(transaction, "loaded into " + std::string(d.table), "");
   } catch (...) {
     out_.status = FileStatus::Failed;
     out_.rows_loaded = 0;

@@ -113,6 +113,19 @@ expect_eq "$(value '000000102')" "not_counted 80.00" "magento canceled"
 expect_eq "$(value '501')" "counted 100.00" "bigcommerce GBP via the export's exchange rate: (100 - 20) / 0.8"
 expect_eq "$(sql "SELECT customer_id FROM feed_orders WHERE order_key = '501'")" "fay@example.com" "bigcommerce guest"
 
+# A key twice in one file is a rejected row naming both lines, its raw record in the rejects file.
+cat >"$in/woo-twice.csv" <<'CSV'
+order_id,order_number,order_date,paid_date,status,shipping_total,order_total,order_subtotal,order_currency,order_refund,customer_id,customer_user,customer_email,billing_first_name,line_item_1
+21,W-21,2024-03-01 12:00:00,,completed,0,5.00,5.00,EUR,0,42,,dora@example.com,Do,name:x
+22,W-22,2024-03-01 12:00:00,,completed,0,6.00,6.00,EUR,0,42,,dora@example.com,Do,name:x
+23,W-21,2024-03-02 12:00:00,,completed,0,7.00,7.00,EUR,0,42,,dora@example.com,Do,name:again
+CSV
+ingest "$in/woo-twice.csv" >"$work/out.txt" && fail "a key twice in a file was accepted"
+grep -q "First: line 4: order key given twice in the file .*W-21; first on line 2" "$work/out.txt" ||
+  fail "the refusal names both lines: $(cat "$work/out.txt")"
+grep -q '^4,.*,"23,W-21,2024-03-02 12:00:00' "$in/woo-twice.csv.rejects.csv" || fail "the raw record in the rejects file"
+expect_eq "$(sql "SELECT COUNT(*) FROM feed_orders WHERE order_key IN ('W-21', 'W-22')")" 0 "nothing of the refused file"
+
 # --- Stripe (converted columns; an older export's header), PayPal (refund rows, memos, PST)
 cat >"$in/stripe.csv" <<'CSV'
 id,Description,Seller Message,Created (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Amount Refunded,Fee,Tax,Converted Currency,Mode,Status,Statement Descriptor,Customer ID,Customer Description,Customer Email,Captured
