@@ -38,4 +38,37 @@ for format in shopify woocommerce magento bigcommerce stripe paypal; do
   diff "$work/olist.tsv" "$work/$format.tsv" >&2 || fail "$format gives other segments than the Olist files"
   database=$olist_db
 done
+
+# Two daily deltas on top (new orders, restated statuses and payments):
+# as Olist delta files into the Olist database, as Shopify exports of the
+# same days into a Shopify one; the incremental refreshes agree.
+write_config ""
+for day in 1 2; do
+  "$SEGMENTD_DATAGEN" --scale "$scale" --seed 7 --delta-day "$day" --out "$work/olist-day$day" >/dev/null
+  "$bin" --config "$work/segmentd.yaml" ingest "$work/olist-day$day"/*.csv >/dev/null 2>&1 || fail "olist day $day"
+done
+"$bin" --config "$work/segmentd.yaml" refresh >/dev/null 2>&1 || fail "olist refresh after the deltas"
+sql "$summary" >"$work/olist-deltas.tsv"
+sql_root "DROP DATABASE IF EXISTS \`$feed_db\`; CREATE DATABASE \`$feed_db\`"
+database=$feed_db
+write_config "currency:
+  base: BRL"
+"$bin" --config "$work/segmentd.yaml" migrate >/dev/null 2>&1 || fail "migrate"
+"$bin" --config "$work/segmentd.yaml" ingest "$work/shopify/rates.csv" "$work/shopify/shopify-orders.csv" >/dev/null 2>&1 ||
+  fail "shopify base"
+"$bin" --config "$work/segmentd.yaml" refresh >/dev/null 2>&1 || fail "shopify refresh"
+for day in 1 2; do
+  "$SEGMENTD_DATAGEN" --scale "$scale" --seed 7 --delta-day "$day" --format shopify --out "$work/shopify-day$day" \
+    >"$work/shopify-day$day.counts"
+  mv "$work/shopify-day$day/shopify-orders.csv" "$work/shopify-day$day/shopify-day$day.csv"
+  "$bin" --config "$work/segmentd.yaml" ingest "$work/shopify-day$day/shopify-day$day.csv" >/dev/null 2>&1 ||
+    fail "shopify day $day"
+done
+grep -q "^# orders [1-9]" "$work/shopify-day2.counts" || fail "day 2's export is empty"
+"$bin" --config "$work/segmentd.yaml" refresh >"$work/shopify-deltas.out" 2>&1 || fail "shopify refresh after the deltas"
+grep -q "incremental" "$work/shopify-deltas.out" || fail "the refresh after the Shopify deltas was not incremental"
+sql "$summary" >"$work/shopify-deltas.tsv"
+diff "$work/olist-deltas.tsv" "$work/shopify-deltas.tsv" >&2 || fail "the Shopify deltas give other segments"
+! diff -q "$work/olist.tsv" "$work/olist-deltas.tsv" >/dev/null || fail "the deltas changed no segment: the check would prove nothing"
+database=$olist_db
 echo "ok"

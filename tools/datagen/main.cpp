@@ -28,7 +28,6 @@ int main(int argc, char** argv) {
   try {
     std::filesystem::create_directories(o.out_dir);
     if (format != "olist") {
-      if (o.delta_day > 0) throw std::runtime_error("--delta-day writes Olist files only");
       const auto c = datagen::generate_platform(o, format);
       std::cout << std::filesystem::path(c.file).filename().string() << "\t" << c.rows << "\n"
                 << "# orders " << c.orders << ", partly refunded " << c.refunded << ", cancelled " << c.cancelled

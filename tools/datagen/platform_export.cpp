@@ -147,10 +147,14 @@ class Exporter {
 
   void order(const Order& o, PlatformCounts& c) {
     ++c.orders;
+    // Decided by the order's id, so a restated order keeps its refund,
+    // currency and number in a later day's export.
+    const std::uint64_t h = mix(std::stoull(o.id.substr(0, 15), nullptr, 16));
     const bool counts = counted(o.status);
     const bool cancelled = o.status == "canceled";
-    const bool refund = counts && c.orders % 20 == 0;
-    const bool foreign = has_currency() && c.orders % 10 == 3;
+    const bool refund = counts && h % 20 == 0;
+    const bool foreign = has_currency() && h % 10 == 3;
+    const std::string number = std::to_string(h % 1000000000);
     const std::int64_t refund_cents = refund ? 500 : 0;  // a 5.00 refund on top of the value
     const std::int64_t factor = foreign ? 2 : 1;
     const std::string total = money((o.value + refund_cents) * factor);
@@ -190,15 +194,15 @@ class Exporter {
              "",
              first ? refunded : "",
              "",
-             first ? std::to_string(c.orders) : ""});
+             first ? number : ""});
       }
     } else if (format_ == "woocommerce") {
       const std::string status = cancelled ? "cancelled" : !counts ? "pending" : "completed";
       // A sixteenth of the customers check out as guests (customer_id 0),
       // always: a customer is one key in every order.
       const bool guest = o.unique[0] == '0';
-      row({std::to_string(c.orders), key, t, t, status, total, total, currency, refunded,
-           guest ? "0" : o.unique.substr(0, 20), "", email, "Ana", "name:Item|quantity:1"});
+      row({number, key, t, t, status, total, total, currency, refunded, guest ? "0" : o.unique.substr(0, 20), "", email,
+           "Ana", "name:Item|quantity:1"});
     } else if (format_ == "magento") {
       const std::string status = cancelled ? "canceled" : !counts ? "pending" : "complete";
       row({key, "Main Website", magento_date(t), "Ana", "Ana", "R$" + money(o.value + refund_cents),
@@ -229,7 +233,7 @@ class Exporter {
              "-" + money(refund_cents * factor), "0.00", "-" + money(refund_cents * factor), "shop@example.com", email,
              "R" + key.substr(1), key, "Debit"});
       }
-      if (c.orders % 50 == 0) {  // an authorization memo: no money
+      if (h % 50 == 7) {  // an authorization memo: no money
         row({us_date(t), t.substr(11), "UTC", "Ana", "General Authorization", "Pending", currency, gross, "0.00", gross,
              email, "shop@example.com", "M" + key.substr(1), "", "Memo"});
       }
@@ -255,30 +259,79 @@ PlatformCounts generate_platform(const Options& options, const std::string& form
   const fs::path scratch = fs::path(options.out_dir) / ".olist-scratch";
   fs::remove_all(scratch);
   Options base = options;
-  base.out_dir = scratch.string();
+  base.out_dir = (scratch / "base").string();
   base.orders_only = true;
-  fs::create_directories(scratch);
+  base.delta_day = 0;
+  fs::create_directories(base.out_dir);
   generate(base);
+  // A day's delta: its files, and the days' before it, on top of the
+  // base's (keyed rows replace), since a day restates earlier days' orders.
+  std::vector<fs::path> days;
+  for (unsigned d = 1; d <= options.delta_day; ++d) {
+    Options day = options;
+    day.delta_day = d;
+    day.out_dir = (scratch / ("delta-" + std::to_string(d))).string();
+    fs::create_directories(day.out_dir);
+    DeltaCounts changes;
+    generate_delta(day, changes);
+    days.push_back(day.out_dir);
+  }
+  const fs::path delta = days.empty() ? fs::path() : days.back();
+  const auto both = [&](const char* file, const auto& f) {
+    each_row((fs::path(base.out_dir) / file).string(), f);
+    for (const auto& d : days) each_row((d / file).string(), f);
+  };
 
   std::unordered_map<std::string, std::string> unique_of;  // customer_id -> unique
-  each_row((scratch / "olist_customers_dataset.csv").string(),
-           [&](const std::vector<std::string>& f) { unique_of[f[0]] = f[1]; });
+  both("olist_customers_dataset.csv", [&](const std::vector<std::string>& f) { unique_of[f[0]] = f[1]; });
+  std::unordered_map<std::string, std::int64_t> payment;  // order#sequence -> cents
+  both("olist_order_payments_dataset.csv",
+       [&](const std::vector<std::string>& f) { payment[f[0] + "#" + f[1]] = cents(f[4]); });
   std::unordered_map<std::string, std::int64_t> paid;  // order -> cents
-  each_row((scratch / "olist_order_payments_dataset.csv").string(),
-           [&](const std::vector<std::string>& f) { paid[f[0]] += cents(f[4]); });
+  for (const auto& [key, value] : payment) paid[key.substr(0, key.find('#'))] += value;
+  payment.clear();
   std::unordered_map<std::string, std::pair<std::int64_t, std::size_t>> items;  // order -> cents, count
-  each_row((scratch / "olist_order_items_dataset.csv").string(), [&](const std::vector<std::string>& f) {
-    auto& e = items[f[0]];
-    e.first += cents(f[5]) + cents(f[6]);
+  std::unordered_map<std::string, std::int64_t> item_price;                     // order#item -> cents
+  both("olist_order_items_dataset.csv",
+       [&](const std::vector<std::string>& f) { item_price[f[0] + "#" + f[1]] = cents(f[5]) + cents(f[6]); });
+  for (const auto& [key, value] : item_price) {
+    auto& e = items[key.substr(0, key.find('#'))];
+    e.first += value;
     ++e.second;
-  });
+  }
+  item_price.clear();
+
+  // The orders to write: the base's, or the delta's orders file and the
+  // orders whose payments the delta restated (from the base's rows).
+  std::vector<std::vector<std::string>> rows;
+  if (delta.empty()) {
+    each_row((fs::path(base.out_dir) / "olist_orders_dataset.csv").string(),
+             [&](const std::vector<std::string>& f) { rows.push_back(f); });
+  } else {
+    std::unordered_map<std::string, bool> wanted;  // order -> in the delta's orders file
+    each_row((delta / "olist_orders_dataset.csv").string(), [&](const std::vector<std::string>& f) {
+      rows.push_back(f);
+      wanted[f[0]] = true;
+    });
+    each_row((delta / "olist_order_payments_dataset.csv").string(),
+             [&](const std::vector<std::string>& f) { wanted.emplace(f[0], false); });
+    // Their newest rows before this day: the base's, then each earlier day's.
+    std::unordered_map<std::string, std::vector<std::string>> earlier;
+    const auto keep = [&](const std::vector<std::string>& f) {
+      const auto it = wanted.find(f[0]);
+      if (it != wanted.end() && !it->second) earlier[f[0]] = f;
+    };
+    each_row((fs::path(base.out_dir) / "olist_orders_dataset.csv").string(), keep);
+    for (std::size_t d = 0; d + 1 < days.size(); ++d) each_row((days[d] / "olist_orders_dataset.csv").string(), keep);
+    for (auto& [id, f] : earlier) rows.push_back(std::move(f));
+  }
 
   PlatformCounts counts;
   counts.file = (fs::path(options.out_dir) / (format + "-orders.csv")).string();
   {
     Exporter out(format, counts.file);
     out.header();
-    each_row((scratch / "olist_orders_dataset.csv").string(), [&](const std::vector<std::string>& f) {
+    for (const auto& f : rows) {
       Order o;
       o.id = f[0];
       o.unique = unique_of.at(f[1]);
@@ -289,7 +342,7 @@ PlatformCounts generate_platform(const Options& options, const std::string& form
       o.value = p != paid.end() ? p->second : i != items.end() ? i->second.first : 0;
       o.items = i != items.end() ? i->second.second : 0;
       out.order(o, counts);
-    });
+    }
     counts.rows = out.rows() - 1;
     if (out.has_currency()) {
       CsvWriter rates((fs::path(options.out_dir) / "rates.csv").string(), false, false);

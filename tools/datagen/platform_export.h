@@ -22,6 +22,8 @@ struct PlatformCounts {
 // Writes `<out>/<format>-orders.csv` (and `rates.csv`: the second
 // currency's rate, where the layout carries a currency) from the Olist
 // files generated into a scratch folder under `out`, removed afterwards.
+// With a delta day: that day's orders (new and restated, and those whose
+// payments it restated), as the platform would export the day.
 PlatformCounts generate_platform(const Options& options, const std::string& format);
 
 }  // namespace datagen
