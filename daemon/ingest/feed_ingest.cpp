@@ -435,7 +435,7 @@ void FileIngest::merge_feed(const std::string& feed, bool rates) {
   // Into empty tables (a first load) nothing can be replaced: plain
   // inserts, built in bulk where the server can (bulk_load.h), and not
   // logged row by row for the incremental refresh (change_tracking.h).
-  const bool into_empty = !rates && db_.query(feed_sql::kAnyCanonicalRow).rows.empty();
+  const bool into_empty = !rates && query_value(db_, feed_sql::kAnyCanonicalRow).value_or("1") == "0";
   const bool bulk_capable =
       into_empty && bulk_loads_empty_tables(query_value(db_, ingest_sql::kServerVersion).value_or(""));
   Transaction transaction(db_);
