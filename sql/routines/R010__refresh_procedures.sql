@@ -7,7 +7,8 @@
 -- mysql DB < each file, in order.
 --
 -- The model (doc/MODEL.md "The model"): counted orders are those whose status is
--- in segmentation_settings.counted_statuses and whose customer_id exists in
+-- in segmentation_settings.counted_statuses, or 'counted' (a feed's order
+-- its feed's rules count, doc/FEEDS.md), and whose customer_id exists in
 -- customers; order value = SUM(payment_value), else SUM(price +
 -- freight_value), else 0; per customer_unique_id R, F, M; scores 1..5 with
 -- 5 = best; segment = first rfm_segment_rules row by priority that contains
