@@ -212,9 +212,9 @@ FileStatus FileIngest::load_other_layout(int fd, CsvReader& comma_reader, const 
       out_.message = "line 1: " + m.error;
       return FileStatus::Rejected;
     }
-    if (m.closest_found > closest || closest_error.empty()) {
-      closest = std::max(closest, m.closest_found);
-      if (m.closest_found >= closest) closest_error = m.error;
+    if (closest_error.empty() || m.closest_found > closest) {
+      closest = m.closest_found;
+      closest_error = m.error;
     }
   }
   const bool feed_is_closer = closest > 0 && closest > olist_header_overlap(header.fields);
@@ -423,7 +423,7 @@ void FileIngest::reject_repeated(const char* query, const char* delete_line, con
 // The stored values are in one currency: a changed currency.base would
 // mix two. Refused until the operator converts or starts afresh.
 bool FileIngest::base_currency_matches() {
-  const auto stored = query_value(db_, "SELECT base_currency FROM feed_settings WHERE id = 1");
+  const auto stored = query_value(db_, feed_sql::kReadBase);
   if (!stored || *stored == options_.base_currency) return true;
   out_.message = "the stored feed values are in " + *stored + " but currency.base is " + options_.base_currency +
                  "; nothing loaded (doc/FEEDS.md \"The rules\")";
@@ -440,7 +440,7 @@ void FileIngest::merge_feed(const std::string& feed, bool rates) {
       into_empty && bulk_loads_empty_tables(query_value(db_, ingest_sql::kServerVersion).value_or(""));
   Transaction transaction(db_);
   try {
-    if (db_.query(feed_sql::kReadBase).rows.empty()) db_.update(feed_sql::kSetBase, {options_.base_currency});
+    db_.update(feed_sql::kSetBase, {options_.base_currency});
     db_.update(feed_sql::kClearTouched);
     // A load too big to log row by row says "anything changed" once.
     std::optional<UntrackedLoad> untracked;

@@ -35,8 +35,9 @@ inline constexpr const char* kRepeatedKeys =
 inline constexpr const char* kDeleteStagedLine = "DELETE FROM segmentd_feed_stage WHERE line = ?";
 
 // The base currency the stored values are in.
-inline constexpr const char* kReadBase = "SELECT base_currency FROM feed_settings WHERE id = 1 FOR UPDATE";
-inline constexpr const char* kSetBase = "INSERT INTO feed_settings (id, base_currency) VALUES (1, ?)";
+inline constexpr const char* kReadBase = "SELECT base_currency FROM feed_settings WHERE id = 1";
+// The first feed load records it; later ones find it there.
+inline constexpr const char* kSetBase = "INSERT IGNORE INTO feed_settings (id, base_currency) VALUES (1, ?)";
 
 inline constexpr const char* kClearTouched = "DELETE FROM feed_touched";
 
