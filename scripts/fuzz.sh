@@ -41,8 +41,11 @@ build() {
   sources=$(sources_of "$target")
   mkdir -p "$out"
   local newest
+  # No pipe into head: with pipefail, ls killed by SIGPIPE once head has
+  # its line (the list outgrows one 4 KiB write) would end the script.
   # shellcheck disable=SC2086
-  newest=$(ls -t "$root/tests/fuzz/fuzz_$target.cpp" $sources "$root"/daemon/*/*.h "$0" | head -1)
+  newest=$(ls -t "$root/tests/fuzz/fuzz_$target.cpp" $sources "$root"/daemon/*/*.h "$0")
+  newest=${newest%%$'\n'*}
   if [[ -x $bin && $bin -nt $newest ]]; then return 0; fi
   echo "fuzz.build target=$target compiler=$cxx" >&2
   local includes=()
