@@ -12,6 +12,7 @@ packages=(
   mariadb-server mariadb-client
   gnuplot-nox openssl docker-compose prometheus curl chromium galera-4 rsync
   clang libclang-rt-14-dev
+  libnlopt-cxx-dev python3-scipy python3-numpy
 )
 
 missing=()

@@ -11,6 +11,7 @@
 #include "db_session.h"
 #include "errors.h"
 #include "exports.h"
+#include "predict.h"
 #include "history.h"
 #include "ingest_run.h"
 #include "log_event.h"
@@ -113,6 +114,24 @@ int cmd_migrate(const Options& o) {
   return kExitOk;
 }
 
+void print_predictions(const PredictionOutcome& p) {
+  log_event(p.status == PredictionStatus::Failed ? spdlog::level::err : spdlog::level::info, "predict.finished",
+            {{"run_id", std::to_string(p.run_id)},
+             {"status", to_string(p.status)},
+             {"customers", std::to_string(p.customers)},
+             {"seconds", std::to_string(static_cast<double>(p.total_ms) / 1000)},
+             {"reason", p.reason}});
+  std::cout << "predictions for run " << p.run_id << " " << to_string(p.status);
+  if (p.status == PredictionStatus::Available) {
+    std::cout << ": " << p.customers << " customers; BG/NBD r=" << p.bgnbd.params.r
+              << " alpha=" << p.bgnbd.params.alpha << " a=" << p.bgnbd.params.a << " b=" << p.bgnbd.params.b
+              << "; Gamma-Gamma p=" << p.spend.params.p << " q=" << p.spend.params.q
+              << " gamma=" << p.spend.params.gamma << "\n";
+  } else {
+    std::cout << ": " << p.reason << "\n";
+  }
+}
+
 int cmd_refresh(const Options& o) {
   const Config config = load_config(o.config_path);
   auto db = open_database(config);
@@ -125,9 +144,30 @@ int cmd_refresh(const Options& o) {
              {"customers", std::to_string(out.customers)},
              {"message", out.message}});
   std::cout << "run " << out.run_id << " " << to_string(out.status) << ": " << out.message << "\n";
-  if (out.status == RunStatus::Succeeded) return kExitOk;
+  if (out.status == RunStatus::Succeeded) {
+    // Predictions follow the refresh; their failure is recorded, the refresh stands.
+    const PredictionOutcome p = run_predictions(*db, config.predictions);
+    if (p.status != PredictionStatus::Disabled) print_predictions(p);
+    return kExitOk;
+  }
   if (out.status == RunStatus::Skipped) return kExitSkipped;
   return kExitFailure;
+}
+
+int cmd_predict(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  require_current_schema(*db);
+  PredictionsConfig wanted = config.predictions;
+  wanted.enabled = true;  // asked for by name
+  const PredictionOutcome p = run_predictions(*db, wanted);
+  print_predictions(p);
+  switch (p.status) {
+    case PredictionStatus::Available: return kExitOk;
+    case PredictionStatus::Unavailable:
+    case PredictionStatus::Busy: return kExitSkipped;
+    default: return kExitFailure;
+  }
 }
 
 int cmd_retention(const Options& o) {
@@ -303,6 +343,8 @@ int segmentd_main(int argc, char** argv) {
   auto* report_cmd =
       app.add_subcommand("report", "Write the segment report (one HTML file) of the newest successful refresh");
   report_cmd->add_option("file", o.dir, "Output file, e.g. report.html")->required();
+  auto* predict_cmd = app.add_subcommand(
+      "predict", "Fit BG/NBD and Gamma-Gamma on the current results and swap in new predictions");
   auto* version_cmd = app.add_subcommand("version", "Print the version");
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();
 
@@ -320,6 +362,7 @@ int segmentd_main(int argc, char** argv) {
     }
     if (*migrate_cmd) return cmd_migrate(o);
     if (*refresh_cmd) return cmd_refresh(o);
+    if (*predict_cmd) return cmd_predict(o);
     if (*retention_cmd) return cmd_retention(o);
     if (*history_cmd) return cmd_history(o);
     if (*ingest_cmd) return cmd_ingest(o);

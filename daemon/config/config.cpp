@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -302,6 +303,36 @@ SegmentationConfig read_segmentation(YamlSection section) {
   return seg;
 }
 
+PredictionsConfig read_predictions(YamlSection section) {
+  PredictionsConfig p;
+  section.read("enabled", p.enabled);
+  std::vector<std::string> horizons;
+  section.read("horizons_days", horizons);
+  section.read("discount_rate_annual", p.discount_rate_annual, 0.0, 1.0);
+  section.read("min_customers", p.min_customers, 1, 100000000);
+  section.read("min_repeat_customers", p.min_repeat_customers, 1, 100000000);
+  section.read("min_history_days", p.min_history_days, 1, 36500);
+  section.finish();
+  if (section.has("horizons_days")) {
+    // Each horizon names two columns of vw_customer_predictions, so the
+    // list stays short and free of repeats.
+    if (horizons.empty() || horizons.size() > 6) section.fail("horizons_days", "must list 1 to 6 horizons");
+    p.horizons_days.clear();
+    for (const auto& h : horizons) {
+      unsigned days = 0;
+      auto [ptr, ec] = std::from_chars(h.data(), h.data() + h.size(), days);
+      if (ec != std::errc() || ptr != h.data() + h.size() || days < 1 || days > 3650) {
+        section.fail("horizons_days", "\"" + h + "\" is not a number of days from 1 to 3650");
+      }
+      if (std::find(p.horizons_days.begin(), p.horizons_days.end(), days) != p.horizons_days.end()) {
+        section.fail("horizons_days", "lists " + h + " twice");
+      }
+      p.horizons_days.push_back(days);
+    }
+  }
+  return p;
+}
+
 ExportsConfig read_exports(YamlSection section) {
   ExportsConfig exports;
   std::string dir;
@@ -435,6 +466,7 @@ Config from_root(const YAML::Node& root, const std::string& name) {
   config.schedules = read_schedules(top, config.schedules);
   config.fallback_event = read_fallback_event(top.section("fallback_event"));
   config.segmentation = read_segmentation(top.section("segmentation"));
+  config.predictions = read_predictions(top.section("predictions"));
   config.exports = read_exports(top.section("exports"));
   config.observability = read_observability(top.section("observability"));
   config.notify = read_notify(top);

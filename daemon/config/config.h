@@ -118,6 +118,18 @@ struct SegmentationConfig {
   std::string scoring_method = "ntile";
 };
 
+// Predictions after every refresh (doc/PREDICTIONS.md).
+struct PredictionsConfig {
+  bool enabled = true;
+  std::vector<unsigned> horizons_days = {30, 90, 365};
+  double discount_rate_annual = 0;
+  // The gate: below these the fit says little, and predictions are
+  // marked unavailable instead.
+  unsigned min_customers = 100;
+  unsigned min_repeat_customers = 30;
+  unsigned min_history_days = 60;
+};
+
 struct ExportsConfig {
   std::filesystem::path dir;  // empty: no exports after refresh
   unsigned keep_sets = 2;     // published sets kept (exports.h)
@@ -196,6 +208,7 @@ struct Config {
   std::vector<ScheduleConfig> schedules = {{"daily", "@daily", "UTC"}};
   FallbackEventConfig fallback_event;
   SegmentationConfig segmentation;
+  PredictionsConfig predictions;
   ExportsConfig exports;
   ObservabilityConfig observability;
   std::vector<NotifyTarget> notify;

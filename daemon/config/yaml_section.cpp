@@ -1,10 +1,22 @@
 #include "yaml_section.h"
 
+#include <sstream>
+
 #include <charconv>
 
 #include "errors.h"
 
 namespace segmentd {
+namespace {
+
+std::string format_number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+}  // namespace
+
 
 std::string position(const std::string& file, const YAML::Mark& mark) {
   if (mark.is_null()) return file + ": ";
@@ -82,6 +94,21 @@ void YamlSection::read(const std::string& key, unsigned& out, std::uint64_t min,
     fail_at(n.Mark(), key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text);
   }
   out = static_cast<unsigned>(value);
+}
+
+void YamlSection::read(const std::string& key, double& out, double min, double max) {
+  YAML::Node n = child(key);
+  if (!n.IsDefined() || n.IsNull()) return;
+  const std::string text = n.IsScalar() ? n.Scalar() : "";
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (!n.IsScalar() || text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    fail_at(n.Mark(), key, "expected a number, got \"" + text + "\"");
+  }
+  if (!(value >= min && value <= max)) {
+    fail_at(n.Mark(), key, "must be between " + format_number(min) + " and " + format_number(max) + ", got " + text);
+  }
+  out = value;
 }
 
 void YamlSection::read(const std::string& key, std::vector<std::string>& out) {

@@ -21,6 +21,7 @@ class YamlSection {
   void read(const std::string& key, std::string& out);
   void read(const std::string& key, bool& out);
   void read(const std::string& key, unsigned& out, std::uint64_t min, std::uint64_t max);
+  void read(const std::string& key, double& out, double min, double max);
   // A list of strings; a single scalar is read as a one-element list.
   void read(const std::string& key, std::vector<std::string>& out);
   // A nested mapping; marks the key consumed.

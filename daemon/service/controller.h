@@ -127,6 +127,7 @@ class Controller {
   // ---- refreshing ----------------------------------------------------------
   void start_refresh();
   void on_refreshed(const RefreshRequest& wanted, const JobResult<RefreshResult>& r);
+  void predictions_finished(const PredictionOutcome& p);
 
   // ---- observability (controller_observe.cpp) -------------------------
   void start_listener();

@@ -79,6 +79,7 @@ void Controller::start_refresh() {
   const RefreshRequest wanted = refresh_.take();
   busy_ = true;
   const ExportsConfig exports = config_.exports;
+  const PredictionsConfig predictions = config_.predictions;
   notify_status(std::string("refreshing (") + to_string(wanted.trigger) + ")");
   log_event(spdlog::level::info, "refresh.started",
             {{"trigger", to_string(wanted.trigger)}, {"mode", wanted.full ? "full" : "auto"}});
@@ -87,14 +88,26 @@ void Controller::start_refresh() {
   const bool measure_shift = notifier_->wants("segment_shift");
   const auto lease = fence();
   worker_.run<RefreshResult>(
-      [wanted, exports, measure_shift, lease](DbSession& db) {
-        return refresh_and_export(db, to_string(wanted.trigger), wanted.started_by, exports, wanted.only_if_owed,
-                                  measure_shift, lease, wanted.full ? RefreshMode::Full : RefreshMode::Auto);
+      [wanted, exports, predictions, measure_shift, lease](DbSession& db) {
+        return refresh_and_export(db, to_string(wanted.trigger), wanted.started_by, exports, predictions,
+                                  wanted.only_if_owed, measure_shift, lease,
+                                  wanted.full ? RefreshMode::Full : RefreshMode::Auto);
       },
       [this, wanted](const JobResult<RefreshResult>& r) {
         on_refreshed(wanted, r);
         after_job();
       });
+}
+
+void Controller::predictions_finished(const PredictionOutcome& p) {
+  metrics_.predictions(p);
+  if (p.status == PredictionStatus::Disabled) return;
+  log_event(p.status == PredictionStatus::Failed ? spdlog::level::err : spdlog::level::info, "predict.finished",
+            {{"run_id", std::to_string(p.run_id)},
+             {"status", to_string(p.status)},
+             {"customers", std::to_string(p.customers)},
+             {"seconds", std::to_string(static_cast<double>(p.total_ms) / 1000)},
+             {"reason", p.reason}});
 }
 
 void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<RefreshResult>& r) {
@@ -121,6 +134,7 @@ void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<Refr
                           clock_.unix_seconds());
   }
   if (!result.segments.empty()) metrics_.segments(result.segments);
+  if (result.predictions) predictions_finished(*result.predictions);
   if (out.status == RunStatus::Succeeded) {
     last_refresh_ok_ = clock_.system_now();
     metrics_.swap_waited(static_cast<double>(out.swap_wait_ms) / 1000);

@@ -67,6 +67,13 @@ DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::
   metrics_.define("segmentd_refresh_swap_wait_seconds", T::Gauge,
                   "How long the last successful refresh's swap waited for readers holding the results.");
   metrics_.touch("segmentd_refresh_swap_wait_seconds");
+  metrics_.define("segmentd_predictions_available", T::Gauge,
+                  "1 when the last prediction step published predictions, 0 when it could not (see its run).");
+  metrics_.touch("segmentd_predictions_available");
+  metrics_.define("segmentd_prediction_parameter", T::Gauge,
+                  "The last published fit's parameters (time unit: days).", {"model", "parameter"});
+  metrics_.define("segmentd_prediction_log_likelihood", T::Gauge, "The last published fit's log-likelihood.",
+                  {"model"});
   metrics_.define("segmentd_inbox_files", T::Gauge, "Files waiting in the inbox (settling, queued or loading).");
   metrics_.touch("segmentd_inbox_files");
   metrics_.define("segmentd_inbox_oldest_file_age_seconds", T::Gauge,
@@ -152,6 +159,23 @@ void DaemonMetrics::file_quarantined(const std::string& dataset) {
 
 void DaemonMetrics::swap_waited(double seconds) {
   metrics_.set("segmentd_refresh_swap_wait_seconds", {}, seconds);
+}
+
+void DaemonMetrics::predictions(const PredictionOutcome& p) {
+  if (p.status == PredictionStatus::Busy || p.status == PredictionStatus::Disabled) return;
+  const bool available = p.status == PredictionStatus::Available;
+  metrics_.set("segmentd_predictions_available", {}, available ? 1 : 0);
+  if (!available) return;
+  const auto& b = p.bgnbd.params;
+  const auto& g = p.spend.params;
+  for (const auto& [name, value] : {std::pair{"r", b.r}, {"alpha", b.alpha}, {"a", b.a}, {"b", b.b}}) {
+    metrics_.set("segmentd_prediction_parameter", {"bgnbd", name}, value);
+  }
+  for (const auto& [name, value] : {std::pair{"p", g.p}, {"q", g.q}, {"gamma", g.gamma}}) {
+    metrics_.set("segmentd_prediction_parameter", {"gammagamma", name}, value);
+  }
+  metrics_.set("segmentd_prediction_log_likelihood", {"bgnbd"}, p.bgnbd.report.log_likelihood);
+  metrics_.set("segmentd_prediction_log_likelihood", {"gammagamma"}, p.spend.report.log_likelihood);
 }
 
 void DaemonMetrics::segments(const std::map<std::string, std::uint64_t>& customers_by_segment) {

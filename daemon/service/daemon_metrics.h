@@ -12,6 +12,7 @@
 
 #include "file_status.h"
 #include "metrics.h"
+#include "predict.h"
 #include "run_status.h"
 
 namespace segmentd {
@@ -38,6 +39,8 @@ class DaemonMetrics {
                      std::uint64_t rows_rejected);
   void file_quarantined(const std::string& dataset);
   void segments(const std::map<std::string, std::uint64_t>& customers_by_segment);
+  // The prediction step's outcome: availability, and the fit once published.
+  void predictions(const PredictionOutcome& outcome);
   // A successful refresh's swap waited this long for readers (0: not).
   void swap_waited(double seconds);
   void schedule_next(const std::string& schedule, double at_seconds);

@@ -122,8 +122,9 @@ MovePlan plan_move(const LoadResult& load, const InboxConfig& inbox) {
 }
 
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
-                                 const ExportsConfig& exports, bool only_if_owed, bool measure_shift,
-                                 const std::optional<LeaseFence>& fence, RefreshMode mode) {
+                                 const ExportsConfig& exports, const PredictionsConfig& predictions,
+                                 bool only_if_owed, bool measure_shift, const std::optional<LeaseFence>& fence,
+                                 RefreshMode mode) {
   RefreshResult result;
   set_session_fence(db, fence);
   close_orphaned_runs(db);
@@ -142,6 +143,11 @@ RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::
     }
   }
   if (result.outcome.status == RunStatus::Succeeded) result.segments = segment_sizes(db);
+  // Predictions follow a refresh this job ran, before the exports that
+  // carry them; their failure is recorded, the refresh stands.
+  if (result.outcome.status == RunStatus::Succeeded && !result.not_needed) {
+    result.predictions = run_predictions(db, predictions);
+  }
   if (result.outcome.status != RunStatus::Succeeded || exports.dir.empty()) return result;
   try {
     result.exported = write_exports(db, exports.dir, exports.keep_sets, exports.file_mode);

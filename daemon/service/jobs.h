@@ -22,6 +22,7 @@
 #include "ingest.h"
 #include "lease.h"
 #include "publish_failure.h"
+#include "predict.h"
 #include "refresh.h"
 #include "report.h"
 
@@ -99,6 +100,7 @@ struct RefreshResult {
   std::optional<PublishFailure> report_failure;   // set when writing it failed (recorded in the run)
   std::map<std::string, std::uint64_t> segments;  // after a successful refresh
   std::optional<SegmentShift> shift;              // against the previous success, when asked
+  std::optional<PredictionOutcome> predictions;   // after a successful refresh this job ran
 };
 // `only_if_owed`: first ask the database whether data is still waiting for
 // a refresh (a retry after a skipped refresh may find another one did it);
@@ -108,8 +110,9 @@ struct RefreshResult {
 // previous successful refresh (the segment_shift alert).
 // `fence`: the swap happens only while this daemon leads (R013).
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
-                                 const ExportsConfig& exports, bool only_if_owed, bool measure_shift,
-                                 const std::optional<LeaseFence>& fence, RefreshMode mode = RefreshMode::Auto);
+                                 const ExportsConfig& exports, const PredictionsConfig& predictions,
+                                 bool only_if_owed, bool measure_shift, const std::optional<LeaseFence>& fence,
+                                 RefreshMode mode = RefreshMode::Auto);
 
 // Removes what a crashed segmentd process left behind: scratch copies of
 // loads, partial export sets, partial moves and temporary files. Returns
