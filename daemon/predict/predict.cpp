@@ -154,6 +154,7 @@ void predict_locked(DbSession& db, const PredictionsConfig& config, PredictionOu
   const std::string as_of = *state.rows[0][1];
   db.update(sql::kStartRun, {static_cast<std::int64_t>(out.run_id), as_of, horizons_text(config.horizons_days),
                              number(config.discount_rate_annual)});
+  db.update(sql::kCloseInterrupted, {static_cast<std::int64_t>(out.run_id)});
   db.execute(sql::kDropScratch);
   db.execute(sql::kCreateSummary);
   db.update(sql::kFillSummary, {as_of, as_of});

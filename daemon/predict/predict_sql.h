@@ -18,6 +18,12 @@ inline constexpr const char* kStartRun =
     "repeat_customers = 0, horizons_days = VALUES(horizons_days), discount_rate = VALUES(discount_rate), "
     "started_at = VALUES(started_at), finished_at = NULL, step_timings = NULL";
 
+// Under the predict lock no other step runs: a row still 'running' is one
+// whose process was killed or lost its connection.
+inline constexpr const char* kCloseInterrupted =
+    "UPDATE prediction_runs SET status = 'failed', reason = 'interrupted: its process was killed or lost its "
+    "connection', finished_at = UTC_TIMESTAMP(3) WHERE status = 'running' AND run_id <> ?";
+
 inline constexpr const char* kFinishRun =
     "UPDATE prediction_runs SET status = ?, reason = ?, customers = ?, repeat_customers = ?, "
     "finished_at = UTC_TIMESTAMP(3), step_timings = JSON_EXTRACT(?, '$') WHERE run_id = ?";
