@@ -151,6 +151,35 @@ TEST(Config, DuplicateKeysAreRefusedWhereTheSecondIs) {
             "segmentd.yaml:3:1: database: duplicate key (it is already set above)");
 }
 
+TEST(Config, PredictionsHaveDefaultsAndCheckedHorizons) {
+  const Config d = parse_config("database: {}\n", "segmentd.yaml");
+  EXPECT_TRUE(d.predictions.enabled);
+  EXPECT_EQ(d.predictions.horizons_days, (std::vector<unsigned>{30, 90, 365}));
+  EXPECT_EQ(d.predictions.discount_rate_annual, 0);
+  const Config c = parse_config(
+      "database: {}\npredictions:\n  enabled: false\n  horizons_days: [7, 273]\n  discount_rate_annual: 0.1\n"
+      "  min_repeat_customers: 5\n",
+      "segmentd.yaml");
+  EXPECT_FALSE(c.predictions.enabled);
+  EXPECT_EQ(c.predictions.horizons_days, (std::vector<unsigned>{7, 273}));
+  EXPECT_DOUBLE_EQ(c.predictions.discount_rate_annual, 0.1);
+  EXPECT_EQ(c.predictions.min_repeat_customers, 5u);
+  EXPECT_EQ(error_of("database: {}\npredictions:\n  horizons_days: [30, 30]\n"),
+            "segmentd.yaml:3:18: predictions.horizons_days: lists 30 twice");
+  EXPECT_EQ(error_of("database: {}\npredictions:\n  horizons_days: [30, \"1; DROP\"]\n"),
+            "segmentd.yaml:3:18: predictions.horizons_days: \"1; DROP\" is not a number of days from 1 to 3650");
+  EXPECT_EQ(error_of("database: {}\npredictions:\n  horizons_days: [0]\n"),
+            "segmentd.yaml:3:18: predictions.horizons_days: \"0\" is not a number of days from 1 to 3650");
+  EXPECT_EQ(error_of("database: {}\npredictions:\n  horizons_days: [1, 2, 3, 4, 5, 6, 7]\n"),
+            "segmentd.yaml:3:18: predictions.horizons_days: must list 1 to 6 horizons");
+  EXPECT_EQ(error_of("database: {}\npredictions:\n  discount_rate_annual: 1.5\n"),
+            "segmentd.yaml:3:25: predictions.discount_rate_annual: must be between 0 and 1, got 1.5");
+  EXPECT_EQ(error_of("database: {}\npredictions:\n  discount_rate_annual: ten\n"),
+            "segmentd.yaml:3:25: predictions.discount_rate_annual: expected a number, got \"ten\"");
+  EXPECT_EQ(error_of("database: {}\npredictions:\n  horizon: 30\n"),
+            "segmentd.yaml:3:3: predictions.horizon: unknown key");
+}
+
 TEST(Config, AsOfMustBeADayThatExists) {
   EXPECT_NE(error_of("database: {}\nsegmentation:\n  as_of: 2024-13-45\n").find("segmentation.as_of: must be"),
             std::string::npos);

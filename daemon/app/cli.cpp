@@ -11,11 +11,11 @@
 #include "db_session.h"
 #include "errors.h"
 #include "exports.h"
-#include "predict.h"
 #include "history.h"
 #include "ingest_run.h"
 #include "log_event.h"
 #include "migrations.h"
+#include "predict.h"
 #include "refresh.h"
 #include "report.h"
 #include "retention.h"
@@ -123,10 +123,9 @@ void print_predictions(const PredictionOutcome& p) {
              {"reason", p.reason}});
   std::cout << "predictions for run " << p.run_id << " " << to_string(p.status);
   if (p.status == PredictionStatus::Available) {
-    std::cout << ": " << p.customers << " customers; BG/NBD r=" << p.bgnbd.params.r
-              << " alpha=" << p.bgnbd.params.alpha << " a=" << p.bgnbd.params.a << " b=" << p.bgnbd.params.b
-              << "; Gamma-Gamma p=" << p.spend.params.p << " q=" << p.spend.params.q
-              << " gamma=" << p.spend.params.gamma << "\n";
+    std::cout << ": " << p.customers << " customers; BG/NBD r=" << p.bgnbd.params.r << " alpha=" << p.bgnbd.params.alpha
+              << " a=" << p.bgnbd.params.a << " b=" << p.bgnbd.params.b << "; Gamma-Gamma p=" << p.spend.params.p
+              << " q=" << p.spend.params.q << " gamma=" << p.spend.params.gamma << "\n";
   } else {
     std::cout << ": " << p.reason << "\n";
   }
@@ -163,10 +162,13 @@ int cmd_predict(const Options& o) {
   const PredictionOutcome p = run_predictions(*db, wanted);
   print_predictions(p);
   switch (p.status) {
-    case PredictionStatus::Available: return kExitOk;
+    case PredictionStatus::Available:
+      return kExitOk;
     case PredictionStatus::Unavailable:
-    case PredictionStatus::Busy: return kExitSkipped;
-    default: return kExitFailure;
+    case PredictionStatus::Busy:
+      return kExitSkipped;
+    default:
+      return kExitFailure;
   }
 }
 
@@ -343,8 +345,8 @@ int segmentd_main(int argc, char** argv) {
   auto* report_cmd =
       app.add_subcommand("report", "Write the segment report (one HTML file) of the newest successful refresh");
   report_cmd->add_option("file", o.dir, "Output file, e.g. report.html")->required();
-  auto* predict_cmd = app.add_subcommand(
-      "predict", "Fit BG/NBD and Gamma-Gamma on the current results and swap in new predictions");
+  auto* predict_cmd =
+      app.add_subcommand("predict", "Fit BG/NBD and Gamma-Gamma on the current results and swap in new predictions");
   auto* version_cmd = app.add_subcommand("version", "Print the version");
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();
 

@@ -1,8 +1,7 @@
 #include "yaml_section.h"
 
-#include <sstream>
-
 #include <charconv>
+#include <sstream>
 
 #include "errors.h"
 
@@ -16,7 +15,6 @@ std::string format_number(double v) {
 }
 
 }  // namespace
-
 
 std::string position(const std::string& file, const YAML::Mark& mark) {
   if (mark.is_null()) return file + ": ";

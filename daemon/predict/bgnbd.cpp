@@ -16,9 +16,15 @@ double log_add_exp(double u, double v) {
   return u + std::log1p(std::exp(v - u));
 }
 
+// b + x - 1 for x ≥ 1, summed so that x = 1 gives b exactly: (b + 1) - 1
+// rounds a tiny b to 0, and its log to -inf.
+double repeat_b(const BgNbdParams& p, std::uint32_t x) {
+  return p.b + (static_cast<double>(x) - 1);
+}
+
 // ln of a/(b+x-1) ((α+T)/(α+t_x))^(r+x): the odds of having dropped out.
 double log_dropout_odds(const BgNbdParams& p, std::uint32_t x, double t_x, double T) {
-  return std::log(p.a) - std::log(p.b + x - 1) + (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + t_x));
+  return std::log(p.a) - std::log(repeat_b(p, x)) + (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + t_x));
 }
 
 }  // namespace
@@ -27,7 +33,7 @@ double bgnbd_log_likelihood(const BgNbdParams& p, std::uint32_t x, double t_x, d
   const double a1 = std::lgamma(p.r + x) - std::lgamma(p.r) + p.r * std::log(p.alpha);
   const double a2 = std::lgamma(p.a + p.b) + std::lgamma(p.b + x) - std::lgamma(p.b) - std::lgamma(p.a + p.b + x);
   const double a3 = -(p.r + x) * std::log(p.alpha + T);
-  const double a4 = x > 0 ? std::log(p.a) - std::log(p.b + x - 1) - (p.r + x) * std::log(p.alpha + t_x)
+  const double a4 = x > 0 ? std::log(p.a) - std::log(repeat_b(p, x)) - (p.r + x) * std::log(p.alpha + t_x)
                           : -std::numeric_limits<double>::infinity();
   return a1 + a2 + log_add_exp(a3, a4);
 }
@@ -46,7 +52,10 @@ BgNbdFit fit_bgnbd(const PurchaseSummary& s) {
   std::vector<double> v = {1.0, 30.0, 1.0, 1.0};
   BgNbdFit fit;
   fit.report = maximise_likelihood(
-      [&s](const std::vector<double>& q) { return bgnbd_log_likelihood({q[0], q[1], q[2], q[3]}, s); }, v);
+      [&s](const std::vector<double>& q) {
+        return bgnbd_log_likelihood({q[0], q[1], q[2], q[3]}, s);
+      },
+      v);
   fit.params = {v[0], v[1], v[2], v[3]};
   return fit;
 }

@@ -6,13 +6,14 @@ namespace segmentd::predict {
 
 double gamma_gamma_log_likelihood(const GammaGammaParams& g, std::uint32_t x, double m) {
   const double px = g.p * x;
-  return std::lgamma(px + g.q) - std::lgamma(px) - std::lgamma(g.q) + g.q * std::log(g.gamma) +
-         (px - 1) * std::log(m) + px * std::log(static_cast<double>(x)) - (px + g.q) * std::log(g.gamma + m * x);
+  return std::lgamma(px + g.q) - std::lgamma(px) - std::lgamma(g.q) + g.q * std::log(g.gamma) + (px - 1) * std::log(m) +
+         px * std::log(static_cast<double>(x)) - (px + g.q) * std::log(g.gamma + m * x);
 }
 
 double gamma_gamma_log_likelihood(const GammaGammaParams& g, const PurchaseSummary& s) {
   double sum = 0;
-  for (const auto& c : s.spend) sum += static_cast<double>(c.customers) * gamma_gamma_log_likelihood(g, c.x, c.mean_spend);
+  for (const auto& c : s.spend)
+    sum += static_cast<double>(c.customers) * gamma_gamma_log_likelihood(g, c.x, c.mean_spend);
   return sum;
 }
 
@@ -27,12 +28,17 @@ GammaGammaFit fit_gamma_gamma(const PurchaseSummary& s) {
   std::vector<double> v = {1.0, 2.0, mean > 0 ? mean : 1.0};
   GammaGammaFit fit;
   fit.report = maximise_likelihood(
-      [&s](const std::vector<double>& q) { return gamma_gamma_log_likelihood({q[0], q[1], q[2]}, s); }, v);
+      [&s](const std::vector<double>& q) {
+        return gamma_gamma_log_likelihood({q[0], q[1], q[2]}, s);
+      },
+      v);
   fit.params = {v[0], v[1], v[2]};
   return fit;
 }
 
-double population_mean_spend(const GammaGammaParams& g) { return g.p * g.gamma / (g.q - 1); }
+double population_mean_spend(const GammaGammaParams& g) {
+  return g.p * g.gamma / (g.q - 1);
+}
 
 double expected_spend(const GammaGammaParams& g, std::uint32_t x, double m) {
   if (x == 0) return population_mean_spend(g);

@@ -32,13 +32,20 @@ double negative_log_likelihood(const std::vector<double>& logs, std::vector<doub
 
 const char* describe(nlopt::result r) {
   switch (r) {
-    case nlopt::SUCCESS: return "success";
-    case nlopt::STOPVAL_REACHED: return "stopval reached";
-    case nlopt::FTOL_REACHED: return "ftol reached";
-    case nlopt::XTOL_REACHED: return "xtol reached";
-    case nlopt::MAXEVAL_REACHED: return "evaluation limit reached";
-    case nlopt::MAXTIME_REACHED: return "time limit reached";
-    default: return "failed";
+    case nlopt::SUCCESS:
+      return "success";
+    case nlopt::STOPVAL_REACHED:
+      return "stopval reached";
+    case nlopt::FTOL_REACHED:
+      return "ftol reached";
+    case nlopt::XTOL_REACHED:
+      return "xtol reached";
+    case nlopt::MAXEVAL_REACHED:
+      return "evaluation limit reached";
+    case nlopt::MAXTIME_REACHED:
+      return "time limit reached";
+    default:
+      return "failed";
   }
 }
 

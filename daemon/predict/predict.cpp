@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <optional>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <tuple>
 
 #include "db_session.h"
 #include "errors.h"
@@ -30,7 +32,9 @@ DbParam number(double v) {
   return std::string(buf);
 }
 
-DbParam maybe(bool present, double v) { return present ? number(v) : DbParam(nullptr); }
+DbParam maybe(bool present, double v) {
+  return present ? number(v) : DbParam(nullptr);
+}
 
 std::string horizons_text(const std::vector<unsigned>& h) {
   std::string out;
@@ -38,15 +42,20 @@ std::string horizons_text(const std::vector<unsigned>& h) {
   return out;
 }
 
-predict::PurchaseSummary read_summary(DbSession& db) {
+predict::PurchaseSummary read_summary(DbSession& db, const std::string& as_of) {
   predict::PurchaseSummary s;
-  const DbResult recency = db.query(sql::kRecencyGroups);
-  for (const auto& row : recency.rows) {
-    s.recency.push_back({static_cast<std::uint32_t>(std::stoul(row.at(0).value_or("0"))),
-                         static_cast<std::uint32_t>(std::stoul(row.at(1).value_or("0"))),
-                         static_cast<std::uint32_t>(std::stoul(row.at(2).value_or("0"))),
-                         std::stoull(row.at(3).value_or("0"))});
-  }
+  // Same-day repeat orders give a (0, 0, T) group in both queries: merged.
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::uint64_t> groups;
+  const auto add = [&groups](const DbResult& r) {
+    for (const auto& row : r.rows) {
+      groups[{static_cast<std::uint32_t>(std::stoul(row.at(0).value_or("0"))),
+              static_cast<std::uint32_t>(std::stoul(row.at(1).value_or("0"))),
+              static_cast<std::uint32_t>(std::stoul(row.at(2).value_or("0")))}] += std::stoull(row.at(3).value_or("0"));
+    }
+  };
+  add(db.query(sql::kSingleOrderGroups, {as_of, as_of}));
+  add(db.query(sql::kRecencyGroups));
+  for (const auto& [key, n] : groups) s.recency.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), n});
   const DbResult spend = db.query(sql::kSpendGroups);
   for (const auto& row : spend.rows) {
     s.spend.push_back({static_cast<std::uint32_t>(std::stoul(row.at(0).value_or("0"))),
@@ -84,8 +93,9 @@ void write_groups(DbSession& db, const predict::PurchaseSummary& s, const Predic
 
 // One fit row: the model's own parameters (NULL for those it does not have,
 // and all NULL when nothing was fitted).
-void insert_fit(DbSession& db, std::uint64_t run_id, const char* model, const std::vector<std::optional<double>>& params,
-                const predict::FitReport& report, bool fitted, std::uint64_t customers) {
+void insert_fit(DbSession& db, std::uint64_t run_id, const char* model,
+                const std::vector<std::optional<double>>& params, const predict::FitReport& report, bool fitted,
+                std::uint64_t customers) {
   std::vector<DbParam> v;
   v.reserve(15);
   v.emplace_back(static_cast<std::int64_t>(run_id));
@@ -119,9 +129,9 @@ void finish(DbSession& db, PredictionOutcome& out) {
                             {"score_ms", out.score_ms},
                             {"swap_ms", out.swap_ms},
                             {"total_ms", out.total_ms}};
-  db.update(sql::kFinishRun, {std::string(to_string(out.status)), out.reason.substr(0, 1000),
-                              static_cast<std::int64_t>(out.customers), static_cast<std::int64_t>(out.repeat_customers),
-                              timings.dump(), static_cast<std::int64_t>(out.run_id)});
+  db.update(sql::kFinishRun,
+            {std::string(to_string(out.status)), out.reason.substr(0, 1000), static_cast<std::int64_t>(out.customers),
+             static_cast<std::int64_t>(out.repeat_customers), timings.dump(), static_cast<std::int64_t>(out.run_id)});
   db.update(sql::kRecordInRun, {out.details_json(), static_cast<std::int64_t>(out.run_id)});
 }
 
@@ -158,7 +168,7 @@ void predict_locked(DbSession& db, const PredictionsConfig& config, PredictionOu
   db.execute(sql::kDropScratch);
   db.execute(sql::kCreateSummary);
   db.update(sql::kFillSummary, {as_of, as_of});
-  predict::PurchaseSummary summary = read_summary(db);
+  predict::PurchaseSummary summary = read_summary(db, as_of);
   out.customers = summary.customers();
   out.repeat_customers = summary.repeat_customers();
   out.summary_ms = ms_since(started);
@@ -183,8 +193,8 @@ void predict_locked(DbSession& db, const PredictionsConfig& config, PredictionOu
   t = Clock::now();
   db.execute(sql::kCreateGroups);
   write_groups(db, summary, config, out.bgnbd.params);
-  db.update(sql::kSetSpendParameters, {number(out.spend.params.p), number(out.spend.params.q),
-                                       number(out.spend.params.gamma)});
+  db.update(sql::kSetStepParameters,
+            {number(out.spend.params.p), number(out.spend.params.q), number(out.spend.params.gamma), as_of});
   db.execute(sql::create_predictions_next(config.horizons_days));
   db.update(sql::fill_predictions_next(config.horizons_days), {static_cast<std::int64_t>(out.run_id)});
   out.score_ms = ms_since(t);
@@ -198,23 +208,29 @@ void predict_locked(DbSession& db, const PredictionsConfig& config, PredictionOu
 
 const char* to_string(PredictionStatus s) {
   switch (s) {
-    case PredictionStatus::Available: return "available";
-    case PredictionStatus::Unavailable: return "unavailable";
-    case PredictionStatus::Failed: return "failed";
-    case PredictionStatus::Busy: return "busy";
-    case PredictionStatus::Disabled: return "disabled";
+    case PredictionStatus::Available:
+      return "available";
+    case PredictionStatus::Unavailable:
+      return "unavailable";
+    case PredictionStatus::Failed:
+      return "failed";
+    case PredictionStatus::Busy:
+      return "busy";
+    case PredictionStatus::Disabled:
+      return "disabled";
   }
   return "failed";
 }
 
 std::string PredictionOutcome::details_json() const {
-  nlohmann::json j = {{"status", to_string(status)},
-                      {"reason", reason},
-                      {"customers", customers},
-                      {"repeat_customers", repeat_customers},
-                      {"time_unit", "day"},
-                      {"timings_ms",
-                       {{"summary", summary_ms}, {"fit", fit_ms}, {"score", score_ms}, {"swap", swap_ms}, {"total", total_ms}}}};
+  nlohmann::json j = {
+      {"status", to_string(status)},
+      {"reason", reason},
+      {"customers", customers},
+      {"repeat_customers", repeat_customers},
+      {"time_unit", "day"},
+      {"timings_ms",
+       {{"summary", summary_ms}, {"fit", fit_ms}, {"score", score_ms}, {"swap", swap_ms}, {"total", total_ms}}}};
   if (fitted) {
     j["bgnbd"] = {{"r", bgnbd.params.r},
                   {"alpha", bgnbd.params.alpha},
@@ -222,12 +238,9 @@ std::string PredictionOutcome::details_json() const {
                   {"b", bgnbd.params.b},
                   {"log_likelihood", bgnbd.report.log_likelihood},
                   {"converged", bgnbd.report.converged}};
-    j["gammagamma"] = {{"p", spend.params.p},
-                       {"q", spend.params.q},
-                       {"gamma", spend.params.gamma},
-                       {"log_likelihood", spend.report.log_likelihood},
-                       {"customers", spend_customers},
-                       {"converged", spend.report.converged}};
+    j["gammagamma"] = {{"p", spend.params.p},          {"q", spend.params.q},
+                       {"gamma", spend.params.gamma},  {"log_likelihood", spend.report.log_likelihood},
+                       {"customers", spend_customers}, {"converged", spend.report.converged}};
   }
   return j.dump();
 }
@@ -241,6 +254,9 @@ PredictionOutcome run_predictions(DbSession& db, const PredictionsConfig& config
   const auto started = Clock::now();
   try {
     NamedLock lock(db, "predict", 0);
+    // No refresh may swap the results between the step's statements (the
+    // exports take the same lock).
+    NamedLock results(db, "refresh", 300);
     try {
       predict_locked(db, config, out);
     } catch (const DbError& e) {
@@ -259,9 +275,10 @@ PredictionOutcome run_predictions(DbSession& db, const PredictionsConfig& config
       if (!db.usable()) throw;
       out.reason += (out.reason.empty() ? "" : "; ") + std::string("not recorded: ") + e.what();
     }
-  } catch (const LockBusy&) {
+  } catch (const LockBusy& e) {
+    // Another process predicts, or a refresh held the results too long.
     out.status = PredictionStatus::Busy;
-    out.reason = "another process is predicting";
+    out.reason = e.what();
   }
   return out;
 }

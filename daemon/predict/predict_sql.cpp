@@ -5,15 +5,21 @@
 namespace segmentd::predict_sql {
 namespace {
 
-std::string horizon(unsigned days) { return std::to_string(days) + "d"; }
+std::string horizon(unsigned days) {
+  return std::to_string(days) + "d";
+}
 
 // Gamma-Gamma's conditional mean spend (gamma_gamma.h); the population mean
 // for a customer without repeat purchases.
 constexpr const char* kSpend =
-    "(CASE WHEN s.x = 0 OR s.repeat_spend IS NULL "
+    "(CASE WHEN m.x IS NULL OR m.x = 0 OR m.repeat_spend IS NULL "
     "THEN @segmentd_gg_p * @segmentd_gg_gamma / (@segmentd_gg_q - 1) "
-    "ELSE @segmentd_gg_p * (@segmentd_gg_gamma + s.repeat_spend * s.x) / (@segmentd_gg_p * s.x + @segmentd_gg_q - 1) "
+    "ELSE @segmentd_gg_p * (@segmentd_gg_gamma + m.repeat_spend * m.x) / (@segmentd_gg_p * m.x + @segmentd_gg_q - 1) "
     "END)";
+
+// A one-order customer (no summary row) has x = 0, t_x = 0 and T from
+// their first purchase.
+constexpr const char* kT = "COALESCE(m.t_days, DATEDIFF(@segmentd_as_of, DATE(c.first_purchase_date)))";
 
 }  // namespace
 
@@ -44,19 +50,22 @@ std::string create_predictions_next(const std::vector<unsigned>& horizons_days) 
 }
 
 std::string fill_predictions_next(const std::vector<unsigned>& horizons_days) {
-  std::string columns =
-      "customer_unique_id, run_id, x, t_x, t_days, repeat_spend, p_alive, expected_avg_spend";
-  std::string values =
-      "s.customer_unique_id, ?, s.x, s.t_x, s.t_days, ROUND(s.repeat_spend, 2), g.p_alive, ROUND(" +
-      std::string(kSpend) + ", 2)";
+  std::string columns = "customer_unique_id, run_id, x, t_x, t_days, repeat_spend, p_alive, expected_avg_spend";
+  std::string values = "c.customer_unique_id, ?, COALESCE(m.x, 0), COALESCE(m.t_x, 0), " + std::string(kT) +
+                       ", ROUND(m.repeat_spend, 2), g.p_alive, ROUND(" + kSpend + ", 2)";
   for (std::size_t i = 0; i < horizons_days.size(); ++i) {
     const std::string n = std::to_string(i + 1);
     columns += ", expected_purchases_" + horizon(horizons_days[i]) + ", predicted_value_" + horizon(horizons_days[i]);
     values += ", g.e" + n + ", ROUND(g.d" + n + " * " + kSpend + ", 2)";
   }
+  // Every customer of the results, in key order; those whose purchases all
+  // came after the as-of date have neither a summary row nor a T >= 0.
   return "INSERT INTO customer_predictions_next (" + columns + ") SELECT " + values +
-         " FROM prediction_summary_next s JOIN prediction_groups_next g "
-         "ON g.x = s.x AND g.t_x = s.t_x AND g.t_days = s.t_days ORDER BY s.customer_unique_id";
+         " FROM customer_scores c LEFT JOIN prediction_summary_next m ON m.customer_unique_id = c.customer_unique_id "
+         "JOIN prediction_groups_next g ON g.x = COALESCE(m.x, 0) AND g.t_x = COALESCE(m.t_x, 0) AND g.t_days = " +
+         kT +
+         " WHERE m.customer_unique_id IS NOT NULL OR (c.frequency = 1 AND c.first_purchase_date < "
+         "DATE_ADD(@segmentd_as_of, INTERVAL 1 DAY)) ORDER BY c.customer_unique_id";
 }
 
 std::vector<std::string> view_columns(const std::vector<unsigned>& horizons_days) {

@@ -9,7 +9,8 @@
 namespace segmentd::predict_sql {
 
 // The live results' run and as-of date: the predictions follow them.
-inline constexpr const char* kLiveState = "SELECT run_id, DATE_FORMAT(as_of, '%Y-%m-%d') FROM segment_state WHERE id = 1";
+inline constexpr const char* kLiveState =
+    "SELECT run_id, DATE_FORMAT(as_of, '%Y-%m-%d') FROM segment_state WHERE id = 1";
 
 inline constexpr const char* kStartRun =
     "INSERT INTO prediction_runs (run_id, as_of, status, reason, horizons_days, discount_rate, started_at) "
@@ -43,9 +44,12 @@ inline constexpr const char* kRecordInRun =
 inline constexpr const char* kDropScratch =
     "DROP TABLE IF EXISTS prediction_summary_next, prediction_groups_next, customer_predictions_next";
 
-// One row per customer: the papers' summary, purchase days after as_of
-// left out. A day's spend is the sum of its counted orders; the first
-// day's is found as the tail of MIN('YYYY-MM-DD' || spend).
+// The papers' summary of the customers with more than one counted order
+// (customer_scores.frequency > 1, a few percent of a shop's customers):
+// purchase days after as_of left out. A day's spend is the sum of its
+// counted orders; the first day's is the tail of MIN('YYYY-MM-DD' || spend).
+// A one-order customer's summary needs no orders: x = 0, t_x = 0 and T
+// from customer_scores.first_purchase_date.
 inline constexpr const char* kCreateSummary =
     "CREATE TABLE prediction_summary_next ("
     "customer_unique_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, "
@@ -58,10 +62,18 @@ inline constexpr const char* kFillSummary =
     "SELECT d.customer_unique_id, COUNT(*) - 1, DATEDIFF(MAX(d.day), MIN(d.day)), DATEDIFF(?, MIN(d.day)), "
     "IF(COUNT(*) > 1, (SUM(d.spend) - CAST(SUBSTRING(MIN(CONCAT(d.day, d.spend)), 11) AS DECIMAL(18,2))) "
     "/ (COUNT(*) - 1), NULL) "
-    "FROM (SELECT customer_unique_id, DATE(order_date) AS day, SUM(order_value) AS spend FROM order_values "
-    "WHERE order_date < DATE_ADD(?, INTERVAL 1 DAY) GROUP BY customer_unique_id, DATE(order_date)) AS d "
+    "FROM (SELECT o.customer_unique_id, DATE(o.order_date) AS day, SUM(o.order_value) AS spend "
+    "FROM customer_scores c JOIN order_values o ON o.customer_unique_id = c.customer_unique_id "
+    "WHERE c.frequency > 1 AND o.order_date < DATE_ADD(?, INTERVAL 1 DAY) "
+    "GROUP BY o.customer_unique_id, DATE(o.order_date)) AS d "
     "GROUP BY d.customer_unique_id ORDER BY d.customer_unique_id";
 
+// The distinct summaries with their customers: those of the one-order
+// customers (by T), then those of the others; the caller merges the two.
+inline constexpr const char* kSingleOrderGroups =
+    "SELECT 0, 0, d.t_days, COUNT(*) FROM (SELECT DATEDIFF(?, DATE(first_purchase_date)) AS t_days "
+    "FROM customer_scores WHERE frequency = 1 AND first_purchase_date < DATE_ADD(?, INTERVAL 1 DAY)) AS d "
+    "GROUP BY d.t_days";
 inline constexpr const char* kRecencyGroups =
     "SELECT x, t_x, t_days, COUNT(*) FROM prediction_summary_next GROUP BY x, t_x, t_days";
 
@@ -81,10 +93,11 @@ inline constexpr int kGroupColumns = 4 + 2 * kMaxHorizons;
 // INSERT of `rows` groups, kGroupColumns values each.
 std::string insert_groups(std::size_t rows);
 
-// The Gamma-Gamma parameters the per-customer spend is computed from.
-inline constexpr const char* kSetSpendParameters =
+// The Gamma-Gamma parameters the per-customer spend is computed from, and
+// the as-of date the one-order customers' T is counted to.
+inline constexpr const char* kSetStepParameters =
     "SET @segmentd_gg_p = CAST(? AS DOUBLE), @segmentd_gg_q = CAST(? AS DOUBLE), "
-    "@segmentd_gg_gamma = CAST(? AS DOUBLE)";
+    "@segmentd_gg_gamma = CAST(? AS DOUBLE), @segmentd_as_of = CAST(? AS DATE)";
 
 std::string create_predictions_next(const std::vector<unsigned>& horizons_days);
 std::string fill_predictions_next(const std::vector<unsigned>& horizons_days);

@@ -23,7 +23,8 @@ namespace fs = std::filesystem;
 
 struct ExportSpec {
   const char* file;
-  const char* sql;  // column aliases are the deliverable's header
+  const char* sql;                // column aliases are the deliverable's header
+  bool with_predictions = false;  // the BI file also has the prediction columns
 };
 
 // Column names and order follow ../shared/olist-real/seed-outputs.
@@ -32,8 +33,21 @@ constexpr ExportSpec kExports[] = {
     {"customer_rfm_scores.csv", refresh_sql::kCustomerRfmScores},
     {"segment_summary_analysis.csv", refresh_sql::kSegmentSummary},
     {"intermediate_order_values.csv", refresh_sql::kIntermediateOrderValues},
-    {"bi_view_customer_segments.csv", refresh_sql::kBiViewCustomerSegments},
+    {"bi_view_customer_segments.csv", refresh_sql::kBiViewCustomerSegments, true},
 };
+
+// The BI file's statement: its original columns, then those of
+// vw_customer_predictions (doc/PREDICTIONS.md), whatever the horizons.
+std::string statement_of(DbSession& db, const ExportSpec& spec) {
+  if (!spec.with_predictions) return spec.sql;
+  std::vector<std::string> columns;
+  for (const auto& row : db.query(refresh_sql::kPredictionColumns).rows) {
+    const std::string name = row.at(0).value_or("");
+    if (!refresh_sql::is_plain_column_name(name)) throw UserError("export: unexpected prediction column " + name);
+    columns.push_back(name);
+  }
+  return columns.empty() ? std::string(spec.sql) : refresh_sql::bi_view_with_predictions(columns);
+}
 
 constexpr const char* kSetPrefix = "run-";
 constexpr const char* kCurrent = "current";
@@ -48,7 +62,7 @@ ExportedFile write_one(DbSession& db, const fs::path& set_dir, const ExportSpec&
   PrivateFile file(out.path, file_mode);  // customer data: 0600 unless configured
   std::string line;
   db.for_each_row(
-      spec.sql,
+      statement_of(db, spec),
       [&](const std::vector<std::string>& columns) {
         line.clear();
         for (std::size_t i = 0; i < columns.size(); ++i) line += (i ? "," : "") + columns[i];

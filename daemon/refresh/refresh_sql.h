@@ -4,6 +4,9 @@
 // bound; the refresh's own parameters travel as session variables set by a
 // prepared SET.
 
+#include <string>
+#include <vector>
+
 namespace segmentd::refresh_sql {
 
 // ---- refresh.cpp
@@ -70,8 +73,21 @@ inline constexpr const char* kIntermediateOrderValues =
     "FROM order_values ORDER BY order_date, order_id";
 
 inline constexpr const char* kBiViewCustomerSegments =
-    "SELECT customer_unique_id, segment_name, r_score, f_score, m_score, rfm_code, monetary, recency_days, "
-    "frequency FROM vw_customer_segments ORDER BY segment_name, customer_unique_id";
+    "SELECT s.customer_unique_id, s.segment_name, s.r_score, s.f_score, s.m_score, s.rfm_code, s.monetary, "
+    "s.recency_days, s.frequency FROM vw_customer_segments s ORDER BY s.segment_name, s.customer_unique_id";
+
+// The prediction columns vw_customer_predictions has now (they follow
+// predictions.horizons_days: doc/PREDICTIONS.md "Where it shows").
+inline constexpr const char* kPredictionColumns =
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() "
+    "AND table_name = 'vw_customer_predictions' AND column_name NOT IN ('customer_unique_id', 'run_id') "
+    "ORDER BY ordinal_position";
+
+// kBiViewCustomerSegments with those columns appended (empty for a
+// customer without predictions). `columns` are names read from
+// information_schema that passed is_plain_column_name().
+std::string bi_view_with_predictions(const std::vector<std::string>& columns);
+bool is_plain_column_name(const std::string& name);
 
 inline constexpr const char* kRecordExport =
     "UPDATE pipeline_runs SET details = JSON_SET(COALESCE(details, JSON_OBJECT()), '$.export', JSON_EXTRACT(?, '$')) "

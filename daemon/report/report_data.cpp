@@ -19,6 +19,37 @@ std::string text(const DbValue& v) {
 std::int64_t param(std::uint64_t v) {
   return static_cast<std::int64_t>(v);
 }
+
+// A name made by the prediction step from a whole number of days.
+bool is_value_column(const std::string& name) {
+  const std::string prefix = "predicted_value_";
+  if (name.rfind(prefix, 0) != 0 || name.size() < prefix.size() + 2 || name.back() != 'd') return false;
+  for (std::size_t i = prefix.size(); i + 1 < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  return true;
+}
+
+ReportPredictions read_predictions(DbSession& db) {
+  ReportPredictions out;
+  const DbResult step = db.query(sql::kPredictionStep);
+  if (step.rows.empty()) return out;
+  out.step_run_id = u64(step.rows[0][0]);
+  out.status = text(step.rows[0][1]);
+  out.reason = text(step.rows[0][2]);
+  out.predictions_run_id = u64(query_value(db, sql::kPredictionsRun));
+  if (out.predictions_run_id == 0) return out;
+  for (const auto& row : db.query(sql::kPredictedValueColumns).rows) out.value_column = text(row[0]);
+  if (!is_value_column(out.value_column)) return out;
+  for (const auto& row : db.query(sql::predictions_by_segment(out.value_column)).rows) {
+    out.by_segment.push_back({text(row[0]), u64(row[1]), text(row[2]), text(row[3])});
+  }
+  for (const auto& row : db.query(sql::valuable_at_risk(out.value_column)).rows) {
+    out.at_risk.push_back({text(row[0]), text(row[1]), text(row[2]), text(row[3]), text(row[4])});
+  }
+  return out;
+}
+
 }  // namespace
 
 ReportData read_report_data(DbSession& db, unsigned trend_runs) {
@@ -94,6 +125,7 @@ ReportData read_report_data(DbSession& db, unsigned trend_runs) {
       }
     }
   }
+  d.predictions = read_predictions(db);
   return d;
 }
 

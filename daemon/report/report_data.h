@@ -63,6 +63,25 @@ struct ReportDataQuality {
   std::vector<std::pair<std::string, std::uint64_t>> reference_checks;  // check name, rows
 };
 
+// The predictions in place (doc/PREDICTIONS.md), when any step ran.
+struct ReportPredictionSegment {
+  std::string segment;
+  std::uint64_t customers = 0;
+  std::string avg_p_alive, predicted_value;
+};
+struct ReportAtRisk {
+  std::string customer;  // an e-mail key shown masked (report_html.cpp)
+  std::string segment, monetary, p_alive, predicted_value;
+};
+struct ReportPredictions {
+  std::uint64_t step_run_id = 0;                    // the newest finished step; 0: none
+  std::string status, reason;                       // of that step
+  std::uint64_t predictions_run_id = 0;             // the run the predictions in place follow; 0: none
+  std::string value_column;                         // predicted_value_<H>d of the longest horizon
+  std::vector<ReportPredictionSegment> by_segment;  // by predicted value, largest first
+  std::vector<ReportAtRisk> at_risk;                // the largest spenders with P(alive) < 0.5
+};
+
 struct ReportData {
   ReportHeader header;
   std::vector<ReportSegment> segments;  // by rule priority
@@ -74,6 +93,7 @@ struct ReportData {
   ReportRunFigures latest, previous;
   std::uint64_t new_customers = 0, lost_to_lost = 0;
   ReportDataQuality quality;
+  ReportPredictions predictions;
 };
 
 // Reads the report of the newest successful refresh (header.run_id 0 when

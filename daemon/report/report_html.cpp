@@ -416,6 +416,65 @@ void quality_section(Page& p, const ReportData& d) {
   p << "</tbody></table></div></section>";
 }
 
+// "alice@example.com" as "a***@example.com": the report is a file people
+// forward; an e-mail address is personal data.
+std::string masked(const std::string& customer) {
+  const auto at = customer.find('@');
+  if (at == std::string::npos || at == 0) return customer;
+  return customer.substr(0, 1) + "***" + customer.substr(at);
+}
+
+void predictions_section(Page& p, const ReportData& d) {
+  const ReportPredictions& pr = d.predictions;
+  if (pr.step_run_id == 0) return;
+  p << "<section id=\"predictions\" aria-labelledby=\"h-pred\"><h2 id=\"h-pred\">Predictions</h2>";
+  if (pr.status != "available") {
+    p << "<p class=\"note\" data-k=\"predictions.status\">The newest prediction step (run " +
+             std::to_string(pr.step_run_id) + ") is " + html_escape(pr.status) + ": " + html_escape(pr.reason) +
+             (pr.predictions_run_id != 0
+                  ? ". Shown: the predictions of run " + std::to_string(pr.predictions_run_id) + "."
+                  : ".") +
+             "</p>";
+  }
+  if (pr.by_segment.empty()) {
+    p << "</section>";
+    return;
+  }
+  const std::string horizon = pr.value_column.substr(16, pr.value_column.size() - 17);
+  p << "<p class=\"note\">BG/NBD and Gamma-Gamma (doc/PREDICTIONS.md), run " + std::to_string(pr.predictions_run_id) +
+           "; predicted value over the next " + html_escape(horizon) +
+           " days.</p>"
+           "<div class=\"scroll\"><table><thead><tr><th>Segment</th><th class=\"num\">Customers</th>"
+           "<th class=\"num\">Mean P(alive)</th><th class=\"num\">Predicted value</th></tr></thead><tbody>";
+  for (const auto& s : pr.by_segment) {
+    const std::string k = "pred." + s.segment + ".";
+    p << "<tr><th scope=\"row\">" + html_escape(s.segment) + "</th>";
+    p.figure(k + "customers", s.customers);
+    p.figure(k + "p_alive", s.avg_p_alive);
+    p.figure(k + "value", s.predicted_value);
+    p << "</tr>";
+  }
+  p << "</tbody></table></div><h3>Valuable customers most at risk</h3>";
+  if (pr.at_risk.empty()) {
+    p << "<p class=\"note\" data-k=\"pred.at_risk.none\">No customer with P(alive) below 0.5.</p></section>";
+    return;
+  }
+  p << "<p class=\"note\">The largest spenders so far whose P(alive) is below 0.5.</p><div class=\"scroll\"><table>"
+       "<thead><tr><th>Customer</th><th>Segment</th><th class=\"num\">Spent</th><th class=\"num\">P(alive)</th>"
+       "<th class=\"num\">Predicted value</th></tr></thead><tbody>";
+  for (std::size_t i = 0; i < pr.at_risk.size(); ++i) {
+    const auto& c = pr.at_risk[i];
+    const std::string k = "pred.at_risk." + std::to_string(i) + ".";
+    p << "<tr><td data-k=\"" + k + "customer\">" + html_escape(masked(c.customer)) + "</td><td>" +
+             html_escape(c.segment) + "</td>";
+    p.figure(k + "monetary", c.monetary);
+    p.figure(k + "p_alive", c.p_alive);
+    p.figure(k + "value", c.predicted_value);
+    p << "</tr>";
+  }
+  p << "</tbody></table></div></section>";
+}
+
 void actions_section(Page& p, const ReportData& d, const std::map<std::string, std::size_t>& order) {
   p << "<section id=\"actions\" aria-labelledby=\"h-actions\"><h2 id=\"h-actions\">Recommended actions</h2>";
   for (const auto& s : d.segments) {
@@ -489,6 +548,7 @@ std::string render_report(const ReportData& d, const std::string& generated_at) 
   movement_section(p, d);
   trend_section(p, d, order);
   lifecycle_section(p, d);
+  predictions_section(p, d);
   quality_section(p, d);
   actions_section(p, d, order);
   p << "</main></body></html>\n";

@@ -3,6 +3,8 @@
 // header needs. The newest successful refresh is the run described. Last,
 // the report's own record in the run it was written after.
 
+#include <string>
+
 namespace segmentd::report_sql {
 
 inline constexpr const char* kLatestRun =
@@ -46,6 +48,20 @@ inline constexpr const char* kRunFigures =
 inline constexpr const char* kDataQuality =
     "SELECT files, files_loaded, files_quarantined, rows_loaded, rows_rejected, reference_checks "
     "FROM vw_report_data_quality";
+
+// The predictions section (doc/PREDICTIONS.md).
+inline constexpr const char* kPredictionStep =
+    "SELECT run_id, status, reason FROM prediction_runs WHERE status <> 'running' ORDER BY run_id DESC LIMIT 1";
+inline constexpr const char* kPredictionsRun = "SELECT MAX(run_id) FROM customer_predictions";
+// predicted_value_<H>d columns, longest horizon last.
+inline constexpr const char* kPredictedValueColumns =
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() "
+    "AND table_name = 'customer_predictions' AND column_name LIKE 'predicted\\_value\\_%' "
+    "ORDER BY CAST(REPLACE(SUBSTRING(column_name, 17), 'd', '') AS UNSIGNED)";
+// Both over the value column named by kPredictedValueColumns (a name the
+// step made from a whole number, checked again before use).
+std::string predictions_by_segment(const std::string& value_column);
+std::string valuable_at_risk(const std::string& value_column);
 
 // report.cpp: what became of the report, in the refresh run's details.
 inline constexpr const char* kRecordReport =

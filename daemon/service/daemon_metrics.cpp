@@ -70,8 +70,8 @@ DaemonMetrics::DaemonMetrics(const std::string& version, const std::vector<std::
   metrics_.define("segmentd_predictions_available", T::Gauge,
                   "1 when the last prediction step published predictions, 0 when it could not (see its run).");
   metrics_.touch("segmentd_predictions_available");
-  metrics_.define("segmentd_prediction_parameter", T::Gauge,
-                  "The last published fit's parameters (time unit: days).", {"model", "parameter"});
+  metrics_.define("segmentd_prediction_parameter", T::Gauge, "The last published fit's parameters (time unit: days).",
+                  {"model", "parameter"});
   metrics_.define("segmentd_prediction_log_likelihood", T::Gauge, "The last published fit's log-likelihood.",
                   {"model"});
   metrics_.define("segmentd_inbox_files", T::Gauge, "Files waiting in the inbox (settling, queued or loading).");

@@ -122,9 +122,8 @@ MovePlan plan_move(const LoadResult& load, const InboxConfig& inbox) {
 }
 
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
-                                 const ExportsConfig& exports, const PredictionsConfig& predictions,
-                                 bool only_if_owed, bool measure_shift, const std::optional<LeaseFence>& fence,
-                                 RefreshMode mode) {
+                                 const ExportsConfig& exports, const PredictionsConfig& predictions, bool only_if_owed,
+                                 bool measure_shift, const std::optional<LeaseFence>& fence, RefreshMode mode) {
   RefreshResult result;
   set_session_fence(db, fence);
   close_orphaned_runs(db);

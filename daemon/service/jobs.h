@@ -21,8 +21,8 @@
 #include "inbox_queue.h"
 #include "ingest.h"
 #include "lease.h"
-#include "publish_failure.h"
 #include "predict.h"
+#include "publish_failure.h"
 #include "refresh.h"
 #include "report.h"
 
@@ -110,8 +110,8 @@ struct RefreshResult {
 // previous successful refresh (the segment_shift alert).
 // `fence`: the swap happens only while this daemon leads (R013).
 RefreshResult refresh_and_export(DbSession& db, const char* trigger, const std::string& started_by,
-                                 const ExportsConfig& exports, const PredictionsConfig& predictions,
-                                 bool only_if_owed, bool measure_shift, const std::optional<LeaseFence>& fence,
+                                 const ExportsConfig& exports, const PredictionsConfig& predictions, bool only_if_owed,
+                                 bool measure_shift, const std::optional<LeaseFence>& fence,
                                  RefreshMode mode = RefreshMode::Auto);
 
 // Removes what a crashed segmentd process left behind: scratch copies of

@@ -52,9 +52,11 @@ for f in final_customer_segments customer_rfm_scores segment_summary_analysis in
   bi_view_customer_segments; do
   [ -f "$work/exports/$f.csv" ] || fail "export $f.csv missing"
   if [ -f "$seed/$f.csv" ]; then
-    # The original's columns, in order; the summary gains two at the end.
+    # The original's columns, in order; the summary gains two at the end,
+    # the BI file the prediction columns (doc/PREDICTIONS.md).
     extra=""
     [ "$f" = segment_summary_analysis ] && extra=",description,recommended_action"
+    [ "$f" = bi_view_customer_segments ] && extra=",p_alive,expected_purchases_30d,predicted_value_30d,expected_purchases_90d,predicted_value_90d,expected_purchases_365d,predicted_value_365d,expected_avg_spend"
     expect_eq "$(head -n1 "$work/exports/$f.csv")" "$(head -n1 "$seed/$f.csv" | tr -d '\r')$extra" "header of $f.csv"
   fi
 done

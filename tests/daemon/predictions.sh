@@ -62,6 +62,25 @@ expect_eq "$(sql "SELECT CONCAT_WS(' ', c.x, c.t_x, c.t_days, ABS(c.expected_avg
 expect_eq "$(sql "SELECT JSON_VALUE(details, '\$.predictions.status') FROM pipeline_runs WHERE run_id = $run1")" available \
   "the run's details carry the predictions"
 
+# --- the BI export and the report carry them
+cli export "$work/exports" >/dev/null || fail "export"
+bi=$work/exports/current/bi_view_customer_segments.csv
+expect_eq "$(head -n1 "$bi" | cut -d, -f10-)" \
+  "p_alive,expected_purchases_30d,predicted_value_30d,expected_purchases_90d,predicted_value_90d,expected_purchases_365d,predicted_value_365d,expected_avg_spend" \
+  "prediction columns of the BI export"
+expect_eq "$(awk -F, '$1 == "C00004" { print $NF }' "$bi")" \
+  "$(sql "SELECT expected_avg_spend FROM customer_predictions WHERE customer_unique_id = 'C00004'")" "customer 4's row"
+cli report "$work/report.html" >/dev/null || fail "report"
+python3 - "$work/report.html" 2357 <<'PY' || fail "report's predictions section"
+import re, sys
+page = open(sys.argv[1]).read()
+assert 'id="predictions"' in page, "no predictions section"
+counts = [int(v) for v in re.findall(r'data-k="pred\.[^"]*\.customers" data-v="(\d+)"', page)]
+assert sum(counts) == int(sys.argv[2]), counts
+risky = re.findall(r'data-k="pred\.at_risk\.\d+\.p_alive" data-v="([0-9.]+)"', page)
+assert 0 < len(risky) <= 10 and all(float(p) < 0.5 for p in risky), risky
+PY
+
 # --- the gate: too few repeat customers; the previous predictions stay
 min_repeat=5000 config
 cli predict >"$work/out.txt" && fail "predict with too few repeat customers must not succeed"
