@@ -4,7 +4,8 @@
 # the full refresh itself (the step's budget is a share of it), and a
 # straightforward SciPy fit of the same customers (bench/scipy_predictions.py,
 # Nelder-Mead on one row per customer, as lifetimes fits). Also the peak RSS
-# of `segmentd predict` and the two fits side by side.
+# of `segmentd predict` and of a daemon that refreshes and predicts after a
+# file, and the two fits side by side.
 #
 #   bench/predictions.sh [--scale 1] [--pool MB] [--out DIR] [--smoke]
 #
@@ -25,7 +26,8 @@ done
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
 bench_start predictions measure value unit
-stop_children() { :; }
+daemon=""
+stop_children() { [ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null || true; }
 [ -n "${bench_pool_mb:-}" ] && bench_pool "$bench_pool_mb"
 private_db "$out/db"
 sql() { client -N -B predictions -e "$1"; }
@@ -67,6 +69,20 @@ log "segmentd predict alone, for its peak RSS"
 /usr/bin/time -f "%M" -o "$out/predict.rss" "$bin" --config "$out/bench.yaml" predict >"$out/predict.txt" 2>>"$out/cli.log"
 rss_mb=$(awk '{printf "%.1f", $1 / 1024}' "$out/predict.rss")
 
+log "the daemon refreshing and predicting after a file, for its peak RSS"
+mkdir -p "$out/inbox"
+"$bin" --config "$out/bench.yaml" run 2>"$out/daemon.log" &
+daemon=$!
+wait_log "$out/daemon.log" "daemon.ready" 60
+# A rates file: loaded, so a refresh (incremental, nothing to change) and
+# its prediction step follow.
+printf 'date,currency,rate\n2018-01-01,EUR,4.2\n' >"$out/inbox/rates.csv"
+wait_log "$out/daemon.log" "predict.finished" 600
+daemon_rss_mb=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$daemon/status")
+kill -TERM "$daemon"
+wait "$daemon" || true
+daemon=""
+
 log "the SciPy anchor on the same customers"
 sql "SELECT x, t_x, t_days, COALESCE(repeat_spend, 0) FROM customer_predictions" >"$out/summary.tsv"
 customers=$(wc -l <"$out/summary.tsv")
@@ -87,14 +103,15 @@ record predict_share_of_refresh "$share" x
 record scipy_fit_s "$scipy_s" s
 record speedup_vs_scipy "$speedup" x
 record predict_peak_rss_mb "$rss_mb" MB
+record daemon_peak_rss_mb "$daemon_rss_mb" MB
 {
   echo "# The prediction step at ${scale}x against the full refresh and a SciPy fit"
   echo
   sed 's/^/    /' "$out/machine.txt"
   echo
-  echo "| scale | customers | full refresh | prediction step (summary + fit + score + swap) | share of refresh | SciPy fit alone | speed vs SciPy | segmentd predict peak RSS |"
+  echo "| scale | customers | full refresh | prediction step (summary + fit + score + swap) | share of refresh | SciPy fit alone | speed vs SciPy | peak RSS: segmentd predict, daemon |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-  echo "| $scale | $customers | $refresh_s s | $predict_s s ($summary_s + $fit_s + $score_s + $swap_s) | $share | $scipy_s s | $speedup | $rss_mb MB |"
+  echo "| $scale | $customers | $refresh_s s | $predict_s s ($summary_s + $fit_s + $score_s + $swap_s) | $share | $scipy_s s | $speedup | $rss_mb MB, $daemon_rss_mb MB |"
   echo
   echo "segmentd's fit: $ours; $ours_gg"
   echo

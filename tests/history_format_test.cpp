@@ -57,5 +57,22 @@ TEST(HistoryFormat, RunDetailSaysWhatHappenedToTheExport) {
       << format_run_detail(a);
 }
 
+TEST(HistoryFormat, RunDetailShowsThePredictionFitOrWhyThereIsNone) {
+  RunRecord a;
+  a.run_id = 8;
+  a.details = R"({"predictions": {"status": "available", "reason": "", "bgnbd": {"r": 0.25, "alpha": 30.9, "a": 0.79,
+    "b": 2.4, "log_likelihood": -14363.5}, "gammagamma": {"p": 6.25, "q": 3.74, "gamma": 15.44, "customers": 946}}})";
+  const std::string text = format_run_detail(a);
+  EXPECT_NE(text.find("predictions:     available\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  BG/NBD (days): r=0.25 alpha=30.9 a=0.79 b=2.4 log_likelihood=-14363.5"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  Gamma-Gamma:   p=6.25 q=3.74 gamma=15.44 customers=946"), std::string::npos) << text;
+  a.details = R"({"predictions": {"status": "unavailable", "reason": "12 repeat customers, fewer than 30"}})";
+  EXPECT_NE(format_run_detail(a).find("predictions:     unavailable: 12 repeat customers, fewer than 30"),
+            std::string::npos)
+      << format_run_detail(a);
+  EXPECT_EQ(format_run_detail(a).find("BG/NBD"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace segmentd

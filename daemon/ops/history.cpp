@@ -172,6 +172,22 @@ std::string format_run_detail(const RunRecord& r) {
       line("export", "FAILED in " + text("dir") + ": " + one_line(text("error")));
     }
   }
+  if (details.is_object() && details.contains("predictions") && details["predictions"].is_object()) {
+    // The prediction step that followed this refresh (doc/PREDICTIONS.md).
+    const auto& p = details["predictions"];
+    auto text = [&](const char* k) { return p.contains(k) && p[k].is_string() ? p[k].get<std::string>() : ""; };
+    auto fit = [&](const char* model, std::initializer_list<const char*> keys) {
+      if (!p.contains(model) || !p[model].is_object()) return std::string("-");
+      std::string s;
+      for (const char* k : keys) {
+        if (p[model].contains(k)) s += (s.empty() ? "" : " ") + std::string(k) + "=" + p[model][k].dump();
+      }
+      return s;
+    };
+    line("predictions", text("status") + (text("reason").empty() ? "" : ": " + one_line(text("reason"))));
+    if (p.contains("bgnbd")) line("  BG/NBD (days)", fit("bgnbd", {"r", "alpha", "a", "b", "log_likelihood"}));
+    if (p.contains("gammagamma")) line("  Gamma-Gamma", fit("gammagamma", {"p", "q", "gamma", "customers"}));
+  }
   if (details.is_object() && details.contains("data_quality") && !details["data_quality"].empty()) {
     out << "data quality:\n";
     for (const auto& [name, n] : details["data_quality"].items()) out << "  " << name << ": " << n.dump() << "\n";

@@ -10,11 +10,13 @@ std::string horizon(unsigned days) {
 }
 
 // Gamma-Gamma's conditional mean spend (gamma_gamma.h); the population mean
-// for a customer without repeat purchases.
+// for a customer without repeat purchases. A repeat spend below zero (refunds
+// larger than the orders) counts as zero, so no prediction is negative.
 constexpr const char* kSpend =
     "(CASE WHEN m.x IS NULL OR m.x = 0 OR m.repeat_spend IS NULL "
     "THEN @segmentd_gg_p * @segmentd_gg_gamma / (@segmentd_gg_q - 1) "
-    "ELSE @segmentd_gg_p * (@segmentd_gg_gamma + m.repeat_spend * m.x) / (@segmentd_gg_p * m.x + @segmentd_gg_q - 1) "
+    "ELSE @segmentd_gg_p * (@segmentd_gg_gamma + GREATEST(m.repeat_spend, 0) * m.x) / (@segmentd_gg_p * m.x + "
+    "@segmentd_gg_q - 1) "
     "END)";
 
 // A one-order customer (no summary row) has x = 0, t_x = 0 and T from

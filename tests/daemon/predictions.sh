@@ -62,6 +62,10 @@ expect_eq "$(sql "SELECT CONCAT_WS(' ', c.x, c.t_x, c.t_days, ABS(c.expected_avg
 expect_eq "$(sql "SELECT JSON_VALUE(details, '\$.predictions.status') FROM pipeline_runs WHERE run_id = $run1")" available \
   "the run's details carry the predictions"
 
+cli history --run "$run1" >"$work/history.txt"
+grep -q "^predictions: *available" "$work/history.txt" && grep -q "^  BG/NBD (days): *r=0.24" "$work/history.txt" &&
+  grep -q "^  Gamma-Gamma: *p=6.2" "$work/history.txt" || fail "history --run shows the fit: $(cat "$work/history.txt")"
+
 # --- the BI export and the report carry them
 cli export "$work/exports" >/dev/null || fail "export"
 bi=$work/exports/current/bi_view_customer_segments.csv
