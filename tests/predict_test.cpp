@@ -89,6 +89,19 @@ TEST(BgNbd, ReproducesThePublishedCdnowFit) {
   EXPECT_LT(s.recency.size(), s.customers() / 2);
 }
 
+TEST(Likelihoods, TheGroupedSumsEqualThePerCustomerTerms) {
+  ASSERT_FALSE(cdnow_sample().empty());
+  const PurchaseSummary s = cdnow_calibration();
+  double bg = 0, gg = 0;
+  const GammaGammaParams g{6.25, 3.74, 15.44};
+  for (const auto& r : s.recency)
+    bg += static_cast<double>(r.customers) * bgnbd_log_likelihood(kPublished, r.x, r.t_x, r.T);
+  for (const auto& c : s.spend)
+    gg += static_cast<double>(c.customers) * gamma_gamma_log_likelihood(g, c.x, c.mean_spend);
+  EXPECT_NEAR(bgnbd_log_likelihood(kPublished, s), bg, 1e-7 * std::abs(bg));
+  EXPECT_NEAR(gamma_gamma_log_likelihood(g, s), gg, 1e-7 * std::abs(gg));
+}
+
 TEST(GammaGamma, ReproducesThePublishedCdnowFit) {
   ASSERT_FALSE(cdnow_sample().empty());
   const PurchaseSummary s = cdnow_calibration();

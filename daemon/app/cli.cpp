@@ -10,6 +10,7 @@
 #include "daemon_db.h"
 #include "db_session.h"
 #include "errors.h"
+#include "explain_format.h"
 #include "exports.h"
 #include "history.h"
 #include "ingest_run.h"
@@ -21,6 +22,7 @@
 #include "retention.h"
 #include "run_identity.h"
 #include "status_report.h"
+#include "text.h"
 #include "tls_files.h"
 #include "version.h"
 
@@ -170,6 +172,46 @@ int cmd_predict(const Options& o) {
     default:
       return kExitFailure;
   }
+}
+
+// Customer ids from the command line, or one per line from stdin when
+// none is given (or "-"): a support tool can pipe a list in.
+std::vector<std::string> customers_to_explain(const Options& o) {
+  std::vector<std::string> ids;
+  for (const auto& id : o.files) {
+    if (id != "-") ids.push_back(id);
+  }
+  if (ids.empty()) {
+    for (std::string line; std::getline(std::cin, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty()) ids.push_back(line);
+    }
+  }
+  if (ids.empty()) throw UserError("explain: no customer given (as arguments or one per line on stdin)");
+  return ids;
+}
+
+int cmd_explain(const Options& o) {
+  const Config config = load_config(o.config_path);
+  auto db = open_database(config);
+  require_current_schema(*db);
+  int status = kExitOk;
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& id : customers_to_explain(o)) {
+    const auto e = explain_customer(*db, id);
+    if (!e) {
+      std::cerr << "segmentd: unknown customer '" << escape_bytes(id) << "': not in customers\n";
+      status = kExitFailure;
+      continue;
+    }
+    if (o.json) {
+      all.push_back(explanation_json(*e));
+    } else {
+      std::cout << explanation_text(*e);
+    }
+  }
+  if (o.json) std::cout << all.dump(2) << "\n";
+  return status;
 }
 
 int cmd_retention(const Options& o) {
@@ -347,6 +389,10 @@ int segmentd_main(int argc, char** argv) {
   report_cmd->add_option("file", o.dir, "Output file, e.g. report.html")->required();
   auto* predict_cmd =
       app.add_subcommand("predict", "Fit BG/NBD and Gamma-Gamma on the current results and swap in new predictions");
+  auto* explain_cmd =
+      app.add_subcommand("explain", "Why customers have their segment: orders, cut-offs, rules, history, predictions");
+  explain_cmd->add_option("customers", o.files, "customer_unique_id values (none or -: one per line on stdin)");
+  explain_cmd->add_flag("--json", o.json, "JSON instead of text");
   auto* version_cmd = app.add_subcommand("version", "Print the version");
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();
 
@@ -365,6 +411,7 @@ int segmentd_main(int argc, char** argv) {
     if (*migrate_cmd) return cmd_migrate(o);
     if (*refresh_cmd) return cmd_refresh(o);
     if (*predict_cmd) return cmd_predict(o);
+    if (*explain_cmd) return cmd_explain(o);
     if (*retention_cmd) return cmd_retention(o);
     if (*history_cmd) return cmd_history(o);
     if (*ingest_cmd) return cmd_ingest(o);

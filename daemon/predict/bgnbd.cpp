@@ -1,11 +1,13 @@
 #include "bgnbd.h"
 
 // hypergeometric_pFq.hpp uses lgamma and expm1 without including them.
+#include <algorithm>
 #include <boost/math/special_functions/expm1.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 #include <boost/math/special_functions/hypergeometric_pFq.hpp>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace segmentd::predict {
 namespace {
@@ -39,9 +41,22 @@ double bgnbd_log_likelihood(const BgNbdParams& p, std::uint32_t x, double t_x, d
 }
 
 double bgnbd_log_likelihood(const BgNbdParams& p, const PurchaseSummary& s) {
+  // The lgamma terms depend on x alone, and a shop's x takes few values:
+  // computed once per x, each group costs three logs (the fit's hot loop).
+  std::uint32_t max_x = 0;
+  for (const auto& g : s.recency) max_x = std::max(max_x, g.x);
+  std::vector<double> by_x(max_x + 1);
+  const double base = -std::lgamma(p.r) + p.r * std::log(p.alpha) + std::lgamma(p.a + p.b) - std::lgamma(p.b);
+  for (std::uint32_t x = 0; x <= max_x; ++x) {
+    by_x[x] = base + std::lgamma(p.r + x) + std::lgamma(p.b + x) - std::lgamma(p.a + p.b + x);
+  }
+  const double log_a = std::log(p.a);
   double sum = 0;
   for (const auto& g : s.recency) {
-    sum += static_cast<double>(g.customers) * bgnbd_log_likelihood(p, g.x, g.t_x, g.T);
+    const double a3 = -(p.r + g.x) * std::log(p.alpha + g.T);
+    const double a4 = g.x > 0 ? log_a - std::log(repeat_b(p, g.x)) - (p.r + g.x) * std::log(p.alpha + g.t_x)
+                              : -std::numeric_limits<double>::infinity();
+    sum += static_cast<double>(g.customers) * (by_x[g.x] + log_add_exp(a3, a4));
   }
   return sum;
 }

@@ -1,6 +1,8 @@
 #include "gamma_gamma.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace segmentd::predict {
 
@@ -11,9 +13,21 @@ double gamma_gamma_log_likelihood(const GammaGammaParams& g, std::uint32_t x, do
 }
 
 double gamma_gamma_log_likelihood(const GammaGammaParams& g, const PurchaseSummary& s) {
+  // As in BG/NBD's: the lgamma terms once per x.
+  std::uint32_t max_x = 0;
+  for (const auto& c : s.spend) max_x = std::max(max_x, c.x);
+  std::vector<double> by_x(max_x + 1);
+  for (std::uint32_t x = 1; x <= max_x; ++x) {
+    const double px = g.p * x;
+    by_x[x] = std::lgamma(px + g.q) - std::lgamma(px) - std::lgamma(g.q) + g.q * std::log(g.gamma) +
+              px * std::log(static_cast<double>(x));
+  }
   double sum = 0;
-  for (const auto& c : s.spend)
-    sum += static_cast<double>(c.customers) * gamma_gamma_log_likelihood(g, c.x, c.mean_spend);
+  for (const auto& c : s.spend) {
+    const double px = g.p * c.x;
+    sum += static_cast<double>(c.customers) *
+           (by_x[c.x] + (px - 1) * std::log(c.mean_spend) - (px + g.q) * std::log(g.gamma + c.mean_spend * c.x));
+  }
   return sum;
 }
 

@@ -196,7 +196,8 @@ void predict_locked(DbSession& db, const PredictionsConfig& config, PredictionOu
   db.update(sql::kSetStepParameters,
             {number(out.spend.params.p), number(out.spend.params.q), number(out.spend.params.gamma), as_of});
   db.execute(sql::create_predictions_next(config.horizons_days));
-  db.update(sql::fill_predictions_next(config.horizons_days), {static_cast<std::int64_t>(out.run_id)});
+  db.update(sql::fill_one_order_customers(config.horizons_days), {static_cast<std::int64_t>(out.run_id)});
+  db.update(sql::fill_repeat_customers(config.horizons_days), {static_cast<std::int64_t>(out.run_id)});
   out.score_ms = ms_since(t);
   t = Clock::now();
   swap_in(db, config);

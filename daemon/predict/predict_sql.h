@@ -100,7 +100,8 @@ inline constexpr const char* kSetStepParameters =
     "@segmentd_gg_gamma = CAST(? AS DOUBLE), @segmentd_as_of = CAST(? AS DATE)";
 
 std::string create_predictions_next(const std::vector<unsigned>& horizons_days);
-std::string fill_predictions_next(const std::vector<unsigned>& horizons_days);
+std::string fill_one_order_customers(const std::vector<unsigned>& horizons_days);
+std::string fill_repeat_customers(const std::vector<unsigned>& horizons_days);
 std::string create_predictions_view(const std::vector<unsigned>& horizons_days);
 // The view's columns, in order, for the horizons.
 std::vector<std::string> view_columns(const std::vector<unsigned>& horizons_days);

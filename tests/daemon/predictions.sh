@@ -66,7 +66,17 @@ cli history --run "$run1" >"$work/history.txt"
 grep -q "^predictions: *available" "$work/history.txt" && grep -q "^  BG/NBD (days): *r=0.24" "$work/history.txt" &&
   grep -q "^  Gamma-Gamma: *p=6.2" "$work/history.txt" || fail "history --run shows the fit: $(cat "$work/history.txt")"
 
-# --- the BI export and the report carry them
+# --- explain, the BI export and the report carry them
+cli explain --json C00004 | python3 -c '
+import json, sys
+[e] = json.load(sys.stdin)
+p, fit = e["predictions"], e["fit"]
+assert abs(float(p["p_alive"]) - float(sys.argv[1])) < 1e-5, (p["p_alive"], sys.argv[1])
+assert p["run_id"] == sys.argv[2] and "expected_purchases_365d" in p, p
+assert round(float(fit["bgnbd"]["r"]), 3) == 0.243 and "p" not in fit["bgnbd"], fit
+assert round(float(fit["gammagamma"]["p"]), 2) == 6.25, fit
+' "$(sql "SELECT p_alive FROM vw_customer_predictions WHERE customer_unique_id = 'C00004'")" "$run1" ||
+  fail "explain shows the predictions and their fit"
 cli export "$work/exports" >/dev/null || fail "export"
 bi=$work/exports/current/bi_view_customer_segments.csv
 expect_eq "$(head -n1 "$bi" | cut -d, -f10-)" \
