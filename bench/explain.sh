@@ -29,18 +29,18 @@ bench_start explain measure value unit
 stop_children() { :; }
 [ -n "${bench_pool_mb:-}" ] && bench_pool "$bench_pool_mb"
 private_db "$out/db"
-sql() { client -N -B explain -e "$1"; }
+sql() { client -N -B explain_bench -e "$1"; }
 machine_header >"$out/machine.txt"
 cat "$out/machine.txt" >&2
 
 log "Olist-like data at scale $scale, two refreshes"
 "$datagen" --scale "$scale" --seed 1 --out "$out/data" >/dev/null
-client -e "DROP DATABASE IF EXISTS explain; CREATE DATABASE explain"
+client -e "DROP DATABASE IF EXISTS explain_bench; CREATE DATABASE explain_bench"
 cat >"$out/bench.yaml" <<YAML
 database:
   socket: $PRIVDB_SOCKET
   user: root
-  database: explain
+  database: explain_bench
 inbox:
   path: $out/inbox
 observability:
@@ -72,7 +72,7 @@ per_ms=$(awk -v w="$with_s" -v b="$base_s" -v n="$explained" 'BEGIN { printf "%.
 log "the anchor: the client's primary-key reads of the same customers"
 awk '{ printf "SELECT * FROM customer_segments WHERE customer_unique_id = '\''%s'\'';\n", $1 }' "$out/customers.txt" >"$out/anchor.sql"
 t0=$(date +%s.%N)
-client -N -B explain <"$out/anchor.sql" >/dev/null
+client -N -B explain_bench <"$out/anchor.sql" >/dev/null
 anchor_ms=$(awk -v s="$(seconds_since "$t0")" -v n="$customers" 'BEGIN { printf "%.2f", s * 1000 / n }')
 record customers "$total" customers
 record explained "$explained" customers
