@@ -34,24 +34,7 @@ machine_header >"$out/machine.txt"
 cat "$out/machine.txt" >&2
 
 log "Olist-like data at scale $scale, two refreshes"
-"$datagen" --scale "$scale" --seed 1 --out "$out/data" >/dev/null
-client -e "DROP DATABASE IF EXISTS explain_bench; CREATE DATABASE explain_bench"
-cat >"$out/bench.yaml" <<YAML
-database:
-  socket: $PRIVDB_SOCKET
-  user: root
-  database: explain_bench
-inbox:
-  path: $out/inbox
-observability:
-  listen: ""
-predictions:
-  min_customers: 10
-  min_repeat_customers: 5
-  min_history_days: 30
-YAML
-"$bin" --config "$out/bench.yaml" migrate >/dev/null
-"$bin" --config "$out/bench.yaml" ingest "$out/data"/*.csv >/dev/null 2>>"$out/cli.log"
+loaded_database explain_bench "$scale"
 "$bin" --config "$out/bench.yaml" refresh --full >/dev/null 2>>"$out/cli.log"
 "$bin" --config "$out/bench.yaml" refresh --full >/dev/null 2>>"$out/cli.log"
 total=$(sql "SELECT COUNT(*) FROM customer_scores")

@@ -40,6 +40,32 @@ private_db() {
 }
 client() { "$root/scripts/privdb.sh" client "$db" "$@"; }
 
+# loaded_database NAME SCALE: segmentd-datagen's Olist-like data at SCALE
+# (seed 1) in $out/data, loaded with `segmentd ingest` into a new database
+# NAME whose config is $out/bench.yaml; the prediction gate is lowered so
+# that a smoke scale predicts too.
+loaded_database() {
+  local name=$1 scale=$2
+  "$datagen" --scale "$scale" --seed 1 --out "$out/data" >/dev/null
+  client -e "DROP DATABASE IF EXISTS $name; CREATE DATABASE $name"
+  cat >"$out/bench.yaml" <<YAML
+database:
+  socket: $PRIVDB_SOCKET
+  user: root
+  database: $name
+inbox:
+  path: $out/inbox
+observability:
+  listen: ""
+predictions:
+  min_customers: 10
+  min_repeat_customers: 5
+  min_history_days: 30
+YAML
+  "$bin" --config "$out/bench.yaml" migrate >/dev/null
+  "$bin" --config "$out/bench.yaml" ingest "$out/data"/*.csv >/dev/null 2>>"$out/cli.log"
+}
+
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 # machine_header: what the figures were measured on.

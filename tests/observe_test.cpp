@@ -60,6 +60,30 @@ TEST(Metrics, MisuseIsAProgrammingError) {
   EXPECT_EQ(format_sample(-3), "-3");
 }
 
+TEST(DaemonMetrics, PredictionsShowTheFitOnlyWhenPublished) {
+  DaemonMetrics d("9.9.9", {}, {}, 0);
+  EXPECT_NE(d.render().find("segmentd_predictions_available 0\n"), std::string::npos);
+  PredictionOutcome p;
+  p.status = PredictionStatus::Available;
+  p.bgnbd.params = {0.243, 30.9, 0.793, 2.426};
+  p.bgnbd.report.log_likelihood = -14363.5;
+  p.spend.params = {6.25, 3.74, 15.44};
+  d.predictions(p);
+  EXPECT_EQ(d.metrics().value("segmentd_predictions_available", {}), 1);
+  EXPECT_EQ(d.metrics().value("segmentd_prediction_parameter", {"bgnbd", "alpha"}), 30.9);
+  EXPECT_EQ(d.metrics().value("segmentd_prediction_parameter", {"gammagamma", "gamma"}), 15.44);
+  EXPECT_EQ(d.metrics().value("segmentd_prediction_log_likelihood", {"bgnbd"}), -14363.5);
+  // Unavailable: the flag drops, the last published fit stays; busy says nothing.
+  p.status = PredictionStatus::Unavailable;
+  p.bgnbd.params.alpha = 99;
+  d.predictions(p);
+  EXPECT_EQ(d.metrics().value("segmentd_predictions_available", {}), 0);
+  EXPECT_EQ(d.metrics().value("segmentd_prediction_parameter", {"bgnbd", "alpha"}), 30.9);
+  p.status = PredictionStatus::Busy;
+  d.predictions(p);
+  EXPECT_EQ(d.metrics().value("segmentd_predictions_available", {}), 0);
+}
+
 TEST(DaemonMetrics, EverySeriesExistsFromStartUpAndMoves) {
   DaemonMetrics d("9.9.9", {"daily", "hourly"}, {"orders", "unknown"}, 1700000000);
   const std::string start = d.render();
