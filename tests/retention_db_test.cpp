@@ -114,6 +114,19 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   for (int i = 0; i < 1200; ++i) insert_run(t, "ingest", "succeeded", "2025-01-01 00:00:00");
   const auto pointed_at = insert_run(t, "ingest", "succeeded", "2025-01-02 00:00:00");
   const auto recent_ingest = insert_run(t, "ingest", "succeeded", "2026-11-30 00:00:00");
+  // Prediction steps of r1 (whose predictions are still in place: kept),
+  // r2 (a kept run) and r3 (goes with its run).
+  for (const auto r : {r1, r2, r3}) {
+    t.db().update("INSERT INTO prediction_runs (run_id, status, started_at) VALUES (?, 'available', NOW())",
+                  {static_cast<std::int64_t>(r)});
+    t.db().update("INSERT INTO prediction_fits (run_id, model) VALUES (?, 'bgnbd'), (?, 'gammagamma')",
+                  {static_cast<std::int64_t>(r), static_cast<std::int64_t>(r)});
+  }
+  t.db().update(
+      "INSERT INTO customer_predictions (customer_unique_id, run_id, x, t_x, t_days, p_alive, expected_avg_spend, "
+      "expected_purchases_30d, predicted_value_30d, expected_purchases_90d, predicted_value_90d, "
+      "expected_purchases_365d, predicted_value_365d) VALUES ('c1', ?, 0, 0, 10, 1, 1, 0, 0, 0, 0, 0, 0)",
+      {static_cast<std::int64_t>(r1)});
   const std::string removed_rows =
       t.scalar("SELECT COUNT(*) FROM customer_segment_changes WHERE run_id IN (" + std::to_string(r1) + ", " +
                std::to_string(r3) + ", " + std::to_string(failed) + ")");
@@ -169,6 +182,9 @@ TEST(Retention, RemovesExactlyWhatThePolicySaysAndRecordsIt) {
   EXPECT_EQ(t.scalar(runs_with + "segment_run_cells"), kept);
   EXPECT_EQ(t.scalar(runs_with + "segment_run_transitions"), kept);
   EXPECT_EQ(t.scalar(runs_with + "segment_run_stats"), kept);
+  // r3's prediction step went with its run; r1's stays while its predictions are in place.
+  EXPECT_EQ(t.scalar(runs_with + "prediction_runs"), id(r1) + "," + id(r2));
+  EXPECT_EQ(t.scalar(runs_with + "prediction_fits"), id(r1) + "," + id(r2));
   // Runs: every old one that nothing kept points at.
   EXPECT_EQ(report.runs_removed, 1200u + 3u);  // the old ingest runs, r1, r3 and the failed refresh
   EXPECT_EQ(

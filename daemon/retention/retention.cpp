@@ -169,7 +169,11 @@ class Pass {
       }
       if (!ids.empty()) {
         const std::uint64_t n = options_.dry_run ? ids.size() : db_.update(sql::delete_runs(ids.size()), ids);
-        if (!options_.dry_run) db_.update(sql::delete_run_stats(ids.size()), ids);
+        if (!options_.dry_run) {
+          db_.update(sql::delete_run_stats(ids.size()), ids);
+          db_.update(sql::delete_prediction_rows("prediction_fits", ids.size()), ids);
+          db_.update(sql::delete_prediction_rows("prediction_runs", ids.size()), ids);
+        }
         ++batches_;
         note_range(report_.runs_removed, report_.first_run_removed, report_.last_run_removed, ids, n);
       }

@@ -111,6 +111,14 @@ inline std::string delete_run_stats(std::size_t n) {
   return "DELETE FROM segment_run_stats WHERE run_id IN " + placeholders(n) +
          " AND NOT EXISTS (SELECT 1 FROM pipeline_runs p WHERE p.run_id = segment_run_stats.run_id)";
 }
+// The prediction steps of the runs just removed (doc/PREDICTIONS.md), but
+// those of the predictions still in place, whose fit explain and the
+// report read.
+inline std::string delete_prediction_rows(const char* table, std::size_t n) {
+  return std::string("DELETE FROM ") + table + " WHERE run_id IN " + placeholders(n) +
+         " AND NOT EXISTS (SELECT 1 FROM pipeline_runs p WHERE p.run_id = " + table + ".run_id)" +
+         " AND run_id <> COALESCE((SELECT c.run_id FROM customer_predictions c LIMIT 1), 0)";
+}
 inline std::string delete_ledger_rows(std::size_t n) {
   return "DELETE FROM ingested_files WHERE id IN " + placeholders(n);
 }
