@@ -117,12 +117,7 @@ int cmd_migrate(const Options& o) {
 }
 
 void print_predictions(const PredictionOutcome& p) {
-  log_event(p.status == PredictionStatus::Failed ? spdlog::level::err : spdlog::level::info, "predict.finished",
-            {{"run_id", std::to_string(p.run_id)},
-             {"status", to_string(p.status)},
-             {"customers", std::to_string(p.customers)},
-             {"seconds", std::to_string(static_cast<double>(p.total_ms) / 1000)},
-             {"reason", p.reason}});
+  log_predictions(p);
   std::cout << "predictions for run " << p.run_id << " " << to_string(p.status);
   if (p.status == PredictionStatus::Available) {
     std::cout << ": " << p.customers << " customers; BG/NBD r=" << p.bgnbd.params.r << " alpha=" << p.bgnbd.params.alpha
@@ -197,8 +192,9 @@ int cmd_explain(const Options& o) {
   require_current_schema(*db);
   int status = kExitOk;
   nlohmann::json all = nlohmann::json::array();
+  const ExplainRun run = read_explain_run(*db);
   for (const auto& id : customers_to_explain(o)) {
-    const auto e = explain_customer(*db, id);
+    const auto e = explain_customer(*db, run, id);
     if (!e) {
       std::cerr << "segmentd: unknown customer '" << escape_bytes(id) << "': not in customers\n";
       status = kExitFailure;

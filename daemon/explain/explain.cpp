@@ -34,28 +34,50 @@ void read_orders(DbSession& db, Explanation& e) {
   }
 }
 
-void read_predictions(DbSession& db, Explanation& e) {
+void read_predictions(DbSession& db, const ExplainRun& run, Explanation& e) {
   const DbResult p = db.query(sql::kPredictions, {e.customer});
   if (p.rows.empty()) return;
-  std::uint64_t run = 0;
   for (std::size_t i = 0; i < p.columns.size(); ++i) {
-    if (p.columns[i] == "customer_unique_id") continue;
-    e.predictions.emplace_back(p.columns[i], text(p.rows[0][i]));
-    if (p.columns[i] == "run_id") run = std::stoull(text(p.rows[0][i]));
+    if (p.columns[i] != "customer_unique_id") e.predictions.emplace_back(p.columns[i], text(p.rows[0][i]));
   }
-  static const char* kNames[] = {"r", "alpha", "a", "b", "p", "q", "gamma", "log_likelihood"};
-  for (const auto& row : db.query(sql::kFit, {static_cast<std::int64_t>(run)}).rows) {
-    std::vector<std::pair<std::string, std::string>> params;
-    for (std::size_t i = 0; i < 8; ++i) {
-      if (row[i + 1]) params.emplace_back(kNames[i], *row[i + 1]);
-    }
-    e.fit.emplace_back(text(row[0]), std::move(params));
-  }
+  e.fit = run.fit;
 }
 
 }  // namespace
 
-std::optional<Explanation> explain_customer(DbSession& db, const std::string& customer_unique_id) {
+ExplainRun read_explain_run(DbSession& db) {
+  ExplainRun run;
+  const DbResult live = db.query(sql::kRun);
+  if (!live.rows.empty()) {
+    run.run_id = live.rows[0][0] ? std::stoull(*live.rows[0][0]) : 0;
+    run.as_of = text(live.rows[0][1]);
+    run.scoring_method = text(live.rows[0][2]);
+    run.counted_statuses = text(live.rows[0][3]);
+  }
+  for (const auto& row : db.query(sql::kBounds).rows) {
+    const std::string dim = text(row[0]);
+    run.bounds.push_back({dim.empty() ? '?' : dim[0], number(row[1]), text(row[2]), text(row[3]), text(row[4]),
+                          text(row[5]), text(row[6])});
+  }
+  for (const auto& row : db.query(sql::kRules).rows) {
+    run.rules.push_back({number(row[0]), text(row[1]), number(row[2]), number(row[3]), number(row[4]), number(row[5]),
+                         number(row[6]), number(row[7])});
+  }
+  const DbValue predictions_run = query_value(db, sql::kPredictionsRun);
+  if (!predictions_run) return run;
+  static const char* kNames[] = {"r", "alpha", "a", "b", "p", "q", "gamma", "log_likelihood"};
+  for (const auto& row : db.query(sql::kFit, {static_cast<std::int64_t>(std::stoull(*predictions_run))}).rows) {
+    std::vector<std::pair<std::string, std::string>> params;
+    for (std::size_t i = 0; i < 8; ++i) {
+      if (row[i + 1]) params.emplace_back(kNames[i], *row[i + 1]);
+    }
+    run.fit.emplace_back(text(row[0]), std::move(params));
+  }
+  return run;
+}
+
+std::optional<Explanation> explain_customer(DbSession& db, const ExplainRun& run,
+                                            const std::string& customer_unique_id) {
   Explanation e;
   e.customer = customer_unique_id;
   const DbResult scores = db.query(sql::kScores, {customer_unique_id});
@@ -75,27 +97,17 @@ std::optional<Explanation> explain_customer(DbSession& db, const std::string& cu
     e.rfm_code = text(s[8]);
     e.segment = text(s[9]);
   }
-  const DbResult run = db.query(sql::kRun);
-  if (!run.rows.empty()) {
-    e.run_id = run.rows[0][0] ? std::stoull(*run.rows[0][0]) : 0;
-    e.as_of = text(run.rows[0][1]);
-    e.scoring_method = text(run.rows[0][2]);
-    e.counted_statuses = text(run.rows[0][3]);
-  }
+  e.run_id = run.run_id;
+  e.as_of = run.as_of;
+  e.scoring_method = run.scoring_method;
+  e.counted_statuses = run.counted_statuses;
+  e.bounds = run.bounds;
+  e.rules = run.rules;
   read_orders(db, e);
-  for (const auto& row : db.query(sql::kBounds).rows) {
-    const std::string dim = text(row[0]);
-    e.bounds.push_back({dim.empty() ? '?' : dim[0], number(row[1]), text(row[2]), text(row[3]), text(row[4]),
-                        text(row[5]), text(row[6])});
-  }
-  for (const auto& row : db.query(sql::kRules).rows) {
-    e.rules.push_back({number(row[0]), text(row[1]), number(row[2]), number(row[3]), number(row[4]), number(row[5]),
-                       number(row[6]), number(row[7])});
-  }
   for (const auto& row : db.query(sql::kHistory, {customer_unique_id}).rows) {
     e.history.push_back({std::stoull(text(row[0])), text(row[1]), text(row[2]), text(row[3]), text(row[4])});
   }
-  read_predictions(db, e);
+  read_predictions(db, run, e);
   return e;
 }
 

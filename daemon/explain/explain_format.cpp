@@ -94,6 +94,18 @@ RuleVerdict judge_rule(const SegmentRule& rule, int r, int f, int m) {
   return v;
 }
 
+std::vector<RuleOutcome> rule_outcomes(const Explanation& e) {
+  std::vector<RuleOutcome> out;
+  bool decided = false;
+  for (const auto& r : e.rules) {
+    const RuleVerdict v = judge_rule(r, e.r, e.f, e.m);
+    const char* verdict = !e.segmented ? "not scored" : decided ? "not reached" : v.matches ? "matched" : "no match";
+    decided = decided || (e.segmented && v.matches);
+    out.push_back({&r, verdict, v.why});
+  }
+  return out;
+}
+
 nlohmann::json explanation_json(const Explanation& e) {
   using nlohmann::json;
   json j = {{"customer_unique_id", e.customer},
@@ -136,12 +148,9 @@ nlohmann::json explanation_json(const Explanation& e) {
   }
   j["cut_offs"] = bounds;
   json rules = json::array();
-  bool decided = false;
-  for (const auto& r : e.rules) {
-    const RuleVerdict v = judge_rule(r, e.r, e.f, e.m);
-    std::string verdict = !e.segmented ? "not scored" : decided ? "not reached" : v.matches ? "matched" : "no match";
-    if (e.segmented && !decided && v.matches) decided = true;
-    rules.push_back({{"priority", r.priority}, {"segment", r.segment}, {"verdict", verdict}, {"why", v.why}});
+  for (const auto& r : rule_outcomes(e)) {
+    rules.push_back(
+        {{"priority", r.rule->priority}, {"segment", r.rule->segment}, {"verdict", r.verdict}, {"why", r.why}});
   }
   j["rules"] = rules;
   json history = json::array();
@@ -169,7 +178,6 @@ nlohmann::json explanation_json(const Explanation& e) {
 }
 
 std::string explanation_text(const Explanation& e) {
-  const nlohmann::json j = explanation_json(e);
   std::ostringstream out;
   out << "customer " << e.customer << "\n";
   if (e.segmented) {
@@ -196,9 +204,8 @@ std::string explanation_text(const Explanation& e) {
     }
   }
   out << "  rules (priority order):\n";
-  for (const auto& r : j["rules"]) {
-    out << "    " << r["priority"].get<int>() << ". " << r["segment"].get<std::string>() << ": "
-        << r["verdict"].get<std::string>() << " (" << r["why"].get<std::string>() << ")\n";
+  for (const auto& r : rule_outcomes(e)) {
+    out << "    " << r.rule->priority << ". " << r.rule->segment << ": " << r.verdict << " (" << r.why << ")\n";
   }
   out << "  history:\n";
   for (const auto& h : e.history) {

@@ -21,6 +21,14 @@ struct RuleVerdict {
 };
 RuleVerdict judge_rule(const SegmentRule& rule, int r, int f, int m);
 
+// Each rule in priority order with its verdict: "matched" (the first that
+// matches), "no match", "not reached" (after the match) or "not scored".
+struct RuleOutcome {
+  const SegmentRule* rule = nullptr;
+  std::string verdict, why;
+};
+std::vector<RuleOutcome> rule_outcomes(const Explanation& e);
+
 std::string explanation_text(const Explanation& e);
 nlohmann::json explanation_json(const Explanation& e);
 

@@ -43,6 +43,8 @@ inline constexpr const char* kHistory =
 
 // Columns follow predictions.horizons_days: read by name.
 inline constexpr const char* kPredictions = "SELECT * FROM vw_customer_predictions WHERE customer_unique_id = ?";
+// The predictions are swapped in whole: one run for every row.
+inline constexpr const char* kPredictionsRun = "SELECT run_id FROM customer_predictions LIMIT 1";
 inline constexpr const char* kFit =
     "SELECT model, r, alpha, a, b, p, q, gamma, log_likelihood FROM prediction_fits WHERE run_id = ? ORDER BY model";
 

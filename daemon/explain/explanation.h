@@ -59,7 +59,19 @@ struct Explanation {
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> fit;  // model → parameters
 };
 
+// What is the same for every customer of one `explain`: the live run, its
+// cut-offs, the rules and the fit of the predictions in place. Read once.
+struct ExplainRun {
+  std::uint64_t run_id = 0;
+  std::string as_of, scoring_method, counted_statuses;
+  std::vector<ScoreBound> bounds;
+  std::vector<SegmentRule> rules;
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> fit;
+};
+ExplainRun read_explain_run(DbSession& db);
+
 // nullopt: no such customer (not in customers at all).
-std::optional<Explanation> explain_customer(DbSession& db, const std::string& customer_unique_id);
+std::optional<Explanation> explain_customer(DbSession& db, const ExplainRun& run,
+                                            const std::string& customer_unique_id);
 
 }  // namespace segmentd

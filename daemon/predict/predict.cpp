@@ -10,6 +10,7 @@
 #include "db_session.h"
 #include "errors.h"
 #include "group_predictions.h"
+#include "log_event.h"
 #include "named_lock.h"
 #include "predict_sql.h"
 #include "prediction_gate.h"
@@ -244,6 +245,15 @@ std::string PredictionOutcome::details_json() const {
                        {"customers", spend_customers}, {"converged", spend.report.converged}};
   }
   return j.dump();
+}
+
+void log_predictions(const PredictionOutcome& p) {
+  log_event(p.status == PredictionStatus::Failed ? spdlog::level::err : spdlog::level::info, "predict.finished",
+            {{"run_id", std::to_string(p.run_id)},
+             {"status", to_string(p.status)},
+             {"customers", std::to_string(p.customers)},
+             {"seconds", std::to_string(static_cast<double>(p.total_ms) / 1000)},
+             {"reason", p.reason}});
 }
 
 PredictionOutcome run_predictions(DbSession& db, const PredictionsConfig& config) {

@@ -42,6 +42,9 @@ struct PredictionOutcome {
   std::string details_json() const;
 };
 
+// The step's log line, `predict.finished` (the CLI's and the daemon's).
+void log_predictions(const PredictionOutcome& outcome);
+
 // Predicts for the live results. Throws DbError only when the session is
 // lost (the caller reconnects); every other failure is a Failed outcome,
 // recorded where the server still takes writes.

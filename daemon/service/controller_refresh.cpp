@@ -102,12 +102,7 @@ void Controller::start_refresh() {
 void Controller::predictions_finished(const PredictionOutcome& p) {
   metrics_.predictions(p);
   if (p.status == PredictionStatus::Disabled) return;
-  log_event(p.status == PredictionStatus::Failed ? spdlog::level::err : spdlog::level::info, "predict.finished",
-            {{"run_id", std::to_string(p.run_id)},
-             {"status", to_string(p.status)},
-             {"customers", std::to_string(p.customers)},
-             {"seconds", std::to_string(static_cast<double>(p.total_ms) / 1000)},
-             {"reason", p.reason}});
+  log_predictions(p);
 }
 
 void Controller::on_refreshed(const RefreshRequest& wanted, const JobResult<RefreshResult>& r) {

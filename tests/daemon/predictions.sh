@@ -104,25 +104,31 @@ expect_eq "$(fit bgnbd "CONCAT_WS(' ', status, r IS NULL)")" "unavailable 1" "th
 expect_eq "$(sql "SELECT CONCAT_WS(' ', COUNT(*), MAX(run_id)) FROM vw_customer_predictions")" "2357 $run1" "previous predictions kept"
 min_repeat=30 config
 
+# A BI reader's transaction over customer_predictions (its metadata lock
+# holds the swap's RENAME), and its end.
+hold_reader() {
+  "$src/scripts/privdb.sh" client "$db_dir" -N -B "$database" \
+    -e "START TRANSACTION; SELECT COUNT(*) FROM customer_predictions; SELECT SLEEP(40); COMMIT;" >/dev/null &
+  reader=$!
+  sleep 1
+}
+release_reader() {
+  kill "$reader" 2>/dev/null || true
+  wait "$reader" 2>/dev/null || true
+  sql_root "SELECT id FROM information_schema.processlist WHERE db = '$database' AND info LIKE 'SELECT SLEEP%'" |
+    while read -r id; do sql_root "KILL $id" || true; done
+}
+
 # --- a reader holding the table: the swap gives up, the previous predictions stay
 before=$(sql "SELECT SUM(CRC32(CONCAT_WS(',', customer_unique_id, p_alive, predicted_value_365d))) FROM customer_predictions")
-"$src/scripts/privdb.sh" client "$db_dir" -N -B "$database" \
-  -e "START TRANSACTION; SELECT COUNT(*) FROM customer_predictions; SELECT SLEEP(40); COMMIT;" >/dev/null &
-reader=$!
-sleep 1
+hold_reader
 cli predict >"$work/out.txt" && fail "predict must fail while a reader holds the table"
 grep -q "failed: .*Lock wait timeout" "$work/out.txt" || fail "lock wait reported: $(cat "$work/out.txt")"
 expect_eq "$(sql "SELECT status FROM prediction_runs WHERE run_id = $run1")" failed "recorded failed"
-kill "$reader" 2>/dev/null || true
-wait "$reader" 2>/dev/null || true
-sql_root "SELECT id FROM information_schema.processlist WHERE db = '$database' AND info LIKE 'SELECT SLEEP%'" |
-  while read -r id; do sql_root "KILL $id" || true; done
+release_reader
 
 # --- the step's connection killed while it waits to swap: the same
-"$src/scripts/privdb.sh" client "$db_dir" -N -B "$database" \
-  -e "START TRANSACTION; SELECT COUNT(*) FROM customer_predictions; SELECT SLEEP(40); COMMIT;" >/dev/null &
-reader=$!
-sleep 1
+hold_reader
 cli predict >"$work/out.txt" &
 step=$!
 victim=""
@@ -136,10 +142,7 @@ sql_root "KILL $victim"
 rc=0
 wait "$step" || rc=$?
 [ "$rc" != 0 ] || fail "a killed step must not succeed"
-kill "$reader" 2>/dev/null || true
-wait "$reader" 2>/dev/null || true
-sql_root "SELECT id FROM information_schema.processlist WHERE db = '$database' AND info LIKE 'SELECT SLEEP%'" |
-  while read -r id; do sql_root "KILL $id" || true; done
+release_reader
 expect_eq "$(sql "SELECT SUM(CRC32(CONCAT_WS(',', customer_unique_id, p_alive, predicted_value_365d))) FROM customer_predictions")" \
   "$before" "previous predictions unchanged after a killed step"
 # The next step closes the interrupted one's row, clears its tables and succeeds.
